@@ -1,0 +1,135 @@
+// A set-associative cache of arbitrary entries, the storage behind every SMMU cache
+// (micro TLB, main TLB, walk cache, config cache). The caller picks the set and says
+// which entry matches; the cache handles ways, replacement and counting.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace smmu::model {
+
+enum class ReplacementPolicy { kLru, kFifo, kRandom };
+
+// Parses "lru", "fifo", "random"; throws std::invalid_argument naming the value.
+ReplacementPolicy parse_replacement_policy(const std::string& name);
+const char* to_string(ReplacementPolicy p);
+
+template <typename Entry>
+class SetAssociativeCache {
+ public:
+  SetAssociativeCache(unsigned sets, unsigned ways, ReplacementPolicy policy)
+      : sets_(sets), ways_(ways), policy_(policy), lines_(size_t{sets} * ways) {
+    if (sets == 0 || ways == 0 || (sets & (sets - 1)) != 0)
+      throw std::invalid_argument("cache sets must be a power of two and ways > 0");
+  }
+
+  unsigned sets() const { return sets_; }
+  unsigned ways() const { return ways_; }
+  unsigned capacity() const { return sets_ * ways_; }
+  unsigned set_of(uint64_t hash) const { return static_cast<unsigned>(hash & (sets_ - 1)); }
+
+  // The first valid entry of the set for which match(entry) holds, or nullptr.
+  // A hit refreshes the entry's LRU age. Does not count hits/misses: callers do, since
+  // one logical lookup may probe several sets (one per page size).
+  template <typename Match>
+  Entry* find(unsigned set, Match&& match) {
+    Line* base = &lines_[size_t{set} * ways_];
+    for (unsigned w = 0; w < ways_; ++w) {
+      Line& l = base[w];
+      if (l.valid && match(l.entry)) {
+        l.last_use = ++clock_;
+        return &l.entry;
+      }
+    }
+    return nullptr;
+  }
+
+  // Inserts into the set, replacing an entry for which same(entry) holds if any (so
+  // refills do not duplicate), else an invalid way, else the policy's victim.
+  // Returns true when a valid, different entry was evicted.
+  template <typename Same>
+  bool insert(unsigned set, const Entry& e, Same&& same) {
+    Line* base = &lines_[size_t{set} * ways_];
+    Line* victim = nullptr;
+    for (unsigned w = 0; w < ways_ && !victim; ++w)
+      if (base[w].valid && same(base[w].entry)) victim = &base[w];
+    for (unsigned w = 0; w < ways_ && !victim; ++w)
+      if (!base[w].valid) victim = &base[w];
+    bool evicted = false;
+    if (!victim) {
+      victim = &base[pick_victim(base)];
+      evicted = true;
+      ++evictions_;
+    }
+    victim->valid = true;
+    victim->entry = e;
+    victim->last_use = victim->inserted = ++clock_;
+    return evicted;
+  }
+
+  // Removes every entry for which pred(entry) holds; returns how many.
+  template <typename Pred>
+  unsigned invalidate_if(Pred&& pred) {
+    unsigned n = 0;
+    for (Line& l : lines_)
+      if (l.valid && pred(l.entry)) {
+        l.valid = false;
+        ++n;
+      }
+    return n;
+  }
+
+  void clear() {
+    for (Line& l : lines_) l.valid = false;
+  }
+
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const Line& l : lines_)
+      if (l.valid) fn(l.entry);
+  }
+
+  unsigned occupancy() const {
+    unsigned n = 0;
+    for (const Line& l : lines_) n += l.valid;
+    return n;
+  }
+  uint64_t evictions() const { return evictions_; }
+
+ private:
+  struct Line {
+    bool valid = false;
+    uint64_t last_use = 0;
+    uint64_t inserted = 0;
+    Entry entry{};
+  };
+
+  unsigned pick_victim(const Line* base) {
+    if (policy_ == ReplacementPolicy::kRandom) {
+      // xorshift64: deterministic, so timing stays reproducible.
+      rng_ ^= rng_ << 13;
+      rng_ ^= rng_ >> 7;
+      rng_ ^= rng_ << 17;
+      return static_cast<unsigned>(rng_ % ways_);
+    }
+    unsigned v = 0;
+    for (unsigned w = 1; w < ways_; ++w) {
+      uint64_t age_w = policy_ == ReplacementPolicy::kLru ? base[w].last_use : base[w].inserted;
+      uint64_t age_v = policy_ == ReplacementPolicy::kLru ? base[v].last_use : base[v].inserted;
+      if (age_w < age_v) v = w;
+    }
+    return v;
+  }
+
+  unsigned sets_, ways_;
+  ReplacementPolicy policy_;
+  std::vector<Line> lines_;
+  uint64_t clock_ = 0;
+  uint64_t evictions_ = 0;
+  uint64_t rng_ = 0x9e3779b97f4a7c15ull;
+};
+
+}  // namespace smmu::model

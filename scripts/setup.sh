@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Shared set-up for run.sh and test.sh: install the Debian packages that are missing,
+# then configure and build in build/ (Release). Sourced, not run.
+set -euo pipefail
+
+SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SMMU_BUILD="${SMMU_BUILD:-$SMMU_ROOT/build}"
+SMMU_PACKAGES=(g++ cmake make pkg-config libsystemc-dev libboost-dev
+               libboost-program-options-dev nlohmann-json3-dev libgtest-dev)
+
+smmu_install_missing() {
+  local missing=()
+  for p in "${SMMU_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+smmu_build() {
+  local jobs="${SMMU_JOBS:-$(nproc)}"
+  cmake -S "$SMMU_ROOT" -B "$SMMU_BUILD" -DCMAKE_BUILD_TYPE="${SMMU_BUILD_TYPE:-Release}" >/dev/null
+  cmake --build "$SMMU_BUILD" -j "$jobs"
+}
+
+smmu_install_missing
+smmu_build
