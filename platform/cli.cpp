@@ -1,0 +1,164 @@
+#include "platform/cli.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace smmu::platform {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kExitStatus =
+    "Exit status: 0 on success; 2 on bad input (an unknown or malformed option, an\n"
+    "unreadable or invalid scenario file, an unknown key or bad value, a bad --set),\n"
+    "reported as one line on stderr that names the option, file or key.\n";
+
+po::options_description sim_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("scenario", po::value<std::vector<std::string>>()->value_name("FILE"),
+       "scenario to run (JSON); may also be given as the only positional argument; "
+       "without one the built-in default scenario runs")
+      ("json", po::value<std::string>()->value_name("FILE"),
+       "also write the report as JSON to FILE")
+      ("set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+       "override a scenario value, e.g. --set smmus[0].main_tlb.ways=8 or "
+       "--set smmus[0].clock_period=\"2 ns\"; repeatable, applied in order; VALUE is JSON "
+       "when it parses as JSON, else a string")
+      ("vcd", po::value<std::string>()->value_name("FILE"), "write VCD waves to FILE")
+      ("trace", po::value<std::string>()->value_name("FILE"),
+       "write a Chrome/Perfetto trace (JSON) to FILE")
+      ("print-default-scenario", "print the built-in default scenario as JSON and exit")
+      ("quiet,q", "do not print the text report");
+  return desc;
+}
+
+po::options_description bench_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("json", po::value<std::string>()->value_name("FILE"),
+       "also write the figures as JSON to FILE")
+      ("transactions", po::value<std::string>()->value_name("N"),
+       "transactions per measurement (a positive integer)")
+      ("quick", "a short run with fewer configurations (for smoke tests)");
+  return desc;
+}
+
+// The value of a FILE option; an empty name is an error naming the option.
+std::string file_option(const po::variables_map& vm, const std::string& name) {
+  if (!vm.count(name)) return {};
+  std::string v = vm[name].as<std::string>();
+  if (v.empty()) throw CliError("--" + name + ": empty file name");
+  return v;
+}
+
+}  // namespace
+
+po::variables_map parse_command_line(int argc, char** argv, const po::options_description& desc,
+                                     const po::positional_options_description* pos) {
+  po::variables_map vm;
+  try {
+    po::command_line_parser parser(argc, argv);
+    parser.options(desc).style(po::command_line_style::default_style &
+                               ~po::command_line_style::allow_guessing);
+    if (pos) parser.positional(*pos);
+    po::store(parser.run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw CliError(e.what());  // Program_options' messages quote the option
+  }
+  return vm;
+}
+
+std::string usage_text(const std::string& synopsis, const po::options_description& desc,
+                       const std::string& epilogue) {
+  std::ostringstream os;
+  os << "Usage: " << synopsis << "\n\n" << desc << "\n";
+  if (!epilogue.empty()) os << epilogue << "\n";
+  os << kExitStatus;
+  return os.str();
+}
+
+uint64_t parse_positive_count(const std::string& option, const std::string& text) {
+  uint64_t v = 0;
+  bool ok = !text.empty();
+  for (char c : text) {
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (!std::isdigit(static_cast<unsigned char>(c)) || v > (UINT64_MAX - d) / 10) {
+      ok = false;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  if (!ok || v == 0)
+    throw CliError(option + ": expected a positive integer, got '" + text + "'");
+  return v;
+}
+
+std::string sim_usage() {
+  return usage_text("smmu-sim [options] [SCENARIO.json]", sim_options(),
+                    "Runs a scenario, prints its report and optionally writes JSON, waves and "
+                    "a trace.\nScenario keys and --set paths are described in README.md.\n");
+}
+
+std::string bench_usage() {
+  return usage_text("smmu-bench [options]", bench_options(),
+                    "Measures the model's simulated performance and host speed over a set of "
+                    "configurations.\n");
+}
+
+CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
+  // The positional argument and --scenario fill one list, so a second file is named.
+  po::positional_options_description pos;
+  pos.add("scenario", -1);
+  const po::variables_map vm = parse_command_line(argc, argv, sim_options(), &pos);
+
+  CliOptions o;
+  if (vm.count("help")) {
+    help_out << sim_usage();
+    o.help = true;
+    return o;
+  }
+  if (vm.count("scenario")) {
+    const auto& files = vm["scenario"].as<std::vector<std::string>>();
+    if (files.size() > 1)
+      throw CliError("--scenario: only one scenario file, got '" + files[0] + "' and '" +
+                     files[1] + "'");
+    o.scenario = files[0];
+    if (o.scenario.empty()) throw CliError("--scenario: empty file name");
+  }
+  o.json_path = file_option(vm, "json");
+  o.vcd_path = file_option(vm, "vcd");
+  o.trace_path = file_option(vm, "trace");
+  if (vm.count("set")) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
+      const size_t eq = s.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw CliError("--set '" + s + "': expected KEY=VALUE");
+      o.overrides.push_back(s);
+    }
+  }
+  o.print_default_scenario = vm.count("print-default-scenario") != 0;
+  o.quiet = vm.count("quiet") != 0;
+  return o;
+}
+
+BenchOptions parse_bench_cli(int argc, char** argv, std::ostream& help_out) {
+  const po::variables_map vm = parse_command_line(argc, argv, bench_options());
+  BenchOptions o;
+  if (vm.count("help")) {
+    help_out << bench_usage();
+    o.help = true;
+    return o;
+  }
+  o.json_path = file_option(vm, "json");
+  if (vm.count("transactions"))
+    o.transactions = parse_positive_count("--transactions", vm["transactions"].as<std::string>());
+  o.quick = vm.count("quick") != 0;
+  return o;
+}
+
+}  // namespace smmu::platform

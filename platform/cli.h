@@ -1,0 +1,67 @@
+// Command lines of smmu-sim and smmu-bench (Boost.Program_options). Nothing here knows
+// the SMMU: the programs decide what the options mean.
+//
+// Errors throw CliError with a message naming the option; the program prints it as one
+// line and exits 2 (documented in the usage text).
+#pragma once
+
+#include <cstdint>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace smmu::platform {
+
+class CliError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CliOptions {
+  std::string scenario;                // --scenario or the positional argument; "" = none
+  std::string json_path;               // --json
+  std::vector<std::string> overrides;  // --set KEY=VALUE, in command-line order
+  std::string vcd_path;                // --vcd
+  std::string trace_path;              // --trace
+  bool print_default_scenario = false;
+  bool quiet = false;
+  bool help = false;  // usage was printed; the program should exit 0
+};
+
+// smmu-sim's command line. On --help prints the usage to help_out and returns with
+// help set. Throws CliError for an unknown option, a missing or empty value, an option
+// given twice, two scenario files, or a --set without KEY=VALUE.
+CliOptions parse_cli(int argc, char** argv, std::ostream& help_out = std::cout);
+std::string sim_usage();
+
+struct BenchOptions {
+  std::string json_path;      // --json
+  uint64_t transactions = 0;  // --transactions; 0 = the benchmark's own default
+  bool quick = false;         // --quick
+  bool help = false;
+};
+
+// smmu-bench's command line, same conventions as parse_cli.
+BenchOptions parse_bench_cli(int argc, char** argv, std::ostream& help_out = std::cout);
+std::string bench_usage();
+
+// --- pieces for other programs
+
+// Parses argv against desc (and pos when given) with exact option names (no guessing of
+// abbreviations); turns Program_options errors into CliError naming the option.
+boost::program_options::variables_map parse_command_line(
+    int argc, char** argv, const boost::program_options::options_description& desc,
+    const boost::program_options::positional_options_description* pos = nullptr);
+
+// "Usage: <synopsis>\n\n<options>\n<epilogue>" with the exit-status paragraph appended.
+std::string usage_text(const std::string& synopsis,
+                       const boost::program_options::options_description& desc,
+                       const std::string& epilogue);
+
+// A decimal count > 0 for option (e.g. "--transactions"); CliError otherwise.
+uint64_t parse_positive_count(const std::string& option, const std::string& text);
+
+}  // namespace smmu::platform

@@ -1,0 +1,75 @@
+#include "rtl_model/mem/traffic_stats.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <stdexcept>
+
+namespace smmu::model {
+
+TrafficStats::TrafficStats(unsigned histogram_ns)
+    : histogram_(boost::histogram::make_histogram(
+          LatencyAxis(0, static_cast<int>(std::min<unsigned>(histogram_ns, INT_MAX))))) {
+  if (histogram_ns == 0 || histogram_ns > static_cast<unsigned>(INT_MAX))
+    throw std::invalid_argument("traffic stats: histogram bound (ns) must be in 1..2^31-1");
+}
+
+void TrafficStats::record(bool write, unsigned bytes, tlm::tlm_response_status status,
+                          sc_core::sc_time latency) {
+  if (transactions_ == 0 || latency < min_latency_) min_latency_ = latency;
+  if (latency > max_latency_) max_latency_ = latency;
+  total_latency_ += latency;
+  ++transactions_;
+  if (write)
+    ++writes_;
+  else
+    ++reads_;
+  if (status == tlm::TLM_OK_RESPONSE)
+    bytes_ += bytes;
+  else
+    ++errors_;
+  const size_t i = status_index(status);
+  if (i < by_status_.size()) ++by_status_[i];
+  // Whole nanoseconds; anything past the axis lands in the overflow bin.
+  const double ns_value = std::floor(ns(latency));
+  histogram_(ns_value >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ns_value));
+}
+
+void TrafficStats::merge(const TrafficStats& other) {
+  if (other.transactions_ == 0) return;
+  if (transactions_ == 0 || other.min_latency_ < min_latency_) min_latency_ = other.min_latency_;
+  max_latency_ = std::max(max_latency_, other.max_latency_);
+  total_latency_ += other.total_latency_;
+  transactions_ += other.transactions_;
+  reads_ += other.reads_;
+  writes_ += other.writes_;
+  bytes_ += other.bytes_;
+  errors_ += other.errors_;
+  for (size_t i = 0; i < by_status_.size(); ++i) by_status_[i] += other.by_status_[i];
+  histogram_ += other.histogram_;
+}
+
+uint64_t TrafficStats::responses(tlm::tlm_response_status status) const {
+  const size_t i = status_index(status);
+  return i < by_status_.size() ? by_status_[i] : 0;
+}
+
+double TrafficStats::mean_latency_ns() const {
+  return transactions_ == 0 ? 0.0 : ns(total_latency_) / static_cast<double>(transactions_);
+}
+
+double TrafficStats::latency_percentile_ns(double q) const {
+  if (transactions_ == 0) return 0.0;
+  if (!(q < 1.0)) return ns(max_latency_);
+  const uint64_t rank =
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(std::max(q, 0.0) * transactions_)));
+  const int bins = histogram_.axis().size();
+  uint64_t seen = 0;
+  for (int i = 0; i < bins; ++i) {
+    seen += static_cast<uint64_t>(histogram_.at(i));
+    if (seen >= rank) return static_cast<double>(i);
+  }
+  return ns(max_latency_);  // in the overflow bin: the exact max bounds it
+}
+
+}  // namespace smmu::model

@@ -1,0 +1,62 @@
+// What a traffic generator measured for a stream (or for all of them): counts by kind
+// and by response, and the distribution of per-transaction latency.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <tuple>
+
+#include <boost/histogram.hpp>
+#include <systemc>
+#include <tlm>
+
+namespace smmu::model {
+
+class TrafficStats {
+ public:
+  // 1 ns bins from 0 up to this bound, plus an overflow bin: percentiles are exact to
+  // the nanosecond below it. 100 us is far beyond any single DMA transaction we model.
+  static constexpr unsigned kDefaultHistogramNs = 100000;
+
+  using LatencyAxis = boost::histogram::axis::integer<int, boost::histogram::axis::null_type,
+                                                      boost::histogram::axis::option::overflow_t>;
+  using LatencyHistogram = boost::histogram::histogram<std::tuple<LatencyAxis>>;
+
+  explicit TrafficStats(unsigned histogram_ns = kDefaultHistogramNs);
+
+  // One completed transaction. latency is issue to completion.
+  void record(bool write, unsigned bytes, tlm::tlm_response_status status,
+              sc_core::sc_time latency);
+  // Adds another stats object with the same histogram bound.
+  void merge(const TrafficStats& other);
+
+  uint64_t transactions() const { return transactions_; }  // all, errors included
+  uint64_t reads() const { return reads_; }
+  uint64_t writes() const { return writes_; }
+  uint64_t bytes() const { return bytes_; }    // of successful transactions only
+  uint64_t errors() const { return errors_; }  // responses other than TLM_OK_RESPONSE
+  uint64_t responses(tlm::tlm_response_status status) const;
+
+  sc_core::sc_time min_latency() const { return min_latency_; }  // zero when empty
+  sc_core::sc_time max_latency() const { return max_latency_; }
+  sc_core::sc_time total_latency() const { return total_latency_; }
+  double mean_latency_ns() const;
+  // Nearest-rank percentile, q in [0, 1], in ns: the 1 ns bin holding the
+  // ceil(q*n)-th smallest latency (its lower edge); the exact max for q = 1 or when
+  // that rank falls in the overflow bin. 0 when empty.
+  double latency_percentile_ns(double q) const;
+  const LatencyHistogram& histogram() const { return histogram_; }
+
+  // A time in (fractional) nanoseconds.
+  static double ns(const sc_core::sc_time& t) { return t / sc_core::sc_time(1, sc_core::SC_NS); }
+
+ private:
+  static size_t status_index(tlm::tlm_response_status s) { return static_cast<size_t>(1 - s); }
+
+  LatencyHistogram histogram_;
+  uint64_t transactions_ = 0, reads_ = 0, writes_ = 0, bytes_ = 0, errors_ = 0;
+  std::array<uint64_t, 7> by_status_{};  // TLM_OK_RESPONSE (1) .. TLM_BYTE_ENABLE_ERROR (-5)
+  sc_core::sc_time min_latency_, max_latency_, total_latency_;
+};
+
+}  // namespace smmu::model

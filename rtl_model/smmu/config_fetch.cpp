@@ -1,0 +1,213 @@
+#include "rtl_model/smmu/config_fetch.h"
+
+#include "rtl_model/arch/bits.h"
+
+namespace smmu::model {
+
+using arch::EventId;
+
+ConfigFetcher::ConfigFetcher(MemoryPort& mem, TableWalker& walker, ConfigCache& cache,
+                             const SmmuTranslationCaps& caps, unsigned sid_bits,
+                             unsigned ssid_bits, sc_core::sc_time lookup_time)
+    : mem_(mem),
+      walker_(walker),
+      cache_(cache),
+      caps_(caps),
+      sid_bits_(sid_bits),
+      ssid_bits_(ssid_bits),
+      lookup_time_(lookup_time) {}
+
+namespace {
+bool fail(ConfigFault& f, EventId id, uint64_t fetch_addr = 0) {
+  f = ConfigFault{};
+  f.id = id;
+  f.fetch_addr = fetch_addr;
+  return false;
+}
+}  // namespace
+
+bool ConfigFetcher::ste_is_valid(const arch::Ste& ste, StageConfig& s2) const {
+  if (!ste.valid) return false;
+  switch (ste.kind()) {
+    case arch::SteConfig::kAbort:
+    case arch::SteConfig::kBypass:
+      return true;
+    default:
+      break;
+  }
+  if (ste.stage1() && !caps_.s1) return false;
+  if (ste.stage2() && !caps_.s2) return false;
+  if (ste.stage1()) {
+    // S1FMT 3 is reserved; a 2-level CD table needs CD2L; S1CDMAX beyond SSIDSIZE.
+    if (ste.s1fmt == 3) return false;
+    if (ste.s1cdmax > ssid_bits_) return false;
+  }
+  if (ste.stage2() && !decode_ste_stage2(ste, caps_, s2, nullptr)) return false;
+  return true;
+}
+
+bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
+                            const ConfigCacheEntry*& entry, ConfigFault& fault,
+                            sc_core::sc_time& delay) {
+  if ((entry = cache_.find_ste(sid))) {
+    ++stats_.ste_hits;
+    return true;
+  }
+  ++stats_.ste_misses;
+  // StreamIDs beyond the table (or beyond SIDSIZE) are bad.
+  if (st.log2size < 32 && (uint64_t{sid} >> st.log2size) != 0) return fail(fault, EventId::kBadStreamId);
+  if (sid_bits_ < 32 && (uint64_t{sid} >> sid_bits_) != 0) return fail(fault, EventId::kBadStreamId);
+
+  uint64_t ste_addr;
+  if (st.two_level) {
+    uint64_t l1_addr = st.base + (uint64_t{sid} >> st.split) * 8;
+    uint64_t raw;
+    if (!mem_.read64(l1_addr, raw, delay)) return fail(fault, EventId::kSteFetch, l1_addr);
+    auto l1 = arch::L1StreamDescriptor::decode(raw);
+    uint64_t index = sid & ((uint64_t{1} << st.split) - 1);
+    // SPAN 0 is invalid; a SPAN above SPLIT+1 is treated as invalid too.
+    if (l1.span == 0 || l1.span > st.split + 1 || index >= (uint64_t{1} << (l1.span - 1)))
+      return fail(fault, EventId::kBadStreamId);
+    ste_addr = l1.l2ptr + index * 64;
+  } else {
+    ste_addr = st.base + uint64_t{sid} * 64;
+  }
+  arch::SteWords words;
+  ++stats_.ste_fetches;
+  if (!mem_.read(ste_addr, words.data(), 64, delay)) return fail(fault, EventId::kSteFetch, ste_addr);
+
+  ConfigCacheEntry e;
+  e.kind = ConfigCacheEntry::Kind::kSte;
+  e.sid = sid;
+  e.ste = arch::Ste::decode(words);
+  if (!ste_is_valid(e.ste, e.s2)) return fail(fault, EventId::kBadSte);
+  cache_.insert(e);
+  entry = cache_.find_ste(sid);
+  return true;
+}
+
+bool ConfigFetcher::cd_table_address(const ConfigCacheEntry& ste, uint64_t addr, uint64_t& pa,
+                                     ConfigFault& fault, sc_core::sc_time& delay) {
+  if (!ste.ste.stage2()) {
+    pa = addr;
+    return true;
+  }
+  Access read;
+  WalkResult r = walker_.translate_stage2(addr, ste.s2, read, FaultClass::kCdFetch, delay);
+  if (!r.ok()) {
+    fault = ConfigFault{};
+    // A stage-2 fault on the CD fetch is reported as that fault with S2 and CLASS = CD.
+    switch (r.fault) {
+      case FaultType::kTranslation: fault.id = EventId::kTranslation; break;
+      case FaultType::kAddrSize: fault.id = EventId::kAddrSize; break;
+      case FaultType::kAccess: fault.id = EventId::kAccess; break;
+      case FaultType::kPermission: fault.id = EventId::kPermission; break;
+      default: fault.id = EventId::kWalkEabt; break;
+    }
+    fault.s2 = r.fault_stage2;
+    fault.ipa = addr;
+    fault.fetch_addr = r.fetch_addr;
+    return false;
+  }
+  pa = r.out_addr;
+  return true;
+}
+
+bool ConfigFetcher::cd_for(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
+                           const ConfigCacheEntry*& entry, ConfigFault& fault,
+                           sc_core::sc_time& delay) {
+  if ((entry = cache_.find_cd(sid, ssid))) {
+    ++stats_.cd_hits;
+    return true;
+  }
+  ++stats_.cd_misses;
+  const arch::Ste& s = ste.ste;
+  uint64_t cd_ipa;
+  if (s.s1cdmax != 0 && s.s1fmt != 0) {
+    // 2-level: S1FMT 1 has 4 KiB leaves (64 CDs), S1FMT 2 64 KiB leaves (1024 CDs).
+    unsigned split = s.s1fmt == 1 ? 6 : 10;
+    uint64_t l1_ipa = s.s1_context_ptr + (uint64_t{ssid} >> split) * 8;
+    uint64_t l1_pa;
+    if (!cd_table_address(ste, l1_ipa, l1_pa, fault, delay)) return false;
+    uint64_t raw;
+    if (!mem_.read64(l1_pa, raw, delay)) return fail(fault, EventId::kCdFetch, l1_pa);
+    auto l1 = arch::L1CdDescriptor::decode(raw);
+    if (!l1.valid) return fail(fault, EventId::kBadSubstreamId);
+    cd_ipa = l1.l2ptr + (ssid & ((uint64_t{1} << split) - 1)) * 64;
+  } else {
+    cd_ipa = s.s1_context_ptr + uint64_t{ssid} * 64;
+  }
+  uint64_t cd_pa;
+  if (!cd_table_address(ste, cd_ipa, cd_pa, fault, delay)) return false;
+  arch::CdWords words;
+  ++stats_.cd_fetches;
+  if (!mem_.read(cd_pa, words.data(), 64, delay)) return fail(fault, EventId::kCdFetch, cd_pa);
+
+  ConfigCacheEntry e;
+  e.kind = ConfigCacheEntry::Kind::kCd;
+  e.sid = sid;
+  e.ssid = ssid;
+  e.cd = arch::Cd::decode(words);
+  if (!decode_cd_regime(e.cd, caps_, e.s1, nullptr)) return fail(fault, EventId::kBadCd);
+  cache_.insert(e);
+  entry = cache_.find_cd(sid, ssid);
+  return true;
+}
+
+bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t ssid, bool ssv,
+                            StreamConfig& out, ConfigFault& fault, sc_core::sc_time& delay) {
+  delay += lookup_time_;
+  const ConfigCacheEntry* ste = nullptr;
+  if (!ste_for(st, sid, ste, fault, delay)) return false;
+  const arch::Ste& s = ste->ste;
+
+  out = StreamConfig{};
+  out.eats = s.eats;
+  switch (s.kind()) {
+    case arch::SteConfig::kAbort:
+      fault = ConfigFault{};
+      fault.record = false;
+      return false;
+    case arch::SteConfig::kBypass:
+      if (ssv) return fail(fault, EventId::kBadSubstreamId);
+      out.kind = StreamConfig::Kind::kBypass;
+      return true;
+    default:
+      break;
+  }
+  out.kind = StreamConfig::Kind::kTranslate;
+  out.s2 = s.stage2();
+  out.vmid = caps_.s2 ? s.s2vmid : 0;
+  if (out.s2) out.s2_config = ste->s2;
+
+  if (!s.stage1()) {
+    if (ssv) return fail(fault, EventId::kBadSubstreamId);
+    return true;
+  }
+  // Stage 1: pick the CD. Traffic without a SubstreamID follows S1DSS when there is a
+  // CD table (S1CDMAX != 0); with a single CD it uses CD 0 and SubstreamIDs are bad.
+  uint32_t cd_index = 0;
+  if (s.s1cdmax == 0) {
+    if (ssv) return fail(fault, EventId::kBadSubstreamId);
+  } else if (ssv) {
+    if ((uint64_t{ssid} >> s.s1cdmax) != 0) return fail(fault, EventId::kBadSubstreamId);
+    cd_index = ssid;
+  } else {
+    switch (s.s1dss) {
+      case 0: return fail(fault, EventId::kStreamDisabled);
+      case 1: return true;  // stage 1 bypassed for this traffic; stage 2 (if any) applies
+      case 2: cd_index = 0; break;
+      default: return fail(fault, EventId::kBadSte);
+    }
+  }
+  // Keep a copy: the CD insert below may evict the STE entry from the cache.
+  ConfigCacheEntry ste_copy = *ste;
+  const ConfigCacheEntry* cd = nullptr;
+  if (!cd_for(ste_copy, sid, cd_index, cd, fault, delay)) return false;
+  out.s1 = true;
+  out.s1_regime = cd->s1;
+  out.asid = cd->cd.asid;
+  return true;
+}
+
+}  // namespace smmu::model

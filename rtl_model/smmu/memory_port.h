@@ -1,0 +1,35 @@
+// The SMMU's own accesses to memory (STE, CD, descriptors, queues, events, MSIs): timed
+// TLM transactions through its walk initiator socket. Each access's delay counts.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+
+#include "rtl_model/smmu/table_walker.h"
+
+namespace smmu::model {
+
+class MemoryPort : public WalkMemory {
+ public:
+  // The socket is bound after construction; it is only used once the simulation runs.
+  explicit MemoryPort(tlm::tlm_initiator_socket<>& socket) : socket_(socket) {}
+
+  // Little-endian reads and writes of len bytes at physical address pa. The access time
+  // is added to delay. false: the memory system answered with an error (external abort).
+  bool read(uint64_t pa, void* data, unsigned len, sc_core::sc_time& delay);
+  bool write(uint64_t pa, const void* data, unsigned len, sc_core::sc_time& delay);
+  bool read64(uint64_t pa, uint64_t& value, sc_core::sc_time& delay) override;
+
+  uint64_t reads() const { return reads_; }
+  uint64_t writes() const { return writes_; }
+
+ private:
+  bool access(tlm::tlm_command cmd, uint64_t pa, unsigned char* data, unsigned len,
+              sc_core::sc_time& delay);
+
+  tlm::tlm_initiator_socket<>& socket_;
+  uint64_t reads_ = 0, writes_ = 0;
+};
+
+}  // namespace smmu::model

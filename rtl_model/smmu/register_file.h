@@ -1,0 +1,84 @@
+// The SMMU's programming interface: the state of the registers in the 128 KiB window and
+// what reads and writes of them do. Reserved bits read as zero and ignore writes;
+// read-only registers ignore writes; registers the architecture freezes while a unit is
+// enabled (stream table base, queue bases) ignore writes then.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "rtl_model/arch/registers.h"
+#include "rtl_model/smmu/smmu_params.h"
+
+namespace smmu::model {
+
+class RegisterFile {
+ public:
+  explicit RegisterFile(const SmmuFeatures& features);
+
+  // An MMIO access of 4 bytes (any 4-aligned offset) or 8 bytes (8-aligned: a 64-bit
+  // register, or two adjacent 32-bit ones). false: unsupported size or alignment.
+  bool read(uint64_t offset, unsigned size, uint64_t& value) const;
+  bool write(uint64_t offset, unsigned size, uint64_t value);
+
+  // Called after every accepted write with the 32-bit word offset it changed.
+  std::function<void(uint64_t offset)> on_write;
+
+  // --- the model's view
+  const SmmuFeatures& features() const { return features_; }
+  arch::reg::Cr0 cr0() const { return arch::reg::Cr0::decode(cr0_); }
+  bool smmu_enabled() const { return arch::reg::cr0::kSmmuEn.get(cr0_); }
+  bool gbpa_abort() const { return arch::reg::gbpa::kAbort.get(gbpa_); }
+  arch::reg::IrqCtrl irq_ctrl() const { return arch::reg::IrqCtrl::decode(irq_ctrl_); }
+  arch::reg::StrtabBase strtab_base() const { return arch::reg::StrtabBase::decode(strtab_base_); }
+  arch::reg::StrtabBaseCfg strtab_base_cfg() const {
+    return arch::reg::StrtabBaseCfg::decode(strtab_base_cfg_);
+  }
+  arch::reg::QueueBase cmdq_base() const { return arch::reg::QueueBase::decode(cmdq_base_); }
+  arch::reg::QueueBase evtq_base() const { return arch::reg::QueueBase::decode(evtq_base_); }
+  uint32_t cmdq_prod() const { return cmdq_prod_; }
+  uint32_t cmdq_cons() const { return cmdq_cons_; }
+  void set_cmdq_cons(uint32_t v) { cmdq_cons_ = v; }
+  uint32_t evtq_prod() const { return evtq_prod_; }
+  uint32_t evtq_cons() const { return evtq_cons_; }
+  void set_evtq_prod(uint32_t v) { evtq_prod_ = v; }
+  uint64_t evtq_irq_cfg0() const { return evtq_irq_cfg0_; }
+  uint32_t evtq_irq_cfg1() const { return evtq_irq_cfg1_; }
+  uint64_t gerror_irq_cfg0() const { return gerror_irq_cfg0_; }
+  uint32_t gerror_irq_cfg1() const { return gerror_irq_cfg1_; }
+  uint32_t gerror() const { return gerror_; }
+  uint32_t gerrorn() const { return gerrorn_; }
+  // Makes error `mask` active by toggling its GERROR bits where not active already.
+  // Returns the bits that became active (an interrupt is due for them).
+  uint32_t raise_gerror(uint32_t mask);
+
+  // The ID registers as the features encode them.
+  uint32_t idr(unsigned n) const { return idr_[n]; }
+
+ private:
+  uint32_t read32(uint64_t offset) const;
+  void write32(uint64_t offset, uint32_t value);
+  static void set_half(uint64_t& reg, bool high, uint32_t v) {
+    reg = high ? (reg & 0xffffffffull) | (uint64_t{v} << 32) : (reg & ~0xffffffffull) | v;
+  }
+  uint32_t queue_ptr_mask(unsigned log2size) const;
+
+  SmmuFeatures features_;
+  uint32_t idr_[6] = {};
+  uint32_t cr0_ = 0, cr1_ = 0, cr2_ = 0;
+  uint32_t gbpa_ = 0;
+  uint32_t irq_ctrl_ = 0;
+  uint32_t gerror_ = 0, gerrorn_ = 0;
+  uint64_t gerror_irq_cfg0_ = 0;
+  uint32_t gerror_irq_cfg1_ = 0, gerror_irq_cfg2_ = 0;
+  uint64_t strtab_base_ = 0;
+  uint32_t strtab_base_cfg_ = 0;
+  uint64_t cmdq_base_ = 0;
+  uint32_t cmdq_prod_ = 0, cmdq_cons_ = 0;
+  uint64_t evtq_base_ = 0;
+  uint32_t evtq_prod_ = 0, evtq_cons_ = 0;
+  uint64_t evtq_irq_cfg0_ = 0;
+  uint32_t evtq_irq_cfg1_ = 0, evtq_irq_cfg2_ = 0;
+};
+
+}  // namespace smmu::model

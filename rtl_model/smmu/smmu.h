@@ -1,0 +1,149 @@
+// The SMMUv3 module: registers behind an MMIO socket, device traffic in on upstream
+// sockets (one binding per port, each with its micro TLB), translated traffic out on the
+// downstream socket, and the SMMU's own memory accesses (STE, CD, descriptors, queues,
+// events, MSIs) on the walk socket. Translation is loosely timed: every step adds its
+// cost to the transaction's annotated delay; nothing on the translation path waits.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "rtl_model/smmu/config_fetch.h"
+#include "rtl_model/smmu/event_queue.h"
+#include "rtl_model/smmu/memory_port.h"
+#include "rtl_model/smmu/occupancy.h"
+#include "rtl_model/smmu/register_file.h"
+#include "rtl_model/smmu/smmu_params.h"
+#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/smmu/table_walker.h"
+#include "rtl_model/smmu/tlb.h"
+
+namespace smmu::model {
+
+struct SmmuStats {
+  uint64_t transactions = 0;      // device transactions received upstream
+  uint64_t bytes = 0;
+  uint64_t bypassed = 0;          // SMMUEN = 0 with GBPA bypass, or STE bypass
+  uint64_t aborted = 0;           // terminated without an event (GBPA or STE abort)
+  uint64_t faults = 0;            // terminated with an event
+  uint64_t boundary_errors = 0;   // transactions crossing their translation's page
+  uint64_t micro_tlb_hits = 0, micro_tlb_misses = 0;
+  uint64_t main_tlb_hits = 0, main_tlb_misses = 0;
+  uint64_t walks = 0;             // table walks started
+  uint64_t walk_reads = 0;        // descriptor reads of those walks
+  uint64_t events = 0;            // event records written
+  uint64_t events_lost = 0;       // not written: queue disabled, full or aborted
+  uint64_t evtq_irqs = 0, gerror_irqs = 0;  // interrupts signalled (wired or MSI)
+  uint64_t dmi_grants = 0, dmi_revocations = 0;
+};
+
+class Smmu : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Smmu> mmio;                 // the 128 KiB register window
+  tlm_utils::multi_passthrough_target_socket<Smmu> upstream;  // device traffic, one per port
+  tlm_utils::simple_initiator_socket<Smmu> downstream;        // translated traffic
+  tlm_utils::simple_initiator_socket<Smmu> walk;              // the SMMU's own accesses
+  // Wired interrupts: one-cycle pulses (used when no MSI address is programmed).
+  sc_core::sc_signal<bool> evtq_irq;
+  sc_core::sc_signal<bool> gerror_irq;
+
+  SC_HAS_PROCESS(Smmu);
+  Smmu(const sc_core::sc_module_name& name, const SmmuParams& params = SmmuParams{});
+
+  const SmmuParams& params() const { return params_; }
+  RegisterFile& registers() { return regs_; }
+  const SmmuStats& stats() const { return stats_; }
+  const ConfigFetchStats& config_stats() const { return config_.stats(); }
+  MainTlb& main_tlb() { return main_tlb_; }
+  MicroTlb& micro_tlb(unsigned port) { return *micro_tlbs_.at(port); }
+  WalkCache& walk_cache() { return walk_cache_; }
+  ConfigCache& config_cache() { return config_cache_; }
+  unsigned ports() const { return static_cast<unsigned>(micro_tlbs_.size()); }
+  const Occupancy& translation_slots() const { return translation_slots_; }
+  const Occupancy& walk_slots() const { return walk_slots_; }
+
+  // Revokes every DMI region granted upstream (e.g. when translation may have changed).
+  void revoke_all_dmi();
+
+  // The outcome of a translation, for the upstream path and DMI.
+  struct Translation {
+    enum class Kind : uint8_t { kTranslated, kBypass, kAbort, kFault } kind = Kind::kAbort;
+    uint64_t out_addr = 0;
+    // The input region [va_base, va_base + 2^size_shift) maps linearly onto pa_base.
+    uint64_t va_base = 0, pa_base = 0;
+    unsigned size_shift = 12;
+    Permissions perms;
+    bool ok() const { return kind == Kind::kTranslated || kind == Kind::kBypass; }
+  };
+
+ private:
+  struct Stream {
+    uint32_t sid = 0, ssid = 0;
+    bool ssv = false;
+  };
+  // kProbe (DMI requests) looks without occupying slots, counting, or recording events.
+  enum class Mode { kTransaction, kProbe };
+
+  void end_of_elaboration() override;
+
+  void upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  bool upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+  unsigned upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans);
+  void mmio_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned mmio_transport_dbg(tlm::tlm_generic_payload& trans);
+  void downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
+
+  Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access) const;
+  Translation translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
+                        sc_core::sc_time& delay, Mode mode);
+  // The shared part (config, main TLB, walk) behind a micro-TLB miss.
+  Translation translate_in_tcu(unsigned port, const Stream& s, uint64_t va,
+                               const Access& access, sc_core::sc_time& delay, Mode mode);
+  Translation walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg, uint64_t va,
+                            const Access& access, sc_core::sc_time& delay, Mode mode);
+  Translation hit(const TlbEntry& e, const Stream& s, uint64_t va, const Access& access,
+                  sc_core::sc_time delay, Mode mode);
+  StreamTableConfig stream_table() const;
+
+  // Faults: the event record is written in parallel with the abort response, so its
+  // memory time does not add to the transaction's delay.
+  Translation fault(arch::EventRecord ev, const Stream& s, uint64_t va, const Access& access,
+                    sc_core::sc_time delay, Mode mode);
+  void record_event(const arch::EventRecord& ev, sc_core::sc_time delay);
+  enum class Irq { kEvtq, kGerror };
+  void signal_irq(Irq irq, sc_core::sc_time delay);
+  void raise_gerror(uint32_t mask, sc_core::sc_time delay);
+  void on_register_write(uint64_t offset);
+
+  void evtq_irq_method();
+  void gerror_irq_method();
+
+  struct DmiGrant {
+    unsigned port;
+    uint64_t va_start, va_end, pa_start, pa_end;
+  };
+
+  SmmuParams params_;
+  sc_core::sc_time micro_tlb_time_, link_time_, main_tlb_time_, register_time_;
+  RegisterFile regs_;
+  MemoryPort mem_;
+  WalkCache walk_cache_;
+  TableWalker walker_;
+  ConfigCache config_cache_;
+  ConfigFetcher config_;
+  EventQueue evtq_;
+  MainTlb main_tlb_;
+  std::vector<std::unique_ptr<MicroTlb>> micro_tlbs_;
+  Occupancy translation_slots_, walk_slots_;
+  std::vector<DmiGrant> dmi_grants_;
+  SmmuStats stats_;
+  sc_core::sc_event evtq_irq_set_, evtq_irq_clear_, gerror_irq_set_, gerror_irq_clear_;
+};
+
+}  // namespace smmu::model

@@ -1,0 +1,62 @@
+// Everything that configures one SMMU instance: the features it advertises in its ID
+// registers, the sizes of its caches, and its timing. Defaults follow gem5's SMMUv3
+// where it has one (see README, "SMMU parameters").
+#pragma once
+
+#include <systemc>
+
+#include "rtl_model/smmu/config_cache.h"
+#include "rtl_model/smmu/tlb.h"
+#include "rtl_model/smmu/walk_cache.h"
+
+namespace smmu::model {
+
+// What the SMMU implements; encoded into IDR0..IDR5.
+struct SmmuFeatures {
+  bool stage1 = true;
+  bool stage2 = true;
+  bool ats = true;
+  bool msi = true;
+  bool sev = true;
+  bool hyp = true;                // EL2 (E2H) translation regimes
+  bool range_invalidation = true; // IDR3.RIL
+  bool two_level_stream_table = true;
+  bool two_level_cd_table = true;
+  bool coherent = true;           // IDR0.COHACC
+  bool asid16 = true;
+  bool vmid16 = true;
+  bool gran4k = true, gran16k = true, gran64k = true;
+  unsigned oas_bits = 48;         // one of 32, 36, 40, 42, 44, 48, 52
+  unsigned sid_bits = 16;         // IDR1.SIDSIZE
+  unsigned ssid_bits = 20;        // IDR1.SSIDSIZE
+  unsigned cmdq_log2_entries = 8; // IDR1.CMDQS: largest command queue software may set
+  unsigned evtq_log2_entries = 7; // IDR1.EVTQS
+};
+
+struct SmmuTiming {
+  sc_core::sc_time clock_period{1, sc_core::SC_NS};
+  // The micro TLB sits at the port (the TBU); a miss crosses a link to the shared part
+  // (the TCU: config cache, main TLB, walker) and the answer crosses it back.
+  unsigned micro_tlb_cycles = 1;
+  unsigned link_cycles = 8;          // one way, TBU <-> TCU
+  unsigned config_cache_cycles = 2;
+  unsigned main_tlb_cycles = 3;
+  unsigned walk_cache_cycles = 2;
+  unsigned register_cycles = 2;      // an MMIO register access
+  unsigned translation_slots = 64;   // translations the TCU works on at once
+  unsigned walk_slots = 16;          // table walks in flight at once
+
+  sc_core::sc_time cycles(unsigned n) const { return clock_period * static_cast<double>(n); }
+};
+
+struct SmmuParams {
+  SmmuFeatures features;
+  SmmuTiming timing;
+  MicroTlbParams micro_tlb;
+  TlbParams main_tlb;
+  WalkCacheParams walk_cache;
+  ConfigCacheParams config_cache;
+  bool grant_dmi = true;  // allow upstream DMI for pages that translate to DMI memory
+};
+
+}  // namespace smmu::model

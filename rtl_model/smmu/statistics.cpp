@@ -1,0 +1,207 @@
+#include "rtl_model/smmu/statistics.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+namespace smmu::model {
+
+namespace bh = boost::histogram;
+
+namespace {
+
+constexpr double kTailLowNs = static_cast<double>(LatencyStat::kExactBoundNs);
+
+double tail_high_ns() {
+  double high = kTailLowNs;
+  for (unsigned d = 0; d < LatencyStat::kTailDecades; ++d) high *= 10.0;
+  return high;
+}
+
+// ceil(q * n) with tolerance for the rounding of the product (0.99 * 100 must be 99).
+uint64_t rank_for(double q, uint64_t n) {
+  const double x = q * static_cast<double>(n);
+  const double nearest = std::round(x);
+  const double r = std::fabs(x - nearest) <= (x + 1.0) * 1e-14 ? nearest : std::ceil(x);
+  const uint64_t rank = static_cast<uint64_t>(r);
+  return std::clamp<uint64_t>(rank, 1, n);
+}
+
+}  // namespace
+
+LatencyStat::LatencyStat()
+    : exact_(bh::make_histogram(ExactAxis(0, static_cast<int>(kExactBoundNs) + 1))),
+      tail_(bh::make_histogram(
+          TailAxis(kTailDecades * kTailBinsPerDecade, kTailLowNs, tail_high_ns()))) {}
+
+void LatencyStat::record_ps(uint64_t ps) {
+  ++count_;
+  sum_ps_ += ps;
+  if (count_ == 1 || ps < min_ps_) min_ps_ = ps;
+  if (ps > max_ps_) max_ps_ = ps;
+  const uint64_t ceil_ns = ps / 1000 + (ps % 1000 != 0 ? 1 : 0);
+  if (ceil_ns <= kExactBoundNs)
+    exact_(static_cast<int>(ceil_ns));
+  else
+    tail_(static_cast<double>(ps) / 1000.0);
+}
+
+void LatencyStat::record_ns(double ns) {
+  if (!std::isfinite(ns) || ns < 0)
+    throw std::invalid_argument("latency sample must be a finite non-negative number of ns, got " +
+                                std::to_string(ns));
+  record_ps(static_cast<uint64_t>(std::llround(ns * 1000.0)));
+}
+
+void LatencyStat::record(const sc_core::sc_time& t) {
+  // Integer scaling keeps the conversion exact at any resolution of 1 ps or coarser.
+  const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
+  const uint64_t units = t.value();
+  if (res_ps >= 1.0) {
+    record_ps(units * static_cast<uint64_t>(std::llround(res_ps)));
+  } else {
+    const uint64_t per_ps = static_cast<uint64_t>(std::llround(1.0 / res_ps));
+    record_ps((units + per_ps / 2) / per_ps);
+  }
+}
+
+double LatencyStat::mean_ns() const {
+  if (count_ == 0) return 0.0;
+  return static_cast<double>(sum_ps_) / static_cast<double>(count_) / 1000.0;
+}
+
+double LatencyStat::percentile_ns(double q) const {
+  if (!(q >= 0.0 && q <= 1.0))
+    throw std::invalid_argument("percentile must be in [0, 1], got " + std::to_string(q));
+  if (count_ == 0) return 0.0;
+  const uint64_t rank = rank_for(q, count_);
+  // The answer never lies outside [min, max]; clamping makes bin edges exact there.
+  auto clamp_ns = [this](double edge_ns) {
+    return std::clamp(edge_ns, min_ns(), max_ns());
+  };
+
+  uint64_t cum = 0;
+  const uint64_t first = min_ps_ / 1000;
+  const uint64_t last = std::min<uint64_t>(max_ps_ / 1000 + 1, kExactBoundNs);
+  for (uint64_t k = first; k <= last; ++k) {
+    cum += static_cast<uint64_t>(exact_.at(static_cast<int>(k)));
+    if (cum >= rank) return clamp_ns(static_cast<double>(k));
+  }
+  const auto& axis = tail_.axis();
+  const int bins = axis.size();
+  for (int i = -1; i <= bins; ++i) {  // underflow (float rounding at the edge), bins, overflow
+    cum += static_cast<uint64_t>(tail_.at(i));
+    if (cum >= rank) {
+      if (i == bins) return max_ns();
+      return clamp_ns(axis.bin(std::max(i, 0)).upper());
+    }
+  }
+  return max_ns();
+}
+
+void LatencyStat::reset() {
+  exact_.reset();
+  tail_.reset();
+  count_ = sum_ps_ = min_ps_ = max_ps_ = 0;
+}
+
+nlohmann::json LatencyStat::to_json() const {
+  return nlohmann::json{{"count", count_},
+                        {"mean", mean_ns()},
+                        {"p50", percentile_ns(0.5)},
+                        {"p99", percentile_ns(0.99)},
+                        {"max", max_ns()},
+                        {"min", min_ns()}};
+}
+
+// --- StatsRegistry
+
+Counter& StatsRegistry::counter(const std::string& path) {
+  auto it = counters_.find(path);
+  if (it != counters_.end()) return it->second;
+  check_new_path(path, true);
+  return counters_[path];
+}
+
+LatencyStat& StatsRegistry::latency(const std::string& path) {
+  auto it = latencies_.find(path);
+  if (it != latencies_.end()) return it->second;
+  check_new_path(path, false);
+  return latencies_[path];
+}
+
+const Counter* StatsRegistry::find_counter(const std::string& path) const {
+  auto it = counters_.find(path);
+  return it == counters_.end() ? nullptr : &it->second;
+}
+
+const LatencyStat* StatsRegistry::find_latency(const std::string& path) const {
+  auto it = latencies_.find(path);
+  return it == latencies_.end() ? nullptr : &it->second;
+}
+
+void StatsRegistry::check_new_path(const std::string& path, bool is_counter) const {
+  auto bad = [&path](const std::string& why) {
+    throw std::invalid_argument("statistic path '" + path + "': " + why);
+  };
+  if (path.empty()) bad("empty path");
+  size_t seg_start = 0;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '.') {
+      if (i == seg_start) bad("empty segment");
+      seg_start = i + 1;
+    } else if (std::isspace(static_cast<unsigned char>(path[i]))) {
+      bad("contains whitespace");
+    }
+  }
+  if (is_counter ? latencies_.count(path) != 0 : counters_.count(path) != 0)
+    bad(is_counter ? "already a latency" : "already a counter");
+  auto exists = [this](const std::string& p) {
+    return counters_.count(p) != 0 || latencies_.count(p) != 0;
+  };
+  for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+    const std::string parent = path.substr(0, dot);
+    if (exists(parent)) bad("nests under the statistic '" + parent + "'");
+  }
+  const std::string prefix = path + ".";
+  auto child_of = [&prefix](const auto& map) -> const std::string* {
+    auto it = map.lower_bound(prefix);
+    if (it != map.end() && it->first.compare(0, prefix.size(), prefix) == 0) return &it->first;
+    return nullptr;
+  };
+  const std::string* child = child_of(counters_);
+  if (!child) child = child_of(latencies_);
+  if (child) bad("is the parent of the statistic '" + *child + "'");
+}
+
+void StatsRegistry::reset() {
+  for (auto& [name, c] : counters_) c.reset();
+  for (auto& [name, l] : latencies_) l.reset();
+}
+
+namespace {
+
+void put_by_path(nlohmann::json& root, const std::string& path, nlohmann::json value) {
+  nlohmann::json* node = &root;
+  size_t start = 0;
+  for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', start)) {
+    node = &(*node)[path.substr(start, dot - start)];
+    start = dot + 1;
+  }
+  (*node)[path.substr(start)] = std::move(value);
+}
+
+}  // namespace
+
+nlohmann::json StatsRegistry::to_json() const {
+  nlohmann::json root = nlohmann::json::object();
+  for (const auto& [name, c] : counters_) put_by_path(root, name, c.value());
+  for (const auto& [name, l] : latencies_) put_by_path(root, name, l.to_json());
+  return root;
+}
+
+}  // namespace smmu::model

@@ -1,0 +1,142 @@
+// The statistics registry every module counts into: named counters and latency
+// distributions, reported by smmu-sim as text and JSON.
+//
+// Names are dotted paths ("smmu0.main_tlb.hits"); the JSON report nests by the dots.
+// Modules look a statistic up once (at construction) and keep the reference, so the hot
+// path is one increment. References stay valid for the registry's lifetime (std::map
+// nodes never move). Not thread-safe: SystemC runs processes one at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include <boost/histogram.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+namespace sc_core {
+class sc_time;
+}
+
+namespace smmu::model {
+
+// A 64-bit event counter; as cheap as a plain integer.
+class Counter {
+ public:
+  Counter& operator++() {
+    ++value_;
+    return *this;
+  }
+  void operator++(int) { ++value_; }
+  Counter& operator+=(uint64_t n) {
+    value_ += n;
+    return *this;
+  }
+  void set(uint64_t v) { value_ = v; }
+  // Keeps the largest value seen (high-water marks such as peak queue occupancy).
+  void update_max(uint64_t v) {
+    if (v > value_) value_ = v;
+  }
+  void reset() { value_ = 0; }
+  uint64_t value() const { return value_; }
+
+ private:
+  uint64_t value_ = 0;
+};
+
+// A latency distribution. Count, sum, min and max are exact (1 ps resolution).
+//
+// Percentile definition: percentile(q) is the smallest value v such that at least
+// ceil(q * count) samples (and at least one) are <= v.
+// Resolution: samples up to kExactBoundNs (100 us) fall into 1 ns bins (k-1, k] on a
+// Boost.Histogram integer axis, and the percentile is reported as the bin's upper edge k,
+// clamped to [min, max]. So for integer-nanosecond samples below the bound the result is
+// exact, and for any other sample below the bound it overestimates by less than 1 ns.
+// Above the bound, samples go to a log-spaced tail of kTailBinsPerDecade bins per decade
+// up to 1 s (relative resolution < 1 %), again reported as the bin's upper edge clamped
+// to max; beyond 1 s only max is known, and percentiles there report max.
+class LatencyStat {
+ public:
+  static constexpr uint64_t kExactBoundNs = 100000;
+  static constexpr unsigned kTailDecades = 4;  // 100 us .. 1 s
+  static constexpr unsigned kTailBinsPerDecade = 250;
+
+  LatencyStat();
+
+  void record_ps(uint64_t ps);
+  // Rounds to the nearest picosecond; throws std::invalid_argument for a negative or
+  // non-finite value.
+  void record_ns(double ns);
+  // Converts at the kernel's time resolution (exact below 2^53 resolution units).
+  void record(const sc_core::sc_time& t);
+
+  uint64_t count() const { return count_; }
+  uint64_t sum_ps() const { return sum_ps_; }
+  uint64_t min_ps() const { return count_ ? min_ps_ : 0; }
+  uint64_t max_ps() const { return max_ps_; }
+  // In nanoseconds; all 0 when no sample was recorded.
+  double mean_ns() const;
+  double min_ns() const { return static_cast<double>(min_ps()) / 1000.0; }
+  double max_ns() const { return static_cast<double>(max_ps_) / 1000.0; }
+  // q in [0, 1] (std::invalid_argument otherwise); 0 when empty. See the class comment.
+  double percentile_ns(double q) const;
+
+  void reset();
+  // {count, mean, p50, p99, max, min}, times in ns.
+  nlohmann::json to_json() const;
+
+ private:
+  using ExactAxis = boost::histogram::axis::integer<int, boost::histogram::use_default,
+                                                    boost::histogram::axis::option::none_t>;
+  using TailAxis =
+      boost::histogram::axis::regular<double, boost::histogram::axis::transform::log,
+                                      boost::histogram::use_default,
+                                      boost::histogram::axis::option::overflow_t>;
+  using ExactHist = boost::histogram::histogram<std::tuple<ExactAxis>>;
+  using TailHist = boost::histogram::histogram<std::tuple<TailAxis>>;
+
+  ExactHist exact_;  // bin k counts samples in (k-1, k] ns; bin 0 counts exactly 0
+  TailHist tail_;    // samples above kExactBoundNs
+  uint64_t count_ = 0;
+  uint64_t sum_ps_ = 0;
+  uint64_t min_ps_ = 0;
+  uint64_t max_ps_ = 0;
+};
+
+// Counters and latencies by dotted path. A path is non-empty, its dot-separated segments
+// are non-empty and hold no whitespace, and no path may be both a statistic and the
+// parent of another (the JSON report could not hold both); std::invalid_argument names
+// the offending path otherwise. Asking again for an existing path returns the same object.
+class StatsRegistry {
+ public:
+  StatsRegistry() = default;
+  StatsRegistry(const StatsRegistry&) = delete;
+  StatsRegistry& operator=(const StatsRegistry&) = delete;
+
+  Counter& counter(const std::string& path);
+  LatencyStat& latency(const std::string& path);
+
+  // nullptr when no such statistic exists (does not create one).
+  const Counter* find_counter(const std::string& path) const;
+  const LatencyStat* find_latency(const std::string& path) const;
+
+  // Iteration in name order.
+  const std::map<std::string, Counter>& counters() const { return counters_; }
+  const std::map<std::string, LatencyStat>& latencies() const { return latencies_; }
+
+  // Zeroes every statistic (e.g. after warm-up); names and references stay valid.
+  void reset();
+
+  // Nested by the dots: "a.b.c" -> {"a":{"b":{"c":...}}}. Counters are integers,
+  // latencies are LatencyStat::to_json() objects.
+  nlohmann::json to_json() const;
+
+ private:
+  void check_new_path(const std::string& path, bool is_counter) const;
+
+  std::map<std::string, Counter> counters_;
+  std::map<std::string, LatencyStat> latencies_;
+};
+
+}  // namespace smmu::model

@@ -1,0 +1,161 @@
+#include "support/smmu_testbench.h"
+
+#include <cstring>
+
+namespace smmu::test {
+
+using sc_core::sc_time;
+namespace r = arch::reg;
+
+Master::Result Master::access(uint64_t addr, unsigned len, bool write, uint64_t wdata,
+                              const model::StreamExtension* ext) {
+  Result res;
+  tlm::tlm_generic_payload trans;
+  uint64_t buf = write ? wdata : 0;
+  model::StreamExtension local;
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_address(addr);
+  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&buf));
+  trans.set_data_length(len);
+  trans.set_streaming_width(len);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  if (ext) {
+    local = *ext;
+    trans.set_extension(&local);
+  }
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(trans, delay);
+  if (ext) trans.clear_extension(&local);
+  res.status = trans.get_response_status();
+  res.latency = delay;
+  res.data = buf;
+  return res;
+}
+
+model::MemoryParams SmmuTestbench::default_memory() {
+  model::MemoryParams p;
+  p.size = kMemSize;
+  return p;
+}
+
+SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
+                             const model::MemoryParams& mem_params)
+    : mem("mem", mem_params),
+      router("router"),
+      smmu("smmu", params),
+      cpu("cpu"),
+      writer(mem),
+      alloc(kTableBase, kTableSize) {
+  router.initiator.bind(mem.socket);
+  router.initiator.bind(smmu.mmio);
+  router.map(0, 0, mem_params.size);
+  router.map(1, kSmmuBase, r::kWindowSize);
+  smmu.downstream.bind(router.target);
+  smmu.walk.bind(router.target);
+  cpu.socket.bind(router.target);
+  for (unsigned i = 0; i < ports; ++i) {
+    masters.push_back(std::make_unique<Master>(("master" + std::to_string(i)).c_str()));
+    masters.back()->socket.bind(smmu.upstream);
+  }
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+uint64_t SmmuTestbench::reg(uint64_t offset, unsigned size) {
+  uint64_t v = 0;
+  smmu.registers().read(offset, size, v);
+  return v;
+}
+
+void SmmuTestbench::set_reg(uint64_t offset, uint64_t value, unsigned size) {
+  smmu.registers().write(offset, size, value);
+}
+
+void SmmuTestbench::enable(const platform::StreamTableBuilder& st, unsigned evtq_log2) {
+  set_reg(r::kStrtabBase, st.base_reg(), 8);
+  set_reg(r::kStrtabBaseCfg, st.base_cfg());
+  evtq_base_ = alloc.alloc(uint64_t{r::kEventBytes} << evtq_log2, 4096);
+  r::QueueBase qb;
+  qb.addr = evtq_base_;
+  qb.log2size = static_cast<uint8_t>(evtq_log2);
+  set_reg(r::kEvtqBase, qb.encode(), 8);
+  set_reg(r::kEvtqProd, 0);
+  set_reg(r::kEvtqCons, 0);
+  set_reg(r::kCr0, r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask());
+}
+
+std::vector<arch::EventRecord> SmmuTestbench::events(bool consume) {
+  std::vector<arch::EventRecord> out;
+  const auto qb = r::QueueBase::decode(reg(r::kEvtqBase, 8));
+  uint32_t cons = static_cast<uint32_t>(reg(r::kEvtqCons));
+  const uint32_t prod = static_cast<uint32_t>(reg(r::kEvtqProd));
+  while (!r::queue_empty(prod, cons, qb.log2size)) {
+    arch::EventWords w;
+    const uint64_t a = qb.addr + uint64_t{r::queue_index(cons, qb.log2size)} * r::kEventBytes;
+    for (unsigned i = 0; i < 4; ++i) w[i] = mem.read64(a + 8 * i);
+    out.push_back(arch::EventRecord::decode(w));
+    cons = r::queue_increment(cons, qb.log2size);
+  }
+  if (consume) set_reg(r::kEvtqCons, r::with_queue_ovflg(cons, r::queue_ovflg(prod)));
+  return out;
+}
+
+Master::Result SmmuTestbench::dma(uint64_t va, const DmaAttrs& a, unsigned port, unsigned len,
+                                  uint64_t wdata) {
+  model::StreamExtension ext(a.sid, a.ssid, a.ssv);
+  ext.privileged = a.priv;
+  ext.instruction = a.exec;
+  return masters.at(port)->access(va, len, a.write, wdata, &ext);
+}
+
+arch::Cd make_cd_4k(uint64_t ttb0, uint16_t asid, unsigned t0sz, uint8_t ips) {
+  arch::Cd cd;
+  cd.valid = true;
+  cd.aa64 = true;
+  cd.t0sz = static_cast<uint8_t>(t0sz);
+  cd.tg0 = 0;
+  cd.epd1 = true;
+  cd.ips = ips;
+  cd.asid = asid;
+  cd.ttb0 = ttb0;
+  return cd;
+}
+
+arch::Ste make_s1_ste(const platform::CdTableBuilder& cds, uint16_t vmid) {
+  arch::Ste ste;
+  ste.valid = true;
+  ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
+  ste.s2vmid = vmid;
+  cds.attach(ste);
+  return ste;
+}
+
+arch::Ste make_s2_ste(uint64_t s2ttb, uint16_t vmid, uint8_t s2t0sz, uint8_t s2sl0, uint8_t s2tg,
+                      uint8_t s2ps) {
+  arch::Ste ste;
+  ste.valid = true;
+  ste.config = static_cast<uint8_t>(arch::SteConfig::kS2);
+  ste.s2vmid = vmid;
+  ste.s2t0sz = s2t0sz;
+  ste.s2sl0 = s2sl0;
+  ste.s2tg = s2tg;
+  ste.s2ps = s2ps;
+  ste.s2aa64 = true;
+  ste.s2ttb = s2ttb;
+  return ste;
+}
+
+arch::S1LeafAttrs rw_s1() {
+  arch::S1LeafAttrs a;
+  a.af = true;
+  a.ap = 1;  // read/write at any EL
+  return a;
+}
+
+arch::S2LeafAttrs rw_s2() {
+  arch::S2LeafAttrs a;
+  a.af = true;
+  a.s2ap = 3;
+  return a;
+}
+
+}  // namespace smmu::test

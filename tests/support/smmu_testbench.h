@@ -1,0 +1,107 @@
+// A small SoC for model tests: memory and one SMMU behind a router, a CPU-side master
+// for MMIO, one device master per SMMU port, and table builders writing into the memory.
+// One testbench per process (SystemC elaborates once); ctest runs each test alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include "platform/table_builder.h"
+#include "rtl_model/arch/event.h"
+#include "rtl_model/mem/memory.h"
+#include "rtl_model/mem/router.h"
+#include "rtl_model/smmu/smmu.h"
+
+namespace smmu::test {
+
+// The builders' view of the simulated memory (untimed host-side accesses).
+class MemoryAdapter : public platform::MemoryWriter {
+ public:
+  explicit MemoryAdapter(model::Memory& m) : mem_(m) {}
+  void write64(uint64_t pa, uint64_t v) override { mem_.write64(pa, v); }
+  uint64_t read64(uint64_t pa) override { return mem_.read64(pa); }
+
+ private:
+  model::Memory& mem_;
+};
+
+// A master that issues single blocking transactions from the test body.
+class Master : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Master> socket;
+  explicit Master(const sc_core::sc_module_name& name) : sc_module(name), socket("socket") {}
+
+  struct Result {
+    tlm::tlm_response_status status = tlm::TLM_INCOMPLETE_RESPONSE;
+    sc_core::sc_time latency;  // annotated delay the transaction took
+    uint64_t data = 0;         // read data (up to 8 bytes)
+    bool ok() const { return status == tlm::TLM_OK_RESPONSE; }
+  };
+  // A read or write of len (<= 8) bytes at addr; with ext == nullptr no extension.
+  Result access(uint64_t addr, unsigned len, bool write, uint64_t wdata = 0,
+                const model::StreamExtension* ext = nullptr);
+};
+
+struct DmaAttrs {
+  uint32_t sid = 0;
+  uint32_t ssid = 0;
+  bool ssv = false;
+  bool write = false;
+  bool priv = false;
+  bool exec = false;
+};
+
+class SmmuTestbench {
+ public:
+  static constexpr uint64_t kMemSize = uint64_t{4} << 30;       // DRAM at 0
+  static constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;   // register window
+  static constexpr uint64_t kTableBase = 0x10000000;            // tables, queues: 256 MiB
+  static constexpr uint64_t kTableSize = 0x10000000;
+
+  explicit SmmuTestbench(const model::SmmuParams& params = model::SmmuParams{},
+                         unsigned ports = 1,
+                         const model::MemoryParams& mem = default_memory());
+  static model::MemoryParams default_memory();
+
+  // Finishes elaboration (sc_start(0)); called by the constructor.
+  model::Memory mem;
+  model::Router router;
+  model::Smmu smmu;
+  Master cpu;
+  std::vector<std::unique_ptr<Master>> masters;
+  MemoryAdapter writer;
+  platform::PageAllocator alloc;
+
+  // Register access through the register file (untimed).
+  uint64_t reg(uint64_t offset, unsigned size = 4);
+  void set_reg(uint64_t offset, uint64_t value, unsigned size = 4);
+
+  // Points the SMMU at the stream table, sets up an event queue of 2^evtq_log2 entries,
+  // and enables translation and the event queue.
+  void enable(const platform::StreamTableBuilder& st, unsigned evtq_log2 = 4);
+  uint64_t evtq_base() const { return evtq_base_; }
+
+  // Event records between EVTQ_CONS and EVTQ_PROD; consumes them when consume is set.
+  std::vector<arch::EventRecord> events(bool consume = true);
+
+  // A device transaction on port `port` at address va.
+  Master::Result dma(uint64_t va, const DmaAttrs& a = DmaAttrs{}, unsigned port = 0,
+                     unsigned len = 8, uint64_t wdata = 0);
+
+ private:
+  uint64_t evtq_base_ = 0;
+};
+
+// Common table shapes.
+arch::Cd make_cd_4k(uint64_t ttb0, uint16_t asid, unsigned t0sz = 16, uint8_t ips = 5);
+arch::Ste make_s1_ste(const platform::CdTableBuilder& cds, uint16_t vmid = 0);
+arch::Ste make_s2_ste(uint64_t s2ttb, uint16_t vmid, uint8_t s2t0sz, uint8_t s2sl0,
+                      uint8_t s2tg = 0, uint8_t s2ps = 5);
+arch::S1LeafAttrs rw_s1();  // AF set, read/write, EL0 allowed
+arch::S2LeafAttrs rw_s2();  // AF set, read/write
+
+}  // namespace smmu::test

@@ -1,0 +1,238 @@
+// The statistics registry: counters by path, exact latency percentiles, JSON nesting.
+#include "rtl_model/smmu/statistics.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+namespace smmu::model {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Counter, IncrementsAddsAndKeepsMaximum) {
+  Counter c;
+  EXPECT_EQ(c.value(), 0u);
+  ++c;
+  c++;
+  c += 5;
+  EXPECT_EQ(c.value(), 7u);
+  c.update_max(3);
+  EXPECT_EQ(c.value(), 7u);
+  c.update_max(9);
+  EXPECT_EQ(c.value(), 9u);
+  c.set(2);
+  EXPECT_EQ(c.value(), 2u);
+  c.reset();
+  EXPECT_EQ(c.value(), 0u);
+}
+
+TEST(StatsRegistry, CounterByPathIsStableAndShared) {
+  StatsRegistry reg;
+  Counter& hits = reg.counter("smmu0.main_tlb.hits");
+  ++hits;
+  // Many later registrations must not move the first counter.
+  for (int i = 0; i < 1000; ++i) reg.counter("smmu0.c" + std::to_string(i)) += 1;
+  EXPECT_EQ(&reg.counter("smmu0.main_tlb.hits"), &hits);
+  reg.counter("smmu0.main_tlb.hits") += 2;
+  EXPECT_EQ(hits.value(), 3u);
+  ASSERT_NE(reg.find_counter("smmu0.main_tlb.hits"), nullptr);
+  EXPECT_EQ(reg.find_counter("smmu0.main_tlb.hits")->value(), 3u);
+  EXPECT_EQ(reg.find_counter("smmu0.main_tlb.misses"), nullptr);
+  EXPECT_EQ(reg.find_latency("smmu0.main_tlb.hits"), nullptr);
+}
+
+TEST(StatsRegistry, IteratesInNameOrder) {
+  StatsRegistry reg;
+  reg.counter("b.x");
+  reg.counter("a.z");
+  reg.counter("a.y");
+  reg.latency("c.lat");
+  reg.latency("a.lat");
+  std::vector<std::string> names;
+  for (const auto& [name, c] : reg.counters()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a.y", "a.z", "b.x"}));
+  names.clear();
+  for (const auto& [name, l] : reg.latencies()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a.lat", "c.lat"}));
+}
+
+TEST(StatsRegistry, RejectsBadAndConflictingPaths) {
+  StatsRegistry reg;
+  reg.counter("a.b");
+  reg.latency("x.lat");
+  auto message_of = [](auto&& fn) {
+    try {
+      fn();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_THAT(message_of([&] { reg.counter("a.b.c"); }), HasSubstr("'a.b.c'"));
+  EXPECT_THAT(message_of([&] { reg.counter("a"); }), HasSubstr("parent of the statistic 'a.b'"));
+  EXPECT_THAT(message_of([&] { reg.latency("a.b"); }), HasSubstr("already a counter"));
+  EXPECT_THAT(message_of([&] { reg.counter("x.lat"); }), HasSubstr("already a latency"));
+  EXPECT_THAT(message_of([&] { reg.latency("x"); }), HasSubstr("parent"));
+  EXPECT_THAT(message_of([&] { reg.counter("p..q"); }), HasSubstr("empty segment"));
+  EXPECT_THAT(message_of([&] { reg.counter("p."); }), HasSubstr("empty segment"));
+  EXPECT_THAT(message_of([&] { reg.counter(""); }), HasSubstr("empty path"));
+  EXPECT_THAT(message_of([&] { reg.counter("p q"); }), HasSubstr("whitespace"));
+  // The failed attempts created nothing.
+  EXPECT_EQ(reg.counters().size(), 1u);
+  EXPECT_EQ(reg.latencies().size(), 1u);
+  // A sibling sharing a prefix of characters (not of segments) is fine.
+  EXPECT_NO_THROW(reg.counter("a.bc"));
+  EXPECT_NO_THROW(reg.counter("a.b_c.d"));
+}
+
+TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
+  LatencyStat l;
+  for (int i = 100; i >= 1; --i) l.record_ns(i);  // order must not matter
+  EXPECT_EQ(l.count(), 100u);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 50.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.99), 99.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.9), 90.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.505), 51.0);  // 50.5 samples -> the 51st
+  EXPECT_DOUBLE_EQ(l.percentile_ns(1.0), 100.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.0), 1.0);
+  EXPECT_DOUBLE_EQ(l.max_ns(), 100.0);
+  EXPECT_DOUBLE_EQ(l.min_ns(), 1.0);
+  EXPECT_DOUBLE_EQ(l.mean_ns(), 50.5);
+  EXPECT_EQ(l.sum_ps(), 5050000u);
+}
+
+TEST(LatencyStat, PercentileCountsRepeatedValues) {
+  LatencyStat l;
+  for (int i = 0; i < 98; ++i) l.record_ns(10);
+  l.record_ns(0);
+  l.record_ns(7000);
+  // 99 samples <= 10 ns, so p99 is 10 and p100 is the outlier.
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.99), 10.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.995), 7000.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.01), 0.0);
+  EXPECT_DOUBLE_EQ(l.min_ns(), 0.0);
+}
+
+TEST(LatencyStat, FractionalSamplesRoundUpWithinOneNs) {
+  LatencyStat l;
+  l.record_ps(1200);
+  l.record_ps(1700);
+  l.record_ps(3000);
+  // The 2nd sample (1.7 ns) lies in bin (1, 2]: reported as 2, never below the truth.
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 2.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(1.0), 3.0);
+  // Clamped to min: the 1st sample's bin edge (2) exceeds max of a lone 1.2 ns sample.
+  LatencyStat one;
+  one.record_ps(1200);
+  EXPECT_DOUBLE_EQ(one.percentile_ns(0.5), 1.2);
+  EXPECT_DOUBLE_EQ(one.mean_ns(), 1.2);
+}
+
+TEST(LatencyStat, TailAboveHundredMicrosecondsIsWithinOnePercent) {
+  LatencyStat l;
+  l.record_ns(150000);
+  l.record_ns(200000);
+  l.record_ns(300000);
+  const double p50 = l.percentile_ns(0.5);
+  EXPECT_GE(p50, 200000.0);
+  EXPECT_LE(p50, 200000.0 * 1.01);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(1.0), 300000.0);  // clamped to the exact max
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.0), 150000.0);  // clamped to the exact min
+  // The exact range's last bin and the tail's first value.
+  LatencyStat edge;
+  edge.record_ns(100000);
+  edge.record_ps(100000001);
+  EXPECT_DOUBLE_EQ(edge.percentile_ns(0.5), 100000.0);
+  EXPECT_DOUBLE_EQ(edge.percentile_ns(1.0), 100000.001);
+}
+
+TEST(LatencyStat, BeyondOneSecondOnlyMaxIsKnown) {
+  LatencyStat l;
+  l.record_ns(5);
+  l.record_ns(2e9);
+  l.record_ns(3e9);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 3e9);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.3), 5.0);
+  EXPECT_EQ(l.count(), 3u);
+}
+
+TEST(LatencyStat, EmptyIsAllZero) {
+  LatencyStat l;
+  EXPECT_EQ(l.count(), 0u);
+  EXPECT_EQ(l.percentile_ns(0.5), 0.0);
+  EXPECT_EQ(l.mean_ns(), 0.0);
+  EXPECT_EQ(l.min_ns(), 0.0);
+  EXPECT_EQ(l.max_ns(), 0.0);
+}
+
+TEST(LatencyStat, RejectsBadInput) {
+  LatencyStat l;
+  EXPECT_THROW(l.record_ns(-1.0), std::invalid_argument);
+  EXPECT_THROW(l.record_ns(std::nan("")), std::invalid_argument);
+  EXPECT_THROW(l.percentile_ns(1.5), std::invalid_argument);
+  EXPECT_THROW(l.percentile_ns(-0.1), std::invalid_argument);
+  EXPECT_EQ(l.count(), 0u);
+}
+
+TEST(LatencyStat, RecordsScTimeToThePicosecond) {
+  LatencyStat l;
+  l.record(sc_core::sc_time(1500, sc_core::SC_PS));
+  l.record(sc_core::sc_time(2, sc_core::SC_US));
+  EXPECT_EQ(l.min_ps(), 1500u);
+  EXPECT_EQ(l.max_ps(), 2000000u);
+  EXPECT_EQ(l.sum_ps(), 2001500u);
+}
+
+TEST(LatencyStat, ResetForgetsSamples) {
+  LatencyStat l;
+  l.record_ns(40);
+  l.reset();
+  l.record_ns(7);
+  EXPECT_EQ(l.count(), 1u);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 7.0);
+  EXPECT_DOUBLE_EQ(l.min_ns(), 7.0);
+  EXPECT_DOUBLE_EQ(l.max_ns(), 7.0);
+}
+
+TEST(StatsRegistry, ToJsonNestsByDots) {
+  StatsRegistry reg;
+  reg.counter("smmu0.main_tlb.hits") += 3;
+  reg.counter("smmu0.main_tlb.misses") += 1;
+  reg.counter("total") += 9;
+  LatencyStat& lat = reg.latency("smmu0.latency.translation");
+  for (int i = 1; i <= 100; ++i) lat.record_ns(i);
+
+  const nlohmann::json j = reg.to_json();
+  EXPECT_EQ(j["smmu0"]["main_tlb"]["hits"], 3);
+  EXPECT_EQ(j["smmu0"]["main_tlb"]["misses"], 1);
+  EXPECT_EQ(j["total"], 9);
+  const nlohmann::json& t = j["smmu0"]["latency"]["translation"];
+  EXPECT_EQ(t["count"], 100);
+  EXPECT_DOUBLE_EQ(t["mean"].get<double>(), 50.5);
+  EXPECT_DOUBLE_EQ(t["p50"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(t["p99"].get<double>(), 99.0);
+  EXPECT_DOUBLE_EQ(t["max"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(t["min"].get<double>(), 1.0);
+  EXPECT_EQ(t.size(), 6u);
+  EXPECT_EQ(j.size(), 2u);  // smmu0, total
+}
+
+TEST(StatsRegistry, ResetZeroesButKeepsReferences) {
+  StatsRegistry reg;
+  Counter& c = reg.counter("a.c");
+  LatencyStat& l = reg.latency("a.l");
+  c += 4;
+  l.record_ns(3);
+  reg.reset();
+  EXPECT_EQ(c.value(), 0u);
+  EXPECT_EQ(l.count(), 0u);
+  ++c;
+  EXPECT_EQ(reg.to_json()["a"]["c"], 1);
+  EXPECT_EQ(reg.to_json()["a"]["l"]["count"], 0);
+}
+
+}  // namespace
+}  // namespace smmu::model
