@@ -59,17 +59,29 @@ std::string file_option(const po::variables_map& vm, const std::string& name) {
 
 po::variables_map parse_command_line(int argc, char** argv, const po::options_description& desc,
                                      const po::positional_options_description* pos) {
+  // Without positional arguments, collect strays under a hidden name so that the error
+  // can name them (Program_options' own message does not).
+  constexpr const char* kStray = "unexpected-argument";
+  po::options_description all;
+  all.add(desc);
+  po::positional_options_description stray;
+  if (!pos) {
+    all.add_options()(kStray, po::value<std::vector<std::string>>());
+    stray.add(kStray, -1);
+  }
   po::variables_map vm;
   try {
     po::command_line_parser parser(argc, argv);
-    parser.options(desc).style(po::command_line_style::default_style &
-                               ~po::command_line_style::allow_guessing);
-    if (pos) parser.positional(*pos);
+    parser.options(all).style(po::command_line_style::default_style &
+                              ~po::command_line_style::allow_guessing);
+    parser.positional(pos ? *pos : stray);
     po::store(parser.run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw CliError(e.what());  // Program_options' messages quote the option
   }
+  if (!pos && vm.count(kStray))
+    throw CliError("unexpected argument '" + vm[kStray].as<std::vector<std::string>>()[0] + "'");
   return vm;
 }
 

@@ -45,6 +45,7 @@ bool opcode_known(uint8_t op) {
     case Opcode::kAtcInv:
     case Opcode::kPriResp:
     case Opcode::kResume:
+    case Opcode::kStallTerm:
     case Opcode::kSync:
       return true;
   }
@@ -73,6 +74,7 @@ const char* to_string(Opcode op) {
     case Opcode::kAtcInv: return "ATC_INV";
     case Opcode::kPriResp: return "PRI_RESP";
     case Opcode::kResume: return "RESUME";
+    case Opcode::kStallTerm: return "STALL_TERM";
     case Opcode::kSync: return "CMD_SYNC";
   }
   return "UNKNOWN";
@@ -103,6 +105,7 @@ std::array<uint64_t, 2> command_defined_bits(Opcode op) {
       return {kOp | kSsv | kGlobal | kSsid | kSid, field_mask(5, 0) | field_mask(63, 12)};
     case Opcode::kPriResp: return {kOp | kSsv | kSsid | kSid, field_mask(8, 0) | kResp};
     case Opcode::kResume: return {kOp | kResp | kSid, field_mask(15, 0)};
+    case Opcode::kStallTerm: return {kOp | kSid, 0};
     case Opcode::kSync: return {kOp | kSyncDw0, field_mask(51, 2)};
   }
   return {0, 0};

@@ -34,6 +34,7 @@ enum class Opcode : uint8_t {
   kAtcInv = 0x40,
   kPriResp = 0x41,
   kResume = 0x44,
+  kStallTerm = 0x45,  // from the architecture (not in the fact sheet)
   kSync = 0x46,
 };
 

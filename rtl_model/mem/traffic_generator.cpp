@@ -31,8 +31,8 @@ class GeneratorQuantumKeeper : public tlm_utils::tlm_quantumkeeper {
   sc_core::sc_time quantum_;
 };
 
-// DMI regions kept per stream; a DMA stream touches few regions at a time.
-constexpr size_t kMaxDmiRegions = 8;
+// DMI regions kept per stream (memory grants 1 MiB each); searched linearly.
+constexpr size_t kMaxDmiRegions = 16;
 
 }  // namespace
 
@@ -248,7 +248,16 @@ bool TrafficGenerator::try_dmi(Stream& s, Slot& me, uint64_t address, bool write
 void TrafficGenerator::acquire_dmi(Stream& s, Slot& me) {
   tlm::tlm_dmi dmi;
   if (!socket->get_direct_mem_ptr(me.gp, dmi) || dmi.get_dmi_ptr() == nullptr) return;
-  if (s.dmi.size() >= kMaxDmiRegions) s.dmi.erase(s.dmi.begin());  // oldest first
+  // The new grant supersedes any region it overlaps (e.g. a read-only grant that made
+  // this write fall back to b_transport).
+  auto& v = s.dmi;
+  v.erase(std::remove_if(v.begin(), v.end(),
+                         [&](const tlm::tlm_dmi& d) {
+                           return d.get_start_address() <= dmi.get_end_address() &&
+                                  d.get_end_address() >= dmi.get_start_address();
+                         }),
+          v.end());
+  if (v.size() >= kMaxDmiRegions) v.erase(v.begin());  // oldest first
   s.dmi.push_back(dmi);
 }
 

@@ -48,7 +48,10 @@ class TrafficStats {
   const LatencyHistogram& histogram() const { return histogram_; }
 
   // A time in (fractional) nanoseconds.
-  static double ns(const sc_core::sc_time& t) { return t / sc_core::sc_time(1, sc_core::SC_NS); }
+  static double ns(const sc_core::sc_time& t) {
+    static const sc_core::sc_time one_ns(1, sc_core::SC_NS);  // built once: not cheap
+    return t / one_ns;
+  }
 
  private:
   static size_t status_index(tlm::tlm_response_status s) { return static_cast<size_t>(1 - s); }

@@ -205,6 +205,7 @@ bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t 
   const ConfigCacheEntry* cd = nullptr;
   if (!cd_for(ste_copy, sid, cd_index, cd, fault, delay)) return false;
   out.s1 = true;
+  out.cd_index = cd_index;
   out.s1_regime = cd->s1;
   out.asid = cd->cd.asid;
   return true;

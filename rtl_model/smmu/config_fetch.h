@@ -33,6 +33,7 @@ struct StreamConfig {
   StageConfig s2_config;
   uint16_t vmid = 0;         // tags TLB entries: STE.S2VMID when stage 2 is implemented
   uint16_t asid = 0;
+  uint32_t cd_index = 0;     // the CD used when s1
   uint8_t eats = 0;
 };
 

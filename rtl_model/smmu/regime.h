@@ -42,7 +42,8 @@ bool decode_cd_regime(const arch::Cd& cd, const SmmuTranslationCaps& caps, Stage
 
 // Decodes the stage-2 fields of an STE. Returns false (and a reason) when: V = 0, the
 // Config has no stage 2, stage 2 is not implemented, S2AA64 = 0, S2ENDI = 1, reserved or
-// unsupported S2TG, S2T0SZ outside [64 - min(oas, 48), 39], reserved S2PS, or an
+// unsupported S2TG, S2T0SZ outside [64 - max IPA, 39] (max IPA = min(oas, 48), or
+// min(oas, 52) with the 64K granule, as LPA allows), reserved S2PS, or an
 // S2SL0/S2T0SZ combination stage2_geometry rejects. S2TTB bits below the size of the
 // (concatenated) start table are RES0 and cleared. tag = S2VMID.
 bool decode_ste_stage2(const arch::Ste& ste, const SmmuTranslationCaps& caps, StageConfig& out,

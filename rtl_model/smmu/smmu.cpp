@@ -58,6 +58,7 @@ Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
       walk("walk"),
       evtq_irq("evtq_irq"),
       gerror_irq("gerror_irq"),
+      cmd_sync_irq("cmd_sync_irq"),
       params_(params),
       micro_tlb_time_(params.timing.cycles(params.timing.micro_tlb_cycles)),
       link_time_(params.timing.cycles(params.timing.link_cycles)),
@@ -88,6 +89,10 @@ Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
   SC_METHOD(gerror_irq_method);
   sensitive << gerror_irq_set_ << gerror_irq_clear_;
   dont_initialize();
+  SC_METHOD(cmd_sync_irq_method);
+  sensitive << cmd_sync_irq_set_ << cmd_sync_irq_clear_;
+  dont_initialize();
+  SC_THREAD(command_thread);
 }
 
 void Smmu::end_of_elaboration() {
@@ -194,33 +199,30 @@ bool Smmu::upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_
   // A DMI access stands for a micro-TLB hit plus the memory access.
   dmi.set_read_latency(d.get_read_latency() + micro_tlb_time_);
   dmi.set_write_latency(d.get_write_latency() + micro_tlb_time_);
-  dmi_grants_.push_back({static_cast<unsigned>(port), dmi.get_start_address(),
+  dmi_grants_.push_back({static_cast<unsigned>(port), s.sid, dmi.get_start_address(),
                          dmi.get_end_address(), pa_lo, pa_hi});
   ++stats_.dmi_grants;
   return true;
 }
 
-void Smmu::revoke_all_dmi() {
-  std::vector<DmiGrant> grants;
-  grants.swap(dmi_grants_);
-  for (const DmiGrant& g : grants) {
+void Smmu::revoke_dmi_if(const std::function<bool(const DmiGrant&)>& pred) {
+  std::vector<DmiGrant> revoked, kept;
+  for (const DmiGrant& g : dmi_grants_) (pred(g) ? revoked : kept).push_back(g);
+  dmi_grants_.swap(kept);
+  // Call out only after the list is consistent: an initiator may ask again at once.
+  for (const DmiGrant& g : revoked) {
     upstream[g.port]->invalidate_direct_mem_ptr(g.va_start, g.va_end);
     ++stats_.dmi_revocations;
   }
 }
 
+void Smmu::revoke_all_dmi() {
+  revoke_dmi_if([](const DmiGrant&) { return true; });
+}
+
 void Smmu::downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
   // Memory withdrew [start, end]: withdraw every grant that reaches into it.
-  std::vector<DmiGrant> kept;
-  for (const DmiGrant& g : dmi_grants_) {
-    if (g.pa_end < start || g.pa_start > end) {
-      kept.push_back(g);
-      continue;
-    }
-    upstream[g.port]->invalidate_direct_mem_ptr(g.va_start, g.va_end);
-    ++stats_.dmi_revocations;
-  }
-  dmi_grants_.swap(kept);
+  revoke_dmi_if([&](const DmiGrant& g) { return g.pa_end >= start && g.pa_start <= end; });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_
     id.size_shift = 12;
     if (counted) {
       ++stats_.bypassed;
-      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, id});
+      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id});
     }
     Translation t;
     t.kind = Translation::Kind::kBypass;
@@ -313,7 +315,7 @@ Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_
   if (const TlbEntry* e = main_tlb_.lookup(key)) {
     if (counted) {
       ++stats_.main_tlb_hits;
-      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, *e});
+      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, *e});
     }
     return hit(*e, s, va, access, delay, mode);
   }
@@ -352,6 +354,22 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
     return fault(ev, s, va, access, delay, mode);
   }
 
+  const TlbEntry e = entry_from_walk(cfg, va, w);
+  if (counted) {
+    main_tlb_.insert(e);
+    micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e});
+  }
+  Translation t;
+  t.kind = Translation::Kind::kTranslated;
+  t.out_addr = w.out_addr;
+  t.va_base = e.va;
+  t.pa_base = e.pa;
+  t.size_shift = e.size_shift;
+  t.perms = e.perms;
+  return t;
+}
+
+TlbEntry Smmu::entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w) {
   TlbEntry e;
   e.vmid = cfg.vmid;
   e.asid = cfg.asid;
@@ -363,23 +381,13 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
   e.va = va & ~mask;
   e.pa = w.out_addr & ~mask;
   e.ipa = w.ipa & ~mask;
+  // The leaf that owns the input address: stage 1's, or stage 2's for S2-only streams.
   e.granule_shift = static_cast<uint8_t>(cfg.s1 ? w.s1_granule_shift : w.s2_granule_shift);
   e.level = static_cast<int8_t>(cfg.s1 ? w.s1_level : w.s2_level);
   e.s2_granule_shift = static_cast<uint8_t>(w.s2_granule_shift);
   e.s2_level = static_cast<int8_t>(w.s2_level);
   e.perms = w.perms;
-  if (counted) {
-    main_tlb_.insert(e);
-    micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, e});
-  }
-  Translation t;
-  t.kind = Translation::Kind::kTranslated;
-  t.out_addr = w.out_addr;
-  t.va_base = e.va;
-  t.pa_base = e.pa;
-  t.size_shift = e.size_shift;
-  t.perms = e.perms;
-  return t;
+  return e;
 }
 
 Smmu::Translation Smmu::hit(const TlbEntry& e, const Stream& s, uint64_t va,
@@ -484,12 +492,31 @@ void Smmu::gerror_irq_method() {
   }
 }
 
+void Smmu::cmd_sync_irq_method() {
+  if (cmd_sync_irq_set_.triggered()) {
+    cmd_sync_irq.write(true);
+    cmd_sync_irq_clear_.notify(params_.timing.clock_period);
+  } else {
+    cmd_sync_irq.write(false);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Registers.
 
 void Smmu::on_register_write(uint64_t offset) {
   switch (offset) {
+    case r::kCmdqProd:
+      note_prod_write(mmio_delay_);
+      cmdq_kick_.notify(mmio_delay_);
+      break;
+    case r::kGerrorN:  // an acknowledged CMDQ_ERR lets the queue go on
+      cmdq_kick_.notify(mmio_delay_);
+      break;
     case r::kCr0:
+      cmdq_kick_.notify(mmio_delay_);  // CMDQEN may have been set
+      revoke_all_dmi();
+      break;
     case r::kGbpa:
     case r::kStrtabBase:
     case r::kStrtabBase + 4:
@@ -516,7 +543,9 @@ void Smmu::mmio_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     if (ok) std::memcpy(trans.get_data_ptr(), &value, len);
   } else {
     std::memcpy(&value, trans.get_data_ptr(), std::min(len, 8u));
+    mmio_delay_ = delay;  // side effects of the write happen at the writer's local time
     ok = regs_.write(trans.get_address(), len, value);
+    mmio_delay_ = sc_core::SC_ZERO_TIME;
   }
   trans.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
 }

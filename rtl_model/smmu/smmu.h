@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <systemc>
 #include <tlm>
@@ -16,6 +18,7 @@
 
 #include "rtl_model/smmu/config_fetch.h"
 #include "rtl_model/smmu/event_queue.h"
+#include "rtl_model/smmu/invalidation.h"
 #include "rtl_model/smmu/memory_port.h"
 #include "rtl_model/smmu/occupancy.h"
 #include "rtl_model/smmu/register_file.h"
@@ -43,6 +46,17 @@ struct SmmuStats {
   uint64_t dmi_grants = 0, dmi_revocations = 0;
 };
 
+struct CommandStats {
+  uint64_t by_opcode[256] = {};   // commands executed, by opcode
+  uint64_t executed = 0;
+  uint64_t fetches = 0;           // queue reads (each up to command_fetch_batch commands)
+  uint64_t syncs = 0;
+  sc_core::sc_time sync_latency_total, sync_latency_max;  // PROD write -> completion
+  uint64_t errors_ill = 0, errors_abt = 0, errors_atc_inv_sync = 0;
+  uint64_t tlb_entries_invalidated = 0, walk_entries_invalidated = 0;
+  uint64_t config_entries_invalidated = 0;
+};
+
 class Smmu : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Smmu> mmio;                 // the 128 KiB register window
@@ -52,6 +66,7 @@ class Smmu : public sc_core::sc_module {
   // Wired interrupts: one-cycle pulses (used when no MSI address is programmed).
   sc_core::sc_signal<bool> evtq_irq;
   sc_core::sc_signal<bool> gerror_irq;
+  sc_core::sc_signal<bool> cmd_sync_irq;  // CMD_SYNC with CS = IRQ and no MSI address
 
   SC_HAS_PROCESS(Smmu);
   Smmu(const sc_core::sc_module_name& name, const SmmuParams& params = SmmuParams{});
@@ -59,6 +74,9 @@ class Smmu : public sc_core::sc_module {
   const SmmuParams& params() const { return params_; }
   RegisterFile& registers() { return regs_; }
   const SmmuStats& stats() const { return stats_; }
+  const CommandStats& command_stats() const { return cmd_stats_; }
+  // Notified when a CMD_SYNC with CS = SEV completes (the platform's WFE wake-up).
+  const sc_core::sc_event& sev_event() const { return sev_; }
   const ConfigFetchStats& config_stats() const { return config_.stats(); }
   MainTlb& main_tlb() { return main_tlb_; }
   MicroTlb& micro_tlb(unsigned port) { return *micro_tlbs_.at(port); }
@@ -110,6 +128,7 @@ class Smmu : public sc_core::sc_module {
   Translation hit(const TlbEntry& e, const Stream& s, uint64_t va, const Access& access,
                   sc_core::sc_time delay, Mode mode);
   StreamTableConfig stream_table() const;
+  static TlbEntry entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w);
 
   // Faults: the event record is written in parallel with the abort response, so its
   // memory time does not add to the transaction's delay.
@@ -123,11 +142,28 @@ class Smmu : public sc_core::sc_module {
 
   void evtq_irq_method();
   void gerror_irq_method();
+  void cmd_sync_irq_method();
+
+  // --- the command engine (smmu_commands.cpp)
+  void command_thread();
+  // Runs commands until the queue is empty, disabled, or stopped by an error.
+  void drain_command_queue();
+  // Executes one command; its time is added to delay. false: the command is illegal.
+  bool execute_command(const arch::Command& c, sc_core::sc_time& delay);
+  void stop_command_queue(arch::reg::CmdqError err);
+  void invalidate_tlbs(const TlbInvalidation& inv, sc_core::sc_time& delay);
+  void invalidate_config(const ConfigInvalidation& inv, sc_core::sc_time& delay);
+  void prefetch(const arch::Command& c, sc_core::sc_time& delay);
+  void complete_sync(const arch::Command& c, sc_core::sc_time& delay);
+  sc_core::sc_time scan_time() const;
+  void note_prod_write(sc_core::sc_time delay);
 
   struct DmiGrant {
     unsigned port;
+    uint32_t sid;
     uint64_t va_start, va_end, pa_start, pa_end;
   };
+  void revoke_dmi_if(const std::function<bool(const DmiGrant&)>& pred);
 
   SmmuParams params_;
   sc_core::sc_time micro_tlb_time_, link_time_, main_tlb_time_, register_time_;
@@ -144,6 +180,15 @@ class Smmu : public sc_core::sc_module {
   std::vector<DmiGrant> dmi_grants_;
   SmmuStats stats_;
   sc_core::sc_event evtq_irq_set_, evtq_irq_clear_, gerror_irq_set_, gerror_irq_clear_;
+  sc_core::sc_event cmd_sync_irq_set_, cmd_sync_irq_clear_, sev_;
+  sc_core::sc_event cmdq_kick_;
+  sc_core::sc_time mmio_delay_;      // annotated time of the MMIO write being handled
+  CommandStats cmd_stats_;
+  // Commands made visible by PROD writes: (running count of commands, write time), so a
+  // CMD_SYNC's latency can be measured from the PROD write that published it.
+  std::deque<std::pair<uint64_t, sc_core::sc_time>> published_;
+  uint64_t published_total_ = 0, consumed_total_ = 0;
+  uint32_t last_prod_ = 0;
 };
 
 }  // namespace smmu::model

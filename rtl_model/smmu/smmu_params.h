@@ -45,6 +45,12 @@ struct SmmuTiming {
   unsigned register_cycles = 2;      // an MMIO register access
   unsigned translation_slots = 64;   // translations the TCU works on at once
   unsigned walk_slots = 16;          // table walks in flight at once
+  // Command queue.
+  unsigned command_cycles = 2;           // decode and issue of any command
+  unsigned command_fetch_batch = 8;      // contiguous commands read per queue access
+  unsigned invalidation_cycles_per_set = 1;   // scanning one set of the largest cache
+  unsigned invalidation_cycles_per_page = 1;  // probing one page of an address-based TLBI
+  sc_core::sc_time atc_inv_timeout{100, sc_core::SC_US};  // unanswered ATC_INV: ATC_INV_SYNC
 
   sc_core::sc_time cycles(unsigned n) const { return clock_period * static_cast<double>(n); }
 };

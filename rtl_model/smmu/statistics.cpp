@@ -79,6 +79,8 @@ double LatencyStat::percentile_ns(double q) const {
     throw std::invalid_argument("percentile must be in [0, 1], got " + std::to_string(q));
   if (count_ == 0) return 0.0;
   const uint64_t rank = rank_for(q, count_);
+  if (rank == 1) return min_ns();  // the extremes are known exactly
+  if (rank == count_) return max_ns();
   // The answer never lies outside [min, max]; clamping makes bin edges exact there.
   auto clamp_ns = [this](double edge_ns) {
     return std::clamp(edge_ns, min_ns(), max_ns());

@@ -55,7 +55,8 @@ class Counter {
 // exact, and for any other sample below the bound it overestimates by less than 1 ns.
 // Above the bound, samples go to a log-spaced tail of kTailBinsPerDecade bins per decade
 // up to 1 s (relative resolution < 1 %), again reported as the bin's upper edge clamped
-// to max; beyond 1 s only max is known, and percentiles there report max.
+// to max; beyond 1 s only max is known, and percentiles there report max. The rank-1
+// and rank-count answers are the exact min and max.
 class LatencyStat {
  public:
   static constexpr uint64_t kExactBoundNs = 100000;
@@ -92,7 +93,7 @@ class LatencyStat {
   using TailAxis =
       boost::histogram::axis::regular<double, boost::histogram::axis::transform::log,
                                       boost::histogram::use_default,
-                                      boost::histogram::axis::option::overflow_t>;
+                                      boost::histogram::use_default>;  // under- and overflow
   using ExactHist = boost::histogram::histogram<std::tuple<ExactAxis>>;
   using TailHist = boost::histogram::histogram<std::tuple<TailAxis>>;
 

@@ -83,11 +83,14 @@ class MainTlb {
   uint64_t sizes_present_ = 0;  // bit n set: some entry may have size_shift n
 };
 
-// A micro TLB entry also names the stream it was filled for: a hit needs no config lookup.
+// A micro TLB entry also names the stream it was filled for, and the CD it came through,
+// so a hit needs no config lookup and CFGI commands can find what they make stale.
 struct MicroTlbEntry {
   uint32_t sid = 0;
   uint32_t ssid = 0;
   bool ssv = false;
+  bool has_cd = false;    // the translation used a CD (stage 1)
+  uint32_t cd_index = 0;  // which one (the SubstreamID, or 0 for S1DSS = substream 0)
   TlbEntry tlb;
 };
 

@@ -200,9 +200,9 @@ TEST(MemRouter, InvalidationForwardedInGlobalAddresses) {
       {0x100000000ull + 0x300, 0x100000000ull + 0x3FF},
   };
   EXPECT_EQ(soc.cpu.invalidations, expect);
+  // The second invalidation (mem1 [1 MiB, 2 MiB)) lies outside both windows, which
+  // end at 512 KiB - 1 and 1 MiB - 1: nothing is forwarded for it.
   EXPECT_EQ(soc.dma.invalidations, expect);
-  // The second invalidation only concerns the alias window... which ends at 1 MiB - 1.
-  // mem1 [1 MiB, 2 MiB) is mapped nowhere, so nothing more is forwarded.
 }
 
 TEST(MemRouter, InvalidationClippedToWindow) {

@@ -68,4 +68,18 @@ class TestInitiator : public sc_core::sc_module {
   void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) { invalidations.emplace_back(start, end); }
 };
 
+// A thread that runs a script (e.g. revoking DMI at a given time) next to the devices.
+class ScriptThread : public sc_core::sc_module {
+ public:
+  std::function<void()> body;
+
+  SC_HAS_PROCESS(ScriptThread);
+  explicit ScriptThread(sc_core::sc_module_name name) : sc_module(name) { SC_THREAD(run); }
+
+ private:
+  void run() {
+    if (body) body();
+  }
+};
+
 }  // namespace smmu::model::test

@@ -83,6 +83,31 @@ void SmmuTestbench::enable(const platform::StreamTableBuilder& st, unsigned evtq
   set_reg(r::kCr0, r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask());
 }
 
+void SmmuTestbench::enable_cmdq(unsigned log2) {
+  cmdq_base_ = alloc.alloc(uint64_t{r::kCommandBytes} << log2, 4096);
+  r::QueueBase qb;
+  qb.addr = cmdq_base_;
+  qb.log2size = static_cast<uint8_t>(log2);
+  set_reg(r::kCmdqBase, qb.encode(), 8);
+  set_reg(r::kCmdqProd, 0);
+  set_reg(r::kCmdqCons, 0);
+  set_reg(r::kCr0, reg(r::kCr0) | r::cr0::kCmdqEn.mask());
+}
+
+void SmmuTestbench::submit(const std::vector<arch::Command>& cmds) {
+  const auto qb = r::QueueBase::decode(reg(r::kCmdqBase, 8));
+  uint32_t prod = cmdq_prod();
+  for (const auto& c : cmds) {
+    const uint64_t a = qb.addr + uint64_t{r::queue_index(prod, qb.log2size)} * r::kCommandBytes;
+    mem.write64(a, c.dw[0]);
+    mem.write64(a + 8, c.dw[1]);
+    prod = r::queue_increment(prod, qb.log2size);
+  }
+  set_reg(r::kCmdqProd, prod);
+}
+
+void SmmuTestbench::run(sc_time time) { sc_core::sc_start(time); }
+
 std::vector<arch::EventRecord> SmmuTestbench::events(bool consume) {
   std::vector<arch::EventRecord> out;
   const auto qb = r::QueueBase::decode(reg(r::kEvtqBase, 8));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "platform/table_builder.h"
+#include "rtl_model/arch/command.h"
 #include "rtl_model/arch/event.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
@@ -85,6 +86,17 @@ class SmmuTestbench {
   void enable(const platform::StreamTableBuilder& st, unsigned evtq_log2 = 4);
   uint64_t evtq_base() const { return evtq_base_; }
 
+  // A command queue of 2^log2 entries, enabled (CR0.CMDQEN added to what is set).
+  void enable_cmdq(unsigned log2 = 8);
+  uint64_t cmdq_base() const { return cmdq_base_; }
+  // Writes the commands at CMDQ_PROD and publishes them with one PROD write (at the
+  // current simulated time). Does not run the simulation.
+  void submit(const std::vector<arch::Command>& cmds);
+  // Runs the simulation for `time` (the command engine works meanwhile).
+  void run(sc_core::sc_time time);
+  uint32_t cmdq_cons() { return static_cast<uint32_t>(reg(arch::reg::kCmdqCons)); }
+  uint32_t cmdq_prod() { return static_cast<uint32_t>(reg(arch::reg::kCmdqProd)); }
+
   // Event records between EVTQ_CONS and EVTQ_PROD; consumes them when consume is set.
   std::vector<arch::EventRecord> events(bool consume = true);
 
@@ -94,6 +106,7 @@ class SmmuTestbench {
 
  private:
   uint64_t evtq_base_ = 0;
+  uint64_t cmdq_base_ = 0;
 };
 
 // Common table shapes.

@@ -95,6 +95,7 @@ const std::vector<OpcodeLayout>& layouts() {
       {Opcode::kAtcInv, "ATC_INV", kSsv | bits(9, 9) | kSsid | kSid, bits(5, 0) | bits(63, 12)},
       {Opcode::kPriResp, "PRI_RESP", kSsv | kSsid | kSid, bits(8, 0) | bits(13, 12)},
       {Opcode::kResume, "RESUME", bits(13, 12) | kSid, bits(15, 0)},
+      {Opcode::kStallTerm, "STALL_TERM", kSid, 0},  // from the architecture
       {Opcode::kSync, "CMD_SYNC", bits(13, 12) | bits(23, 22) | bits(27, 24) | bits(63, 32),
        bits(51, 2)},
   };
@@ -107,7 +108,7 @@ TEST(ArchCommand, NamesAndKnownOpcodes) {
     EXPECT_EQ(std::string(to_string(l.op)), l.name);
     known.insert(static_cast<uint8_t>(l.op));
   }
-  EXPECT_EQ(known.size(), 21u);
+  EXPECT_EQ(known.size(), 22u);
   for (unsigned op = 0; op < 256; ++op)
     EXPECT_EQ(opcode_known(static_cast<uint8_t>(op)), known.count(op) == 1) << std::hex << op;
   EXPECT_EQ(std::string(to_string(static_cast<Opcode>(0x7f))), "UNKNOWN");

@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 #include <systemc>
 
@@ -96,12 +99,27 @@ TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.99), 99.0);
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.9), 90.0);
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.505), 51.0);  // 50.5 samples -> the 51st
+  // q * count is not exact in binary (0.07 * 100 = 7.000000000000001): still the 7th.
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.07), 7.0);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.29), 29.0);
   EXPECT_DOUBLE_EQ(l.percentile_ns(1.0), 100.0);
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.0), 1.0);
   EXPECT_DOUBLE_EQ(l.max_ns(), 100.0);
   EXPECT_DOUBLE_EQ(l.min_ns(), 1.0);
   EXPECT_DOUBLE_EQ(l.mean_ns(), 50.5);
   EXPECT_EQ(l.sum_ps(), 5050000u);
+}
+
+TEST(LatencyStat, ExactPercentilesOnLargerIntegerSamples) {
+  LatencyStat l;
+  for (int i = 1; i <= 10000; ++i) l.record_ns(i * 7 % 10007);  // 10000 distinct values
+  // Sorted, the samples are 1..10006 without the 6 values k*7 % 10007 for k > 10000.
+  std::vector<int> sorted;
+  for (int i = 1; i <= 10000; ++i) sorted.push_back(i * 7 % 10007);
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), sorted[4999]);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.99), sorted[9899]);
+  EXPECT_DOUBLE_EQ(l.percentile_ns(0.999), sorted[9989]);
 }
 
 TEST(LatencyStat, PercentileCountsRepeatedValues) {

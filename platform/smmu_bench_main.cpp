@@ -1,0 +1,397 @@
+// smmu-bench: how fast the host simulates device traffic through the model. Not a test:
+// it prints figures. One SC_THREAD sends the same kind of DMA traffic (8-byte reads,
+// blocking transport, a quantum keeper) through three paths elaborated side by side:
+//   a) a plain router to memory (the baseline),
+//   b) an SMMU whose micro TLB holds the whole working set (stage 1, 4K pages, warmed),
+//   c) an SMMU with one-entry caches, so every transaction walks four levels.
+// Each phase is timed with a steady clock around its transaction loop only, and checks
+// its responses, its data and the SMMU's counters, so a broken path cannot look fast.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "platform/bench_topology.h"
+#include "platform/cli.h"
+#include "rtl_model/smmu/stream_extension.h"
+
+namespace {
+
+using namespace smmu;
+using namespace smmu::platform::bench_layout;
+using platform::BenchPage;
+using platform::CliError;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+using sc_core::SC_US;
+
+constexpr uint64_t kDefaultTransactions = 2000000;  // phases a and b; c runs a tenth
+constexpr unsigned kQuickDivisor = 20;
+constexpr unsigned kWalkDivisor = 10;
+constexpr unsigned kHitPages = 8;        // fits the default 32-entry micro TLB
+constexpr uint64_t kRegionBytes = kHitPages * kPageSize;
+constexpr uint64_t kHitVa = uint64_t{1} << 39;  // level-0 index 1
+constexpr unsigned kWalkPages = 64;      // power of two: the address is computed by masks
+constexpr uint64_t kWarmup = 4096;       // untimed transactions before each phase
+const sc_time kQuantum(10, SC_US);
+
+// ---------------------------------------------------------------------------------------
+// Command line.
+
+struct Options {
+  uint64_t transactions = kDefaultTransactions;  // phases a and b
+  uint64_t walk_transactions = kDefaultTransactions / kWalkDivisor;
+  std::string json_path;
+  bool dmi = true;
+  bool help = false;
+};
+
+namespace po = boost::program_options;
+
+po::options_description bench_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("transactions", po::value<std::string>()->value_name("N"),
+       "transactions of the router and TLB-hit phases (a positive integer, default "
+       "2000000); the walk phase runs N/10 (at least 1)")
+      ("quick", "1/20 of the default counts (100000, and 10000 walks); cannot be combined "
+                "with --transactions")
+      ("json", po::value<std::string>()->value_name("FILE"),
+       "also write the figures as JSON to FILE: router_tps, tlb_hit_tps, walk_tps, "
+       "tlb_hit_overhead_ratio, transactions{}, host_seconds{}, sim_ns_per_transaction{}")
+      ("no-dmi", "memories refuse DMI and the SMMUs grant none (the traffic always uses "
+                 "b_transport; this shows what DMI bookkeeping costs on that path)");
+  return desc;
+}
+
+std::string usage() {
+  return platform::usage_text(
+      "smmu-bench [options]", bench_options(),
+      "Prints host speed (transactions per host second) of 8-byte DMA reads sent by one\n"
+      "master with a 10 us quantum keeper through (a) a router to memory, (b) an SMMU\n"
+      "hitting its micro TLB (stage 1, 4K pages, 8 pages warmed), (c) an SMMU whose\n"
+      "one-entry TLBs and walk cache make every read a 4-level walk; then\n"
+      "tlb_hit_overhead_ratio = router_tps / tlb_hit_tps. Every phase checks its\n"
+      "responses, data and SMMU counters; a failed check prints why and exits 1.\n");
+}
+
+Options parse_options(int argc, char** argv) {
+  const po::variables_map vm = platform::parse_command_line(argc, argv, bench_options());
+  Options o;
+  if (vm.count("help")) {
+    o.help = true;
+    return o;
+  }
+  const bool quick = vm.count("quick") != 0;
+  if (vm.count("transactions")) {
+    if (quick) throw CliError("--quick cannot be combined with --transactions");
+    o.transactions =
+        platform::parse_positive_count("--transactions", vm["transactions"].as<std::string>());
+  } else if (quick) {
+    o.transactions = kDefaultTransactions / kQuickDivisor;
+  }
+  o.walk_transactions = std::max<uint64_t>(1, o.transactions / kWalkDivisor);
+  if (vm.count("json")) {
+    o.json_path = vm["json"].as<std::string>();
+    if (o.json_path.empty()) throw CliError("--json: empty file name");
+  }
+  o.dmi = vm.count("no-dmi") == 0;
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// The master and its phases.
+
+struct PhaseResult {
+  std::string key;    // JSON name
+  std::string label;  // table name
+  uint64_t transactions = 0;
+  double host_seconds = 0;
+  sc_time sim_time;
+  uint64_t bad = 0;   // error responses or wrong data
+  double tps() const { return host_seconds > 0 ? transactions / host_seconds : 0; }
+  double sim_ns_per_transaction() const {
+    return transactions ? sim_time.to_seconds() * 1e9 / transactions : 0;
+  }
+};
+
+// Input address of the i-th read of a phase.
+struct SequentialAddress {  // 8-byte steps over kRegionBytes from base, wrapping
+  uint64_t base;
+  uint64_t operator()(uint64_t i) const { return base + ((i << 3) & (kRegionBytes - 1)); }
+};
+struct SpreadAddress {  // page i mod kWalkPages, then the next word of the page
+  const uint64_t* pages;
+  uint64_t operator()(uint64_t i) const {
+    return pages[i & (kWalkPages - 1)] + (((i / kWalkPages) << 3) & (kPageSize - 1));
+  }
+};
+
+// Page j of the walk phase: levels 0..3 index j, so consecutive pages share no table.
+uint64_t spread_va(uint64_t j) { return (j << 39) | (j << 30) | (j << 21) | (j << 12); }
+
+class BenchMaster : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<BenchMaster> socket_a, socket_b, socket_c;
+
+  SC_HAS_PROCESS(BenchMaster);
+  BenchMaster(const sc_core::sc_module_name& name, const Options& opt, platform::RouterPath& a,
+              platform::SmmuPath& b, platform::SmmuPath& c)
+      : sc_module(name), socket_a("socket_a"), socket_b("socket_b"), socket_c("socket_c"),
+        opt_(opt), a_(a), b_(b), c_(c) {
+    for (unsigned j = 0; j < kWalkPages; ++j) walk_pages_[j] = spread_va(j);
+    SC_THREAD(run);
+  }
+
+  std::vector<PhaseResult> results;
+  std::vector<std::string> failures;  // empty: every check passed
+  uint64_t walk_phase_walks = 0;
+
+ private:
+  void run() {
+    run_router_phase();
+    run_tlb_hit_phase();
+    run_walk_phase();
+    sc_core::sc_stop();
+  }
+
+  void check(bool ok, const std::string& what) {
+    if (!ok) failures.push_back(what);
+  }
+  void check_data(const PhaseResult& r) {
+    check(r.bad == 0, r.key + ": " + std::to_string(r.bad) +
+                          " transactions answered an error or wrong data");
+  }
+
+  void run_router_phase() {
+    const SequentialAddress addr{kDataBase};
+    drive(socket_a, kWarmup, addr, "", "");
+    const uint64_t reads0 = a_.mem.reads();
+    PhaseResult r = drive(socket_a, opt_.transactions, addr, "router", "a router -> memory");
+    check_data(r);
+    check(a_.mem.reads() - reads0 == r.transactions, "router: memory did not see every read");
+    results.push_back(r);
+  }
+
+  void run_tlb_hit_phase() {
+    const SequentialAddress addr{kHitVa};
+    drive(socket_b, kWarmup, addr, "", "");  // fills the micro TLB with the 8 pages
+    const model::SmmuStats s0 = b_.smmu.stats();
+    const uint64_t reads0 = b_.mem.reads();
+    PhaseResult r = drive(socket_b, opt_.transactions, addr, "tlb_hit", "b smmu, micro TLB hit");
+    const model::SmmuStats& s = b_.smmu.stats();
+    const uint64_t n = r.transactions;
+    check_data(r);
+    check(s.transactions - s0.transactions == n, "tlb_hit: the SMMU did not see every read");
+    check(s.micro_tlb_hits - s0.micro_tlb_hits == n,
+          "tlb_hit: " + std::to_string(s.micro_tlb_hits - s0.micro_tlb_hits) +
+              " micro TLB hits for " + std::to_string(n) + " transactions");
+    check(s.walks == s0.walks, "tlb_hit: the SMMU walked");
+    check(b_.mem.reads() - reads0 == n, "tlb_hit: memory did not see exactly one read each");
+    results.push_back(r);
+  }
+
+  void run_walk_phase() {
+    const SpreadAddress addr{walk_pages_};
+    drive(socket_c, kWarmup, addr, "", "");  // brings the STE and CD into the config cache
+    const model::SmmuStats s0 = c_.smmu.stats();
+    const uint64_t reads0 = c_.mem.reads();
+    const uint64_t wc_hits0 = c_.smmu.walk_cache().hits();
+    PhaseResult r = drive(socket_c, opt_.walk_transactions, addr, "walk", "c smmu, full walk");
+    const model::SmmuStats& s = c_.smmu.stats();
+    const uint64_t n = r.transactions;
+    walk_phase_walks = s.walks - s0.walks;
+    check_data(r);
+    check(s.transactions - s0.transactions == n, "walk: the SMMU did not see every read");
+    check(walk_phase_walks == n, "walk: " + std::to_string(walk_phase_walks) + " walks for " +
+                                     std::to_string(n) + " transactions");
+    check(s.walk_reads - s0.walk_reads == 4 * n, "walk: walks did not read four levels each");
+    check(s.micro_tlb_hits == s0.micro_tlb_hits && s.main_tlb_hits == s0.main_tlb_hits,
+          "walk: a TLB hit");
+    check(c_.smmu.walk_cache().hits() == wc_hits0, "walk: a walk cache hit");
+    // Four descriptors and the data, no STE or CD fetch: the config cache hit.
+    check(c_.mem.reads() - reads0 == 5 * n, "walk: memory reads other than 4 levels + data");
+    results.push_back(r);
+  }
+
+  // Sends n reads at addr_of(0..n-1) and checks each against bench_pattern. Only the
+  // loop is timed. Every phase uses this same loop.
+  template <typename AddrOf>
+  PhaseResult drive(tlm_utils::simple_initiator_socket<BenchMaster>& socket, uint64_t n,
+                    const AddrOf& addr_of, const std::string& key, const std::string& label) {
+    tlm::tlm_generic_payload gp;
+    uint64_t data = 0;
+    model::StreamExtension ext(kStreamId);
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
+    gp.set_data_length(8);
+    gp.set_streaming_width(8);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_extension(&ext);
+
+    tlm_utils::tlm_quantumkeeper qk;
+    qk.reset();
+    const sc_time sim_start = qk.get_current_time();
+    uint64_t bad = 0;
+    const auto host_start = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t addr = addr_of(i);
+      gp.set_address(addr);
+      gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      sc_time delay = qk.get_local_time();
+      socket->b_transport(gp, delay);
+      qk.set(delay);
+      bad += (gp.get_response_status() != tlm::TLM_OK_RESPONSE) |
+             (data != platform::bench_pattern(addr));
+      if (qk.need_sync()) qk.sync();
+    }
+    const auto host_end = std::chrono::steady_clock::now();
+    const sc_time sim_end = qk.get_current_time();
+    qk.sync();
+    gp.clear_extension(&ext);  // ours, on the stack: the payload must not free it
+
+    PhaseResult r;
+    r.key = key;
+    r.label = label;
+    r.transactions = n;
+    r.host_seconds = std::chrono::duration<double>(host_end - host_start).count();
+    r.sim_time = sim_end - sim_start;
+    r.bad = bad;
+    if (key.empty() && bad) failures.push_back("warm-up: " + std::to_string(bad) + " bad transactions");
+    return r;
+  }
+
+  const Options& opt_;
+  platform::RouterPath& a_;
+  platform::SmmuPath& b_;
+  platform::SmmuPath& c_;
+  uint64_t walk_pages_[kWalkPages];
+};
+
+// ---------------------------------------------------------------------------------------
+// Report.
+
+void print_table(const std::vector<PhaseResult>& rs, const Options& opt, uint64_t walks,
+                 double ratio) {
+  std::printf("smmu-bench: 8-byte reads, one master, quantum %s, DMI %s\n",
+              kQuantum.to_string().c_str(), opt.dmi ? "enabled" : "disabled");
+  std::printf("%-24s %12s %10s %16s %12s\n", "phase", "transactions", "host s",
+              "transactions/s", "sim ns/txn");
+  for (const PhaseResult& r : rs)
+    std::printf("%-24s %12llu %10.3f %16.0f %12.1f\n", r.label.c_str(),
+                static_cast<unsigned long long>(r.transactions), r.host_seconds, r.tps(),
+                r.sim_ns_per_transaction());
+  std::printf("walk phase: walks %llu == transactions %llu\n",
+              static_cast<unsigned long long>(walks),
+              static_cast<unsigned long long>(rs[2].transactions));
+  std::printf("tlb_hit_overhead_ratio = router_tps / tlb_hit_tps = %.3f\n", ratio);
+  std::printf("walk_overhead_ratio = router_tps / walk_tps = %.3f\n", rs[0].tps() / rs[2].tps());
+}
+
+nlohmann::json to_json(const std::vector<PhaseResult>& rs, const Options& opt, uint64_t walks,
+                       double ratio) {
+  nlohmann::json j;
+  j["router_tps"] = rs[0].tps();
+  j["tlb_hit_tps"] = rs[1].tps();
+  j["walk_tps"] = rs[2].tps();
+  j["tlb_hit_overhead_ratio"] = ratio;
+  for (const PhaseResult& r : rs) {
+    j["transactions"][r.key] = r.transactions;
+    j["host_seconds"][r.key] = r.host_seconds;
+    j["sim_ns_per_transaction"][r.key] = r.sim_ns_per_transaction();
+  }
+  j["walk_phase_walks"] = walks;
+  j["quantum_ns"] = kQuantum.to_seconds() * 1e9;
+  j["dmi"] = opt.dmi;
+  return j;
+}
+
+std::vector<BenchPage> contiguous_pages(uint64_t va) {
+  std::vector<BenchPage> pages;
+  for (unsigned p = 0; p < kHitPages; ++p) pages.push_back({va + p * kPageSize, kDataBase + p * kPageSize});
+  return pages;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  Options opt;
+  std::ofstream json_out;
+  try {
+    opt = parse_options(argc, argv);
+    if (opt.help) {
+      std::cout << usage();
+      return 0;
+    }
+    if (!opt.json_path.empty()) {
+      json_out.open(opt.json_path);  // opened now so a bad path fails before the run
+      if (!json_out) throw CliError("--json: cannot write '" + opt.json_path + "'");
+    }
+  } catch (const CliError& e) {
+    std::cerr << "smmu-bench: " << e.what() << "\n";
+    return 2;
+  }
+
+  try {
+    model::MemoryParams mp;
+    mp.size = kMemSize;
+    mp.dmi_enabled = opt.dmi;
+    model::SmmuParams hit_params;
+    hit_params.grant_dmi = opt.dmi;
+    model::SmmuParams walk_params = hit_params;
+    walk_params.micro_tlb.entries = 1;
+    walk_params.main_tlb.sets = 1;
+    walk_params.main_tlb.ways = 1;
+    walk_params.walk_cache.sets = 1;
+    walk_params.walk_cache.ways = 1;
+
+    tlm::tlm_global_quantum::instance().set(kQuantum);
+    platform::RouterPath path_a("path_a", mp);
+    platform::SmmuPath path_b("path_b", mp, hit_params);
+    platform::SmmuPath path_c("path_c", mp, walk_params);
+    BenchMaster master("master", opt, path_a, path_b, path_c);
+    master.socket_a.bind(path_a.router.target);
+    master.socket_b.bind(path_b.smmu.upstream);
+    master.socket_c.bind(path_c.smmu.upstream);
+
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: micro TLBs exist from here
+    platform::fill_bench_pages(path_a.mem, contiguous_pages(kDataBase));
+    path_b.configure_stage1(contiguous_pages(kHitVa));
+    std::vector<BenchPage> spread;
+    for (unsigned j = 0; j < kWalkPages; ++j) spread.push_back({spread_va(j), kDataBase + j * kPageSize});
+    path_c.configure_stage1(spread);
+    sc_core::sc_start();
+
+    if (master.results.size() != 3) master.failures.push_back("not every phase ran");
+    if (!master.failures.empty()) {
+      for (const std::string& f : master.failures) std::cerr << "smmu-bench: FAILED: " << f << "\n";
+      return 1;
+    }
+    const auto& rs = master.results;
+    const double ratio = rs[0].tps() / rs[1].tps();
+    print_table(rs, opt, master.walk_phase_walks, ratio);
+    if (json_out.is_open()) {
+      json_out << to_json(rs, opt, master.walk_phase_walks, ratio).dump(2) << "\n";
+      if (!json_out) {
+        std::cerr << "smmu-bench: --json: write to '" << opt.json_path << "' failed\n";
+        return 1;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "smmu-bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

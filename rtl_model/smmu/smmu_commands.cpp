@@ -1,0 +1,236 @@
+// The SMMU's command engine: an SC_THREAD woken by CMDQ_PROD writes (and by CMDQEN or an
+// error acknowledgement) that fetches commands from the queue in memory through the walk
+// socket, runs them in order, and advances CMDQ_CONS at the simulated time each one
+// completes, so software polling CONS sees real progress.
+#include <algorithm>
+
+#include "rtl_model/smmu/smmu.h"
+
+namespace smmu::model {
+
+namespace r = arch::reg;
+using arch::Opcode;
+using sc_core::sc_time;
+
+void Smmu::command_thread() {
+  for (;;) {
+    sc_core::wait(cmdq_kick_);
+    drain_command_queue();
+  }
+}
+
+void Smmu::note_prod_write(sc_time delay) {
+  const unsigned log2 = regs_.cmdq_base().log2size;
+  const uint32_t prod = regs_.cmdq_prod();
+  published_total_ += r::queue_used(prod, last_prod_, log2);
+  last_prod_ = prod;
+  published_.emplace_back(published_total_, sc_core::sc_time_stamp() + delay);
+}
+
+sc_time Smmu::scan_time() const {
+  const unsigned sets = std::max(main_tlb_.capacity() / params_.main_tlb.ways,
+                                 std::max(walk_cache_.sets(), params_.config_cache.sets));
+  return params_.timing.cycles(sets * params_.timing.invalidation_cycles_per_set);
+}
+
+void Smmu::stop_command_queue(r::CmdqError err) {
+  // CONS stays at the failing command; software reads CONS.ERR, fixes or replaces the
+  // command, and acknowledges GERROR.CMDQ_ERR through GERRORN to resume.
+  regs_.set_cmdq_cons(r::with_cmdq_cons_error(regs_.cmdq_cons(), err));
+  switch (err) {
+    case r::CmdqError::kIll: ++cmd_stats_.errors_ill; break;
+    case r::CmdqError::kAbt: ++cmd_stats_.errors_abt; break;
+    case r::CmdqError::kAtcInvSync: ++cmd_stats_.errors_atc_inv_sync; break;
+    case r::CmdqError::kNone: break;
+  }
+  raise_gerror(r::gerror::kCmdqErr.mask(), sc_core::SC_ZERO_TIME);
+}
+
+void Smmu::drain_command_queue() {
+  arch::Command batch[64];
+  for (;;) {
+    if (!regs_.cr0().cmdqen) return;
+    if (r::gerror_active(regs_.gerror(), regs_.gerrorn()) & r::gerror::kCmdqErr.mask()) return;
+    const auto base = regs_.cmdq_base();
+    const unsigned log2 = base.log2size;
+    const uint32_t prod = regs_.cmdq_prod();
+    const uint32_t cons = regs_.cmdq_cons();
+    if (r::queue_empty(prod, cons, log2)) return;
+
+    // Fetch the contiguous run at CONS (up to the end of the ring or the batch size).
+    const uint32_t index = r::queue_index(cons, log2);
+    const uint32_t to_ring_end = (uint32_t{1} << log2) - index;
+    const unsigned batch_max = std::clamp(params_.timing.command_fetch_batch, 1u, 64u);
+    const unsigned n = std::min({r::queue_used(prod, cons, log2), to_ring_end, batch_max});
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    ++cmd_stats_.fetches;
+    const bool fetched = mem_.read(base.addr + uint64_t{index} * r::kCommandBytes, batch,
+                                   n * r::kCommandBytes, delay);
+    sc_core::wait(delay);
+    if (!fetched) {
+      stop_command_queue(r::CmdqError::kAbt);
+      return;
+    }
+    for (unsigned i = 0; i < n; ++i) {
+      // Software may have disabled the queue or a command may have failed meanwhile.
+      if (!regs_.cr0().cmdqen) return;
+      sc_time d = params_.timing.command_cycles * params_.timing.clock_period;
+      const bool legal = execute_command(batch[i], d);
+      sc_core::wait(d);
+      if (!legal) {
+        stop_command_queue(r::CmdqError::kIll);
+        return;
+      }
+      if (r::gerror_active(regs_.gerror(), regs_.gerrorn()) & r::gerror::kCmdqErr.mask())
+        return;  // the command stopped the queue (CMD_SYNC with an ATC timeout)
+      regs_.set_cmdq_cons(r::queue_increment(regs_.cmdq_cons(), log2));
+      ++consumed_total_;
+      while (!published_.empty() && published_.front().first <= consumed_total_ &&
+             published_.size() > 1)
+        published_.pop_front();
+    }
+  }
+}
+
+bool Smmu::execute_command(const arch::Command& c, sc_time& delay) {
+  if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return false;
+  ++cmd_stats_.executed;
+  ++cmd_stats_.by_opcode[c.raw_opcode()];
+  const auto& t = params_.timing;
+  switch (c.opcode()) {
+    case Opcode::kCfgiSte:
+    case Opcode::kCfgiSteRange:
+    case Opcode::kCfgiCd:
+    case Opcode::kCfgiCdAll: {
+      ConfigInvalidation inv;
+      decode_cfgi(c, params_.features.sid_bits, inv);
+      invalidate_config(inv, delay);
+      return true;
+    }
+    case Opcode::kTlbiNhAll:
+    case Opcode::kTlbiNhAsid:
+    case Opcode::kTlbiNhVa:
+    case Opcode::kTlbiNhVaa:
+    case Opcode::kTlbiEl2All:
+    case Opcode::kTlbiEl2Asid:
+    case Opcode::kTlbiEl2Va:
+    case Opcode::kTlbiEl2Vaa:
+    case Opcode::kTlbiS12Vmall:
+    case Opcode::kTlbiS2Ipa:
+    case Opcode::kTlbiNsnhAll: {
+      TlbInvalidation inv;
+      if (!decode_tlbi(c, params_.features.range_invalidation, inv, nullptr)) return false;
+      invalidate_tlbs(inv, delay);
+      return true;
+    }
+    case Opcode::kPrefetchConfig:
+    case Opcode::kPrefetchAddr:
+      prefetch(c, delay);
+      return true;
+    case Opcode::kSync:
+      complete_sync(c, delay);
+      return true;
+    case Opcode::kAtcInv:
+      // No ATS endpoint is attached to this SMMU's ATS path yet: nothing to invalidate.
+      return true;
+    case Opcode::kPriResp:
+    case Opcode::kResume:
+    case Opcode::kStallTerm:
+      // No PRI or stall model: accepted and counted.
+      (void)t;
+      return true;
+  }
+  return false;
+}
+
+void Smmu::invalidate_tlbs(const TlbInvalidation& inv, sc_time& delay) {
+  // A whole-cache scan, or a probe per page when the command names few pages.
+  sc_time cost = scan_time();
+  if (inv.has_range)
+    cost = std::min(cost, params_.timing.cycles(static_cast<unsigned>(std::min<uint64_t>(
+                              inv.pages * params_.timing.invalidation_cycles_per_page, 1u << 30))));
+  delay += cost;
+  unsigned n = main_tlb_.invalidate_if([&](const TlbEntry& e) { return inv.selects(e); });
+  for (auto& utlb : micro_tlbs_)
+    n += utlb->invalidate_if([&](const MicroTlbEntry& e) { return inv.selects(e.tlb); });
+  cmd_stats_.tlb_entries_invalidated += n;
+  cmd_stats_.walk_entries_invalidated +=
+      walk_cache_.invalidate_if([&](const WalkCacheEntry& e) { return inv.selects(e); });
+  // Upstream pointers into what may have changed go too.
+  if (inv.stages != TlbInvalidation::Stages::kNone) {
+    if (inv.has_range)
+      revoke_dmi_if([&](const DmiGrant& g) { return g.va_end >= inv.first && g.va_start <= inv.last; });
+    else
+      revoke_all_dmi();
+  }
+}
+
+void Smmu::invalidate_config(const ConfigInvalidation& inv, sc_time& delay) {
+  delay += inv.sid_first == inv.sid_last
+               ? params_.timing.cycles(params_.timing.invalidation_cycles_per_page)
+               : scan_time();
+  unsigned n = config_cache_.invalidate_if([&](const ConfigCacheEntry& e) { return inv.selects(e); });
+  cmd_stats_.config_entries_invalidated += n;
+  for (auto& utlb : micro_tlbs_)
+    cmd_stats_.tlb_entries_invalidated +=
+        utlb->invalidate_if([&](const MicroTlbEntry& e) { return inv.selects(e); });
+  revoke_dmi_if([&](const DmiGrant& g) { return g.sid >= inv.sid_first && g.sid <= inv.sid_last; });
+}
+
+void Smmu::prefetch(const arch::Command& c, sc_time& delay) {
+  // Prefetches warm the caches and never report: a failed lookup is simply dropped.
+  StreamConfig cfg;
+  ConfigFault fault;
+  if (!config_.resolve(stream_table(), c.sid(), c.ssid(), c.ssv(), cfg, fault, delay)) return;
+  if (c.opcode() != Opcode::kPrefetchAddr || cfg.kind != StreamConfig::Kind::kTranslate ||
+      (!cfg.s1 && !cfg.s2))
+    return;
+  TlbKey key{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, c.addr()};
+  delay += main_tlb_time_;
+  if (main_tlb_.lookup(key)) return;
+  WalkRequest req;
+  req.iova = c.addr();
+  req.s1 = cfg.s1 ? &cfg.s1_regime : nullptr;
+  req.s2 = cfg.s2 ? &cfg.s2_config : nullptr;
+  req.vmid = cfg.vmid;
+  const WalkResult w = walker_.walk(req, delay);
+  if (w.ok()) main_tlb_.insert(entry_from_walk(cfg, c.addr(), w));
+}
+
+void Smmu::complete_sync(const arch::Command& c, sc_time& delay) {
+  // Every earlier command has completed by now: the engine runs them in order and
+  // waits for each one's time.
+  switch (static_cast<arch::SyncCs>(c.cs())) {
+    case arch::SyncCs::kIrq:
+      if (params_.features.msi && c.msiaddr() != 0) {
+        // Issue the MSI at the time the SYNC completes, so a CPU polling the MSI word
+        // sees it no earlier; CONS passes the SYNC when the write has finished.
+        sc_core::wait(delay);
+        delay = sc_core::SC_ZERO_TIME;
+        const uint32_t data = c.msidata();
+        if (!mem_.write(c.msiaddr(), &data, 4, delay))
+          raise_gerror(r::gerror::kMsiCmdqAbt.mask(), delay);
+      } else {
+        cmd_sync_irq_set_.notify(delay);
+      }
+      break;
+    case arch::SyncCs::kSev:
+      sev_.notify(delay);
+      break;
+    default:
+      break;
+  }
+  // Latency from the PROD write that published this CMD_SYNC to its completion.
+  ++cmd_stats_.syncs;
+  const sc_time done = sc_core::sc_time_stamp() + delay;
+  for (const auto& [count, when] : published_) {
+    if (count > consumed_total_) {
+      const sc_time lat = done > when ? done - when : sc_core::SC_ZERO_TIME;
+      cmd_stats_.sync_latency_total += lat;
+      cmd_stats_.sync_latency_max = std::max(cmd_stats_.sync_latency_max, lat);
+      break;
+    }
+  }
+}
+
+}  // namespace smmu::model

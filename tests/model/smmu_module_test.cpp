@@ -1,0 +1,253 @@
+// The SMMU module around the translation path: registers, GBPA, occupancy of limited
+// resources, DMI grants and their revocation, and the MMIO socket.
+#include <gtest/gtest.h>
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "support/smmu_testbench.h"
+
+using namespace smmu;
+using namespace smmu::test;
+using platform::CdTableBuilder;
+using platform::PageTableBuilder;
+using platform::StreamTableBuilder;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+namespace r = arch::reg;
+
+namespace {
+sc_time ns(double v) { return sc_time(v, SC_NS); }
+
+struct S1Rig {
+  StreamTableBuilder st;
+  CdTableBuilder cds;
+  PageTableBuilder pt;
+  explicit S1Rig(SmmuTestbench& tb)
+      : st(StreamTableBuilder::linear(tb.writer, tb.alloc, 4)),
+        cds(CdTableBuilder::linear(tb.writer, tb.alloc, 0)),
+        pt(tb.writer, tb.alloc, arch::Granule{12}, 0) {
+    cds.write_cd(0, make_cd_4k(pt.root(), 1));
+    st.write_ste(0, make_s1_ste(cds));
+  }
+};
+}  // namespace
+
+TEST(SmmuRegisters, IdRegistersFollowFeatures) {
+  model::SmmuParams p;
+  p.features.stage1 = true;
+  p.features.stage2 = false;
+  p.features.ats = false;
+  p.features.range_invalidation = false;
+  p.features.gran16k = false;
+  p.features.oas_bits = 44;
+  p.features.sid_bits = 12;
+  p.features.ssid_bits = 8;
+  p.features.cmdq_log2_entries = 10;
+  SmmuTestbench tb(p);
+  const auto idr0 = r::Idr0::decode(static_cast<uint32_t>(tb.reg(r::kIdr0)));
+  EXPECT_TRUE(idr0.s1p);
+  EXPECT_FALSE(idr0.s2p);
+  EXPECT_FALSE(idr0.ats);
+  EXPECT_TRUE(idr0.msi);
+  EXPECT_EQ(idr0.ttf, 2);
+  EXPECT_EQ(idr0.st_level, 1);
+  const auto idr1 = r::Idr1::decode(static_cast<uint32_t>(tb.reg(r::kIdr1)));
+  EXPECT_EQ(idr1.sidsize, 12);
+  EXPECT_EQ(idr1.ssidsize, 8);
+  EXPECT_EQ(idr1.cmdqs, 10);
+  EXPECT_FALSE(r::Idr3::decode(static_cast<uint32_t>(tb.reg(r::kIdr3))).ril);
+  const auto idr5 = r::Idr5::decode(static_cast<uint32_t>(tb.reg(r::kIdr5)));
+  EXPECT_EQ(idr5.oas, 4);
+  EXPECT_TRUE(idr5.gran4k);
+  EXPECT_FALSE(idr5.gran16k);
+  EXPECT_TRUE(idr5.gran64k);
+  // Read-only: writes are ignored.
+  tb.set_reg(r::kIdr0, 0);
+  EXPECT_EQ(r::Idr0::decode(static_cast<uint32_t>(tb.reg(r::kIdr0))).s1p, true);
+}
+
+TEST(SmmuRegisters, Cr0AckFollowsAndReservedBitsReadZero) {
+  SmmuTestbench tb;
+  tb.set_reg(r::kCr0, 0xffffffff);
+  // PRIQEN stays 0 (no PRI); reserved bits read as zero.
+  EXPECT_EQ(tb.reg(r::kCr0), 0x1du);
+  EXPECT_EQ(tb.reg(r::kCr0Ack), 0x1du);
+  tb.set_reg(r::kIrqCtrl, 0xff);
+  EXPECT_EQ(tb.reg(r::kIrqCtrlAck), 0x5u);
+  tb.set_reg(r::kGerrorN, 0xffffffff);
+  EXPECT_EQ(tb.reg(r::kGerrorN), r::gerror::kAll);
+  tb.set_reg(0x1000, 0x1234);  // unallocated: RAZ/WI
+  EXPECT_EQ(tb.reg(0x1000), 0u);
+}
+
+TEST(SmmuRegisters, StreamTableBaseFrozenWhileEnabled) {
+  SmmuTestbench tb;
+  tb.set_reg(r::kStrtabBase, 0x12345000, 8);
+  tb.set_reg(r::kStrtabBaseCfg, 8);
+  tb.set_reg(r::kCr0, r::cr0::kSmmuEn.mask());
+  tb.set_reg(r::kStrtabBase, 0x6000, 8);
+  tb.set_reg(r::kStrtabBaseCfg, 4);
+  EXPECT_EQ(tb.reg(r::kStrtabBase, 8), 0x12345000u);
+  EXPECT_EQ(tb.reg(r::kStrtabBaseCfg), 8u);
+  // 64-bit registers can be written as two halves, and bits outside ADDR/RA read as 0.
+  tb.set_reg(r::kCr0, 0);
+  tb.set_reg(r::kStrtabBase, 0xabcdef3f);
+  tb.set_reg(r::kStrtabBase + 4, 0x400fffff);
+  EXPECT_EQ(tb.reg(r::kStrtabBase, 8), 0x400fffffabcdef00ull & (arch::field_mask(62, 62) | arch::field_mask(51, 6)));
+}
+
+TEST(SmmuRegisters, QueueSizesClampToIdr1) {
+  model::SmmuParams p;
+  p.features.evtq_log2_entries = 5;
+  SmmuTestbench tb(p);
+  r::QueueBase qb;
+  qb.addr = 0x10000;
+  qb.log2size = 19;
+  tb.set_reg(r::kEvtqBase, qb.encode(), 8);
+  EXPECT_EQ(r::QueueBase::decode(tb.reg(r::kEvtqBase, 8)).log2size, 5);
+}
+
+TEST(SmmuRegisters, MmioThroughTheSocketIsTimedAndChecksSize) {
+  SmmuTestbench tb;
+  auto rd = tb.cpu.access(SmmuTestbench::kSmmuBase + r::kIdr1, 4, false);
+  ASSERT_TRUE(rd.ok());
+  EXPECT_EQ(rd.data, tb.reg(r::kIdr1));
+  EXPECT_EQ(rd.latency, ns(2));  // register_cycles at 1 GHz
+  auto wr = tb.cpu.access(SmmuTestbench::kSmmuBase + r::kCr1, 4, true, 0x5);
+  ASSERT_TRUE(wr.ok());
+  EXPECT_EQ(tb.reg(r::kCr1), 0x5u);
+  EXPECT_EQ(tb.cpu.access(SmmuTestbench::kSmmuBase + r::kCr1, 2, false).status,
+            tlm::TLM_GENERIC_ERROR_RESPONSE);
+  EXPECT_EQ(tb.cpu.access(SmmuTestbench::kSmmuBase + r::kCr0Ack, 8, false).status,
+            tlm::TLM_GENERIC_ERROR_RESPONSE);  // 8-byte access must be 8-aligned
+  auto pair = tb.cpu.access(SmmuTestbench::kSmmuBase + r::kCr1, 8, false);  // CR1 and CR2
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(pair.data, 0x5u);
+}
+
+TEST(SmmuGbpa, BypassOrAbortWhileDisabled) {
+  SmmuTestbench tb;
+  tb.mem.write64(0x5000, 99);
+  auto r1 = tb.dma(0x5000);
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1.data, 99u);
+  EXPECT_EQ(r1.latency, ns(50));  // bypass costs nothing in the SMMU
+  tb.set_reg(r::kGbpa, r::gbpa::kAbort.mask());  // without UPDATE: ignored
+  EXPECT_TRUE(tb.dma(0x5000).ok());
+  tb.set_reg(r::kGbpa, r::gbpa::kAbort.mask() | r::gbpa::kUpdate.mask());
+  EXPECT_EQ(tb.reg(r::kGbpa) & r::gbpa::kUpdate.mask(), 0u);
+  EXPECT_EQ(tb.dma(0x5000).status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(tb.smmu.stats().bypassed, 2u);
+  EXPECT_EQ(tb.smmu.stats().aborted, 1u);
+}
+
+TEST(SmmuOccupancy, WalksQueueForWalkSlots) {
+  model::SmmuParams p;
+  p.timing.walk_slots = 1;
+  SmmuTestbench tb(p, 2);
+  S1Rig s(tb);
+  s.pt.map(0x0, 0x20000000, 0x10000, rw_s1(), false);
+  tb.enable(s.st);
+  ASSERT_TRUE(tb.dma(0x0, {}, 0).ok());  // warm the config cache and walk cache
+  sc_core::sc_start(ns(1000));           // and let its walk slot free
+  // Two walks issued at the same simulated time: the second waits for the slot.
+  const auto a = tb.dma(0x1000, {}, 0);
+  const auto b = tb.dma(0x2000, {}, 1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Each walk: walk-cache hit (2) + one descriptor read (50), starting after
+  // uTLB 1 + link 8 + config 2 + main TLB 3 = 14 ns.
+  EXPECT_EQ(a.latency, ns(14 + 52 + 8 + 50));
+  EXPECT_EQ(b.latency, a.latency + ns(52));
+  EXPECT_EQ(tb.smmu.walk_slots().stalls(), 1u);
+}
+
+TEST(SmmuOccupancy, TranslationSlotsLimitConcurrentMisses) {
+  model::SmmuParams p;
+  p.timing.translation_slots = 1;
+  SmmuTestbench tb(p, 2);
+  S1Rig s(tb);
+  s.pt.map(0x0, 0x20000000, 0x10000, rw_s1(), false);
+  tb.enable(s.st);
+  // The walk at time 0 holds the only translation slot until its answer leaves
+  // (uTLB 1 + link 8, then 2 + 100 + 3 + 2 + 200 = 307 ns in the TCU).
+  const auto walk = tb.dma(0x0, {}, 0);
+  ASSERT_TRUE(walk.ok());
+  const auto a = tb.dma(0x0, {}, 1);  // a main-TLB hit, but it must wait for the slot
+  // It reaches the TCU at 9 ns, starts at 9 + 307, then config 2 + main TLB 3.
+  EXPECT_EQ(a.latency, ns(1 + 8 + 307 + 2 + 3 + 8 + 50));
+  const auto b = tb.dma(0x0, {}, 1);  // uTLB hit: needs no slot
+  EXPECT_EQ(b.latency, ns(1 + 50));
+  EXPECT_EQ(tb.smmu.translation_slots().stalls(), 1u);
+}
+
+namespace {
+// An initiator that keeps what DMI it is given and hears revocations.
+struct DmiMaster : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<DmiMaster> socket;
+  std::vector<std::pair<uint64_t, uint64_t>> revoked;
+  explicit DmiMaster(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {
+    socket.register_invalidate_direct_mem_ptr(this, &DmiMaster::invalidate);
+  }
+  void invalidate(sc_dt::uint64 s, sc_dt::uint64 e) { revoked.emplace_back(s, e); }
+  bool request(uint64_t addr, tlm::tlm_dmi& dmi) {
+    tlm::tlm_generic_payload t;
+    model::StreamExtension ext(0);
+    t.set_address(addr);
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_extension(&ext);
+    bool ok = socket->get_direct_mem_ptr(t, dmi);
+    t.clear_extension(&ext);
+    return ok;
+  }
+};
+}  // namespace
+
+TEST(SmmuDmi, GrantsTheTranslatedPageAndRevokesOnConfigChange) {
+  model::Memory mem("mem", SmmuTestbench::default_memory());
+  model::Router router("router");
+  model::Smmu smmu("smmu");
+  DmiMaster dev("dev");
+  router.initiator.bind(mem.socket);
+  router.initiator.bind(smmu.mmio);
+  router.map(0, 0, SmmuTestbench::kMemSize);
+  router.map(1, SmmuTestbench::kSmmuBase, r::kWindowSize);
+  smmu.downstream.bind(router.target);
+  smmu.walk.bind(router.target);
+  dev.socket.bind(smmu.upstream);
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  MemoryAdapter writer(mem);
+  platform::PageAllocator alloc(SmmuTestbench::kTableBase, SmmuTestbench::kTableSize);
+  auto st = StreamTableBuilder::linear(writer, alloc, 4);
+  auto cds = CdTableBuilder::linear(writer, alloc, 0);
+  PageTableBuilder pt(writer, alloc, arch::Granule{12}, 0);
+  auto ro = rw_s1();
+  ro.ap = 3;
+  pt.map(0x7000, 0x20003000, 0x1000, ro, false);
+  cds.write_cd(0, make_cd_4k(pt.root(), 1));
+  st.write_ste(0, make_s1_ste(cds));
+  auto& regs = smmu.registers();
+  regs.write(r::kStrtabBase, 8, st.base_reg());
+  regs.write(r::kStrtabBaseCfg, 4, st.base_cfg());
+  regs.write(r::kCr0, 4, r::cr0::kSmmuEn.mask());
+
+  mem.write64(0x20003010, 0xabcdef);
+  tlm::tlm_dmi dmi;
+  ASSERT_TRUE(dev.request(0x7010, dmi));
+  EXPECT_EQ(dmi.get_start_address(), 0x7000u);
+  EXPECT_EQ(dmi.get_end_address(), 0x7fffu);
+  EXPECT_TRUE(dmi.is_read_allowed());
+  EXPECT_FALSE(dmi.is_write_allowed());  // the page is read-only
+  uint64_t v;
+  std::memcpy(&v, dmi.get_dmi_ptr() + 0x10, 8);
+  EXPECT_EQ(v, 0xabcdefu);
+  EXPECT_EQ(dmi.get_read_latency(), ns(51));
+
+  tlm::tlm_dmi none;
+  EXPECT_FALSE(dev.request(0x9000, none));  // unmapped: no grant, and no event
+  EXPECT_EQ(smmu.stats().faults, 0u);
+
+  regs.write(r::kCr0, 4, 0);  // SMMUEN off: the translation may change
+  ASSERT_EQ(dev.revoked.size(), 1u);
+  EXPECT_EQ(dev.revoked[0], std::make_pair(uint64_t{0x7000}, uint64_t{0x7fff}));
+  EXPECT_EQ(smmu.stats().dmi_revocations, 1u);
+}
