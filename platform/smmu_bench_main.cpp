@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -155,16 +156,19 @@ class BenchMaster : public sc_core::sc_module {
     SC_THREAD(run);
   }
 
+  // Runs first in the thread: host-side setup of tables, data and registers, done once
+  // elaboration has finished (the SMMUs create their micro TLBs at its end).
+  std::function<void()> setup;
   std::vector<PhaseResult> results;
   std::vector<std::string> failures;  // empty: every check passed
   uint64_t walk_phase_walks = 0;
 
  private:
   void run() {
+    if (setup) setup();
     run_router_phase();
     run_tlb_hit_phase();
     run_walk_phase();
-    sc_core::sc_stop();
   }
 
   void check(bool ok, const std::string& what) {
@@ -366,12 +370,14 @@ int sc_main(int argc, char* argv[]) {
     master.socket_b.bind(path_b.smmu.upstream);
     master.socket_c.bind(path_c.smmu.upstream);
 
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: micro TLBs exist from here
-    platform::fill_bench_pages(path_a.mem, contiguous_pages(kDataBase));
-    path_b.configure_stage1(contiguous_pages(kHitVa));
-    std::vector<BenchPage> spread;
-    for (unsigned j = 0; j < kWalkPages; ++j) spread.push_back({spread_va(j), kDataBase + j * kPageSize});
-    path_c.configure_stage1(spread);
+    master.setup = [&] {
+      platform::fill_bench_pages(path_a.mem, contiguous_pages(kDataBase));
+      path_b.configure_stage1(contiguous_pages(kHitVa));
+      std::vector<BenchPage> spread;
+      for (unsigned j = 0; j < kWalkPages; ++j)
+        spread.push_back({spread_va(j), kDataBase + j * kPageSize});
+      path_c.configure_stage1(spread);
+    };
     sc_core::sc_start();
 
     if (master.results.size() != 3) master.failures.push_back("not every phase ran");

@@ -56,6 +56,8 @@ Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
       upstream("upstream"),
       downstream("downstream"),
       walk("walk"),
+      ats("ats"),
+      ats_inv("ats_inv"),
       evtq_irq("evtq_irq"),
       gerror_irq("gerror_irq"),
       cmd_sync_irq("cmd_sync_irq"),
@@ -81,6 +83,7 @@ Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
   upstream.register_get_direct_mem_ptr(this, &Smmu::upstream_get_dmi);
   upstream.register_transport_dbg(this, &Smmu::upstream_transport_dbg);
   downstream.register_invalidate_direct_mem_ptr(this, &Smmu::downstream_invalidate_dmi);
+  ats.register_b_transport(this, &Smmu::ats_b_transport);
   regs_.on_write = [this](uint64_t offset) { on_register_write(offset); };
 
   SC_METHOD(evtq_irq_method);
@@ -128,6 +131,22 @@ void Smmu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_ti
   const unsigned len = trans.get_data_length();
   ++stats_.transactions;
   stats_.bytes += len;
+
+  const StreamExtension* ext = trans.get_extension<StreamExtension>();
+  if (ext && ext->ats_translated && regs_.smmu_enabled() && params_.features.ats) {
+    // Pre-translated by the endpoint's ATC: no TLB lookup, only the ATS checks.
+    uint64_t pa;
+    if (!admit_translated(s, va, access, pa, delay)) {
+      trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      trans.set_dmi_allowed(false);
+      return;
+    }
+    trans.set_address(pa);
+    downstream->b_transport(trans, delay);
+    trans.set_address(va);
+    trans.set_dmi_allowed(false);
+    return;
+  }
 
   const Translation t = translate(static_cast<unsigned>(port), s, va, access, delay, Mode::kTransaction);
   if (!t.ok()) {
@@ -241,7 +260,7 @@ StreamTableConfig Smmu::stream_table() const {
 
 Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
                                   const Access& access, sc_time& delay, Mode mode) {
-  const bool counted = mode == Mode::kTransaction;
+  const bool counted = mode != Mode::kProbe;
   if (!regs_.smmu_enabled()) {
     // GBPA decides what happens to traffic while translation is off.
     Translation t;
@@ -276,33 +295,45 @@ Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
 
 Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_t va,
                                          const Access& access, sc_time& delay, Mode mode) {
-  const bool counted = mode == Mode::kTransaction;
   StreamConfig cfg;
-  ConfigFault cf;
-  if (!config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay)) {
-    if (!cf.record) {
-      if (counted) ++stats_.aborted;
-      return Translation{};
-    }
-    arch::EventRecord ev;
-    ev.id = cf.id;
-    ev.fetch_addr = cf.fetch_addr;
-    ev.s2 = cf.s2;
-    ev.ipa = cf.ipa;
-    ev.class_ = arch::EventClass::kCdFetch;
-    return fault(ev, s, va, access, delay, mode);
-  }
+  Translation t;
+  if (!resolve_config(s, va, access, cfg, t, delay, mode)) return t;
+  return lookup_or_walk(port, s, cfg, va, access, delay, mode);
+}
 
+bool Smmu::resolve_config(const Stream& s, uint64_t va, const Access& access, StreamConfig& cfg,
+                          Translation& failed, sc_time& delay, Mode mode) {
+  ConfigFault cf;
+  if (config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay)) return true;
+  if (!cf.record) {
+    if (mode != Mode::kProbe) ++stats_.aborted;
+    failed = Translation{};
+    return false;
+  }
+  arch::EventRecord ev;
+  ev.id = cf.id;
+  ev.fetch_addr = cf.fetch_addr;
+  ev.s2 = cf.s2;
+  ev.ipa = cf.ipa;
+  ev.class_ = arch::EventClass::kCdFetch;
+  // Configuration errors are reported for translation requests too.
+  failed = fault(ev, s, va, access, delay, mode == Mode::kAts ? Mode::kTransaction : mode);
+  return false;
+}
+
+Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const StreamConfig& cfg,
+                                       uint64_t va, const Access& access, sc_time& delay,
+                                       Mode mode) {
+  const bool counted = mode != Mode::kProbe;
+  const bool fill_micro = mode == Mode::kTransaction;
   if (cfg.kind == StreamConfig::Kind::kBypass || (!cfg.s1 && !cfg.s2)) {
     // STE bypass (or stage 1 bypassed by S1DSS with no stage 2): identity, cached in
     // the micro TLB so later traffic of the stream skips the config lookup.
     TlbEntry id;
     id.va = id.pa = id.ipa = va & ~uint64_t{0xfff};
     id.size_shift = 12;
-    if (counted) {
-      ++stats_.bypassed;
-      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id});
-    }
+    if (counted) ++stats_.bypassed;
+    if (fill_micro) micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id});
     Translation t;
     t.kind = Translation::Kind::kBypass;
     t.out_addr = va;
@@ -313,10 +344,9 @@ Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_
   delay += main_tlb_time_;
   TlbKey key{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, va};
   if (const TlbEntry* e = main_tlb_.lookup(key)) {
-    if (counted) {
-      ++stats_.main_tlb_hits;
+    if (counted) ++stats_.main_tlb_hits;
+    if (fill_micro)
       micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, *e});
-    }
     return hit(*e, s, va, access, delay, mode);
   }
   if (counted) ++stats_.main_tlb_misses;
@@ -326,7 +356,7 @@ Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_
 Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg,
                                       uint64_t va, const Access& access, sc_time& delay,
                                       Mode mode) {
-  const bool counted = mode == Mode::kTransaction;
+  const bool counted = mode != Mode::kProbe;
   unsigned slot = 0;
   if (counted) {
     slot = walk_slots_.acquire(delay);
@@ -355,10 +385,9 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
   }
 
   const TlbEntry e = entry_from_walk(cfg, va, w);
-  if (counted) {
-    main_tlb_.insert(e);
+  if (counted) main_tlb_.insert(e);
+  if (mode == Mode::kTransaction)
     micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e});
-  }
   Translation t;
   t.kind = Translation::Kind::kTranslated;
   t.out_addr = w.out_addr;
@@ -393,7 +422,8 @@ TlbEntry Smmu::entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkR
 Smmu::Translation Smmu::hit(const TlbEntry& e, const Stream& s, uint64_t va,
                             const Access& access, sc_time delay, Mode mode) {
   bool s2_denied = false;
-  if (check_permissions(e.perms, access, s2_denied) != FaultType::kNone) {
+  // A translation request gets the permissions in its answer, not a fault.
+  if (mode != Mode::kAts && check_permissions(e.perms, access, s2_denied) != FaultType::kNone) {
     arch::EventRecord ev;
     ev.id = arch::EventId::kPermission;
     ev.s2 = s2_denied;

@@ -11,11 +11,13 @@
 #include <memory>
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
+#include "rtl_model/smmu/ats_protocol.h"
 #include "rtl_model/smmu/config_fetch.h"
 #include "rtl_model/smmu/event_queue.h"
 #include "rtl_model/smmu/invalidation.h"
@@ -44,6 +46,12 @@ struct SmmuStats {
   uint64_t events_lost = 0;       // not written: queue disabled, full or aborted
   uint64_t evtq_irqs = 0, gerror_irqs = 0;  // interrupts signalled (wired or MSI)
   uint64_t dmi_grants = 0, dmi_revocations = 0;
+  // ATS
+  uint64_t ats_requests = 0;        // translation requests answered
+  uint64_t ats_unsupported = 0;     // answered UR (ATS not allowed for the stream)
+  uint64_t ats_no_access = 0;       // answered with no access (the translation failed)
+  uint64_t ats_translated = 0;      // pre-translated transactions passed through
+  uint64_t ats_translated_refused = 0;  // pre-translated transactions refused (EATS)
 };
 
 struct CommandStats {
@@ -55,6 +63,8 @@ struct CommandStats {
   uint64_t errors_ill = 0, errors_abt = 0, errors_atc_inv_sync = 0;
   uint64_t tlb_entries_invalidated = 0, walk_entries_invalidated = 0;
   uint64_t config_entries_invalidated = 0;
+  uint64_t atc_inv_sent = 0;       // ATC_INV messages an endpoint accepted
+  uint64_t atc_inv_timeouts = 0;   // ... that were not answered in time
 };
 
 class Smmu : public sc_core::sc_module {
@@ -63,6 +73,12 @@ class Smmu : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<Smmu> upstream;  // device traffic, one per port
   tlm_utils::simple_initiator_socket<Smmu> downstream;        // translated traffic
   tlm_utils::simple_initiator_socket<Smmu> walk;              // the SMMU's own accesses
+  // ATS (see ats_protocol.h): translation requests in, ATC invalidations out. Both may
+  // be left unbound when no ATS endpoint is attached.
+  tlm_utils::multi_passthrough_target_socket<Smmu, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND> ats;
+  tlm_utils::multi_passthrough_initiator_socket<Smmu, 32, tlm::tlm_base_protocol_types, 0,
+                                                sc_core::SC_ZERO_OR_MORE_BOUND> ats_inv;
   // Wired interrupts: one-cycle pulses (used when no MSI address is programmed).
   sc_core::sc_signal<bool> evtq_irq;
   sc_core::sc_signal<bool> gerror_irq;
@@ -105,12 +121,19 @@ class Smmu : public sc_core::sc_module {
     uint32_t sid = 0, ssid = 0;
     bool ssv = false;
   };
-  // kProbe (DMI requests) looks without occupying slots, counting, or recording events.
-  enum class Mode { kTransaction, kProbe };
+  // kTransaction: device traffic (counts, occupies slots, fills every TLB, records
+  // events). kAts: a translation request (as a transaction, but no micro TLB and no
+  // translation-fault events: the answer says "no access"). kProbe (DMI and debug):
+  // looks without occupying slots, counting, filling or recording.
+  enum class Mode { kTransaction, kAts, kProbe };
 
   void end_of_elaboration() override;
 
   void upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void ats_b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // A pre-translated (ATS) transaction: passed, checked or refused per CR0.ATSCHK/EATS.
+  bool admit_translated(const Stream& s, uint64_t addr, const Access& access,
+                        uint64_t& out_addr, sc_core::sc_time& delay);
   bool upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   unsigned upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans);
   void mmio_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -123,6 +146,12 @@ class Smmu : public sc_core::sc_module {
   // The shared part (config, main TLB, walk) behind a micro-TLB miss.
   Translation translate_in_tcu(unsigned port, const Stream& s, uint64_t va,
                                const Access& access, sc_core::sc_time& delay, Mode mode);
+  // The stream's configuration; on failure `failed` is the abort or fault to return.
+  bool resolve_config(const Stream& s, uint64_t va, const Access& access, StreamConfig& cfg,
+                      Translation& failed, sc_core::sc_time& delay, Mode mode);
+  Translation lookup_or_walk(unsigned port, const Stream& s, const StreamConfig& cfg,
+                             uint64_t va, const Access& access, sc_core::sc_time& delay,
+                             Mode mode);
   Translation walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg, uint64_t va,
                             const Access& access, sc_core::sc_time& delay, Mode mode);
   Translation hit(const TlbEntry& e, const Stream& s, uint64_t va, const Access& access,
@@ -149,12 +178,14 @@ class Smmu : public sc_core::sc_module {
   // Runs commands until the queue is empty, disabled, or stopped by an error.
   void drain_command_queue();
   // Executes one command; its time is added to delay. false: the command is illegal.
-  bool execute_command(const arch::Command& c, sc_core::sc_time& delay);
+  arch::reg::CmdqError execute_command(const arch::Command& c, sc_core::sc_time& delay);
+  void send_atc_invalidation(const arch::Command& c, sc_core::sc_time& delay);
   void stop_command_queue(arch::reg::CmdqError err);
   void invalidate_tlbs(const TlbInvalidation& inv, sc_core::sc_time& delay);
   void invalidate_config(const ConfigInvalidation& inv, sc_core::sc_time& delay);
   void prefetch(const arch::Command& c, sc_core::sc_time& delay);
-  void complete_sync(const arch::Command& c, sc_core::sc_time& delay);
+  // false: an ATC invalidation was not answered in time (ATC_INV_SYNC).
+  bool complete_sync(const arch::Command& c, sc_core::sc_time& delay);
   sc_core::sc_time scan_time() const;
   void note_prod_write(sc_core::sc_time delay);
 
@@ -189,6 +220,11 @@ class Smmu : public sc_core::sc_module {
   std::deque<std::pair<uint64_t, sc_core::sc_time>> published_;
   uint64_t published_total_ = 0, consumed_total_ = 0;
   uint32_t last_prod_ = 0;
+  struct PendingAtcInv {
+    sc_core::sc_time issued, done;
+    bool answered;
+  };
+  std::vector<PendingAtcInv> pending_atc_inv_;
 };
 
 }  // namespace smmu::model

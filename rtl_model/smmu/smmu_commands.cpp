@@ -75,14 +75,12 @@ void Smmu::drain_command_queue() {
       // Software may have disabled the queue or a command may have failed meanwhile.
       if (!regs_.cr0().cmdqen) return;
       sc_time d = params_.timing.command_cycles * params_.timing.clock_period;
-      const bool legal = execute_command(batch[i], d);
+      const r::CmdqError err = execute_command(batch[i], d);
       sc_core::wait(d);
-      if (!legal) {
-        stop_command_queue(r::CmdqError::kIll);
+      if (err != r::CmdqError::kNone) {
+        stop_command_queue(err);
         return;
       }
-      if (r::gerror_active(regs_.gerror(), regs_.gerrorn()) & r::gerror::kCmdqErr.mask())
-        return;  // the command stopped the queue (CMD_SYNC with an ATC timeout)
       regs_.set_cmdq_cons(r::queue_increment(regs_.cmdq_cons(), log2));
       ++consumed_total_;
       while (!published_.empty() && published_.front().first <= consumed_total_ &&
@@ -92,11 +90,12 @@ void Smmu::drain_command_queue() {
   }
 }
 
-bool Smmu::execute_command(const arch::Command& c, sc_time& delay) {
-  if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return false;
+r::CmdqError Smmu::execute_command(const arch::Command& c, sc_time& delay) {
+  constexpr auto kOk = r::CmdqError::kNone;
+  constexpr auto kIll = r::CmdqError::kIll;
+  if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return kIll;
   ++cmd_stats_.executed;
   ++cmd_stats_.by_opcode[c.raw_opcode()];
-  const auto& t = params_.timing;
   switch (c.opcode()) {
     case Opcode::kCfgiSte:
     case Opcode::kCfgiSteRange:
@@ -105,7 +104,7 @@ bool Smmu::execute_command(const arch::Command& c, sc_time& delay) {
       ConfigInvalidation inv;
       decode_cfgi(c, params_.features.sid_bits, inv);
       invalidate_config(inv, delay);
-      return true;
+      return kOk;
     }
     case Opcode::kTlbiNhAll:
     case Opcode::kTlbiNhAsid:
@@ -119,28 +118,27 @@ bool Smmu::execute_command(const arch::Command& c, sc_time& delay) {
     case Opcode::kTlbiS2Ipa:
     case Opcode::kTlbiNsnhAll: {
       TlbInvalidation inv;
-      if (!decode_tlbi(c, params_.features.range_invalidation, inv, nullptr)) return false;
+      if (!decode_tlbi(c, params_.features.range_invalidation, inv, nullptr)) return kIll;
       invalidate_tlbs(inv, delay);
-      return true;
+      return kOk;
     }
     case Opcode::kPrefetchConfig:
     case Opcode::kPrefetchAddr:
       prefetch(c, delay);
-      return true;
+      return kOk;
     case Opcode::kSync:
-      complete_sync(c, delay);
-      return true;
+      return complete_sync(c, delay) ? kOk : r::CmdqError::kAtcInvSync;
     case Opcode::kAtcInv:
-      // No ATS endpoint is attached to this SMMU's ATS path yet: nothing to invalidate.
-      return true;
+      if (!params_.features.ats) return kIll;
+      send_atc_invalidation(c, delay);
+      return kOk;
     case Opcode::kPriResp:
     case Opcode::kResume:
     case Opcode::kStallTerm:
       // No PRI or stall model: accepted and counted.
-      (void)t;
-      return true;
+      return kOk;
   }
-  return false;
+  return kIll;
 }
 
 void Smmu::invalidate_tlbs(const TlbInvalidation& inv, sc_time& delay) {
@@ -197,9 +195,26 @@ void Smmu::prefetch(const arch::Command& c, sc_time& delay) {
   if (w.ok()) main_tlb_.insert(entry_from_walk(cfg, c.addr(), w));
 }
 
-void Smmu::complete_sync(const arch::Command& c, sc_time& delay) {
-  // Every earlier command has completed by now: the engine runs them in order and
-  // waits for each one's time.
+bool Smmu::complete_sync(const arch::Command& c, sc_time& delay) {
+  // Every earlier command has completed by now (the engine runs them in order and waits
+  // for each one's time) except ATC invalidations, which are in flight on the link:
+  // wait for their answers, or until they time out.
+  const sc_time now = sc_core::sc_time_stamp() + delay;
+  sc_time until = now;
+  bool timed_out = false;
+  for (const PendingAtcInv& p : pending_atc_inv_) {
+    const sc_time deadline = p.issued + params_.timing.atc_inv_timeout;
+    if (p.answered && p.done <= deadline) {
+      until = std::max(until, p.done);
+    } else {
+      until = std::max(until, deadline);
+      timed_out = true;
+      ++cmd_stats_.atc_inv_timeouts;
+    }
+  }
+  pending_atc_inv_.clear();
+  delay += until - now;
+  if (timed_out) return false;  // CONS stays at this SYNC: ATC_INV_SYNC
   switch (static_cast<arch::SyncCs>(c.cs())) {
     case arch::SyncCs::kIrq:
       if (params_.features.msi && c.msiaddr() != 0) {
@@ -231,6 +246,7 @@ void Smmu::complete_sync(const arch::Command& c, sc_time& delay) {
       break;
     }
   }
+  return true;
 }
 
 }  // namespace smmu::model

@@ -1,0 +1,107 @@
+// The smmu-sim scenario: what SoC to build (memory, interconnect, SMMUs), which streams
+// each SMMU translates and how, and what DMA traffic runs. Read strictly from JSON: every
+// key is optional with a documented default (README, "Scenario"), an unknown key or a
+// bad value is a ConfigError naming its path ("scenario.smmus[0].main_tlb.ways: ...").
+//
+// read_scenario also checks everything the SoC construction would otherwise reject
+// later (SMMU parameters, cross references, mapping alignment and overlaps, ASID/VMID
+// clashes), so a bad scenario fails before any SystemC module exists.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "rtl_model/mem/memory.h"
+#include "rtl_model/mem/router.h"
+#include "rtl_model/mem/traffic_stream.h"
+#include "rtl_model/smmu/smmu_params.h"
+
+namespace smmu::platform {
+
+// The address map of the simulated SoC.
+constexpr uint64_t kSmmuWindowBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 128 KiB
+// Tables, queues and nested streams' stage-1 structures live in the last 256 MiB of
+// memory, so that DMA buffers (mappings' PAs) below it never collide with them.
+constexpr uint64_t kTableRegionSize = uint64_t{256} << 20;
+constexpr uint64_t kMinMemorySize = uint64_t{512} << 20;
+constexpr uint64_t kMaxMemorySize = kSmmuWindowBase;  // memory ends below the SMMU windows
+// Stage-1 input size of the CDs the SoC writes (T0SZ 16).
+constexpr unsigned kStage1InputBits = 48;
+
+// The root of every key path in messages.
+constexpr const char* kScenarioRoot = "scenario";
+
+enum class Translation { kS1, kS2, kNested, kBypass, kAbort };
+const char* to_string(Translation t);
+inline bool has_stage1(Translation t) { return t == Translation::kS1 || t == Translation::kNested; }
+inline bool has_stage2(Translation t) { return t == Translation::kS2 || t == Translation::kNested; }
+
+// One contiguous mapping of a stream. s1: iova (VA) -> pa. s2: iova (IPA) -> pa.
+// nested: stage 1 maps iova -> ipa, stage 2 maps ipa -> pa.
+struct MappingSpec {
+  uint64_t iova = 0;
+  uint64_t pa = 0;
+  uint64_t ipa = 0;  // nested only; equals pa unless given
+  uint64_t size = 0;
+  bool blocks = true;  // use block descriptors where alignment allows
+  bool read_only = false;
+};
+
+struct StreamSpec {
+  unsigned smmu = 0;
+  uint32_t sid = 0;
+  Translation translation = Translation::kS1;
+  unsigned granule_shift = 12;  // both stages
+  uint16_t asid = 0;            // stage 1: ASID of every CD of the stream
+  uint16_t vmid = 0;            // STE.S2VMID
+  std::vector<uint32_t> ssids{0};  // stage 1: the CDs written (they share tables and ASID)
+  std::vector<MappingSpec> mappings;
+  // Stage 1 uses a CD table with substreams (S1DSS = substream 0) rather than one CD.
+  bool substreams() const { return ssids.size() > 1 || ssids.at(0) != 0; }
+};
+
+struct TrafficSpec {
+  unsigned smmu = 0;
+  unsigned port = 0;
+  model::TrafficStream stream;
+};
+
+struct SmmuSpec {
+  unsigned ports = 1;
+  model::SmmuParams params;
+};
+
+struct Scenario {
+  sc_core::sc_time duration = sc_core::SC_ZERO_TIME;  // zero: until all traffic is done
+  sc_core::sc_time quantum{1, sc_core::SC_US};
+  model::MemoryParams memory;
+  model::RouterParams interconnect;
+  std::vector<SmmuSpec> smmus;
+  std::vector<StreamSpec> streams;
+  std::vector<TrafficSpec> traffic;
+
+  Scenario() { memory.size = uint64_t{4} << 30; }
+  uint64_t table_region_base() const { return memory.size - kTableRegionSize; }
+};
+
+// Reads and checks a scenario document. Throws ConfigError naming the key.
+Scenario read_scenario(const nlohmann::json& doc);
+
+// The built-in scenario, as text (JSON with // comments) and parsed.
+const std::string& default_scenario_text();
+nlohmann::json default_scenario_json();
+
+// The scenario document smmu-sim runs: the file (or the built-in default when path is
+// empty) with the --set overrides applied in order. Throws ConfigError.
+nlohmann::json load_scenario_document(const std::string& path,
+                                      const std::vector<std::string>& overrides);
+
+// A byte count: a JSON integer, a decimal or 0x string, or a string with a binary unit
+// ("64 KiB", "4 GiB"; KiB, MiB, GiB, TiB). Throws std::invalid_argument with a reason.
+uint64_t parse_size(const std::string& text);
+
+}  // namespace smmu::platform

@@ -1,0 +1,136 @@
+// The SMMU's side of ATS: answering Translation Requests from PCIe endpoints, admitting
+// their pre-translated traffic, and sending ATC invalidations whose answers CMD_SYNC
+// waits for.
+#include <algorithm>
+
+#include "rtl_model/smmu/smmu.h"
+
+namespace smmu::model {
+
+namespace r = arch::reg;
+using sc_core::sc_time;
+using Status = AtsTranslationRequest::Status;
+
+void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+  AtsTranslationRequest* req = trans.get_extension<AtsTranslationRequest>();
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (!req) {
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  req->status = Status::kUnsupported;
+  req->read = req->write = false;
+  if (!params_.features.ats || !regs_.smmu_enabled()) return;
+  ++stats_.ats_requests;
+
+  const Stream s{req->sid, req->ssid, req->ssv};
+  Access access;
+  access.priv = req->priv;
+  access.exec = req->exec;
+  const uint64_t va = trans.get_address();
+
+  delay += link_time_;
+  const unsigned slot = translation_slots_.acquire(delay);
+  StreamConfig cfg;
+  Translation t;
+  bool answered = false;
+  if (resolve_config(s, va, access, cfg, t, delay, Mode::kAts)) {
+    if (cfg.eats == 0 || cfg.eats == 3) {
+      // ATS is not enabled for this stream: the request is bad.
+      arch::EventRecord ev;
+      ev.id = arch::EventId::kBadAtsTreq;
+      fault(ev, s, va, access, delay, Mode::kTransaction);
+    } else {
+      // Split-stage ATS (EATS = 2) on a nested stream answers with the stage-1 output (the
+      // IPA); stage 2 is applied to the translated traffic. Otherwise the full translation.
+      const bool split = cfg.eats == 2 && cfg.s1 && cfg.s2;
+      t = lookup_or_walk(0, s, cfg, va, access, delay, Mode::kAts);
+      answered = true;
+      req->status = Status::kSuccess;
+      if (t.ok()) {
+        Access rd = access, wr = access;
+        wr.write = true;
+        bool s2;
+        req->read = check_permissions(t.perms, rd, s2) == FaultType::kNone;
+        req->write = !req->no_write && check_permissions(t.perms, wr, s2) == FaultType::kNone;
+        req->size_shift = static_cast<uint8_t>(t.size_shift);
+        req->translated = t.pa_base;
+        if (split) {
+          // The TLB entry keeps the IPA of the region: answer with it.
+          const TlbEntry* e = main_tlb_.lookup(TlbKey{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, va});
+          if (e) req->translated = e->ipa;
+          else req->read = req->write = false;
+        }
+      }
+      if (!req->read && !req->write) ++stats_.ats_no_access;
+    }
+  }
+  if (!answered) ++stats_.ats_unsupported;
+  translation_slots_.release(slot, delay);
+  delay += link_time_;
+}
+
+bool Smmu::admit_translated(const Stream& s, uint64_t addr, const Access& access,
+                            uint64_t& out_addr, sc_time& delay) {
+  out_addr = addr;
+  // CR0.ATSCHK = 0: translated traffic is trusted and passes without a config lookup.
+  if (!regs_.cr0().atschk) {
+    ++stats_.ats_translated;
+    return true;
+  }
+  delay += link_time_;
+  StreamConfig cfg;
+  Translation failed;
+  bool ok = resolve_config(s, addr, access, cfg, failed, delay, Mode::kTransaction);
+  if (ok && (cfg.eats == 1 || cfg.eats == 2)) {
+    if (cfg.eats == 2 && cfg.s1 && cfg.s2) {
+      // Split stage: the address is an IPA, stage 2 still applies.
+      WalkResult w = walker_.translate_stage2(addr, cfg.s2_config, access,
+                                              FaultClass::kInputAddress, delay);
+      if (!w.ok()) {
+        arch::EventRecord ev;
+        ev.id = w.fault == FaultType::kPermission ? arch::EventId::kPermission
+                                                  : arch::EventId::kTranslation;
+        ev.s2 = true;
+        ev.class_ = arch::EventClass::kInputAddress;
+        ev.ipa = addr;
+        fault(ev, s, addr, access, delay, Mode::kTransaction);
+        ok = false;
+      } else {
+        out_addr = w.out_addr;
+      }
+    }
+  } else if (ok) {
+    arch::EventRecord ev;
+    ev.id = arch::EventId::kTranslForbidden;
+    fault(ev, s, addr, access, delay, Mode::kTransaction);
+    ok = false;
+  }
+  delay += link_time_;
+  ok ? ++stats_.ats_translated : ++stats_.ats_translated_refused;
+  return ok;
+}
+
+void Smmu::send_atc_invalidation(const arch::Command& c, sc_time& delay) {
+  // Every endpoint sees the message; the one that owns the StreamID answers after its
+  // round trip. Several can be in flight: CMD_SYNC waits for all of them.
+  for (unsigned i = 0; i < ats_inv.size(); ++i) {
+    tlm::tlm_generic_payload trans;
+    arch::Command msg = c;
+    trans.set_command(tlm::TLM_WRITE_COMMAND);
+    trans.set_address(c.addr());
+    trans.set_data_ptr(reinterpret_cast<unsigned char*>(msg.dw.data()));
+    trans.set_data_length(r::kCommandBytes);
+    trans.set_streaming_width(r::kCommandBytes);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const sc_time issued = sc_core::sc_time_stamp() + delay;
+    sc_time round_trip = sc_core::SC_ZERO_TIME;
+    ats_inv[i]->b_transport(trans, round_trip);
+    const auto status = trans.get_response_status();
+    if (status == tlm::TLM_ADDRESS_ERROR_RESPONSE) continue;  // not this endpoint's
+    ++cmd_stats_.atc_inv_sent;
+    pending_atc_inv_.push_back({issued, issued + round_trip, status == tlm::TLM_OK_RESPONSE});
+  }
+}
+
+}  // namespace smmu::model
