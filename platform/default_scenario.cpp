@@ -1,0 +1,46 @@
+// The scenario smmu-sim runs when none is given (smmu-sim --print-default-scenario shows
+// it). Small enough to run in a fraction of a second, large enough to exercise every
+// cache: micro-TLB, main-TLB, walk-cache and config-cache hits and misses, no faults.
+#include "platform/scenario.h"
+
+namespace smmu::platform {
+
+const std::string& default_scenario_text() {
+  static const std::string kText = R"json(// smmu-sim's built-in scenario: one SMMU with two ports and three devices.
+// Every key is optional; see README.md, "Scenario", for all keys and their defaults.
+{
+  "duration": "0 ns",        // 0: run until all traffic is done
+  "quantum": "1 us",         // temporal decoupling of the traffic generators
+  "memory": {"size": "4 GiB", "read_latency": "50 ns", "write_latency": "50 ns"},
+  "interconnect": {"latency": "0 ns"},
+  "smmus": [
+    {"ports": 2}             // default features, caches and timing
+  ],
+  "streams": [
+    // A device with its own stage-1 address space: 8 MiB of 4 KiB pages.
+    {"sid": 1, "translation": "s1", "granule": 4096, "asid": 1,
+     "mappings": [{"iova": "0x4000_0000", "pa": "0x1000_0000", "size": "8 MiB", "blocks": false}]},
+    // A device assigned to a VM (stage 2 only): 128 MiB of guest RAM in 2 MiB blocks.
+    {"sid": 2, "translation": "s2", "granule": 4096, "vmid": 2,
+     "mappings": [{"iova": "0x8000_0000", "pa": "0x2000_0000", "size": "128 MiB"}]},
+    // A device the guest gives its own stage 1 (nested): 4 MiB of pages.
+    {"sid": 3, "translation": "nested", "granule": 4096, "asid": 3, "vmid": 3,
+     "mappings": [{"iova": "0x1_0000_0000", "pa": "0x3000_0000", "size": "4 MiB", "blocks": false}]}
+  ],
+  "traffic": [
+    // Streaming through the buffers: mostly micro-TLB hits, a walk per new page.
+    {"port": 0, "sid": 1, "base": "0x4000_0000", "length": "8 MiB", "pattern": "sequential",
+     "size": 64, "write_fraction": 0.3, "count": 4000, "outstanding": 4},
+    // Random reads over 64 blocks: more than the micro TLB holds, so main-TLB hits.
+    {"port": 1, "sid": 2, "base": "0x8000_0000", "length": "128 MiB", "pattern": "random",
+     "size": 64, "count": 3000, "outstanding": 4, "seed": 7},
+    // One access per page, twice over 1009 pages: the second pass hits the main TLB.
+    {"port": 0, "sid": 3, "base": "0x1_0000_0000", "length": "4 MiB", "pattern": "strided",
+     "stride": "0x1040", "size": 64, "count": 2000, "outstanding": 4}
+  ]
+}
+)json";
+  return kText;
+}
+
+}  // namespace smmu::platform

@@ -1,0 +1,482 @@
+#include "platform/scenario.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#include "platform/config_reader.h"
+#include "rtl_model/arch/registers.h"
+#include "rtl_model/smmu/set_associative_cache.h"
+
+namespace smmu::platform {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// "4 KiB", "256 MiB", else hex: sizes in messages read like the inputs.
+std::string format_size(uint64_t v) {
+  static const char* const kUnits[] = {"TiB", "GiB", "MiB", "KiB"};
+  for (unsigned i = 0; i < 4; ++i) {
+    const unsigned shift = 40 - 10 * i;
+    if (v != 0 && v % (uint64_t{1} << shift) == 0)
+      return std::to_string(v >> shift) + " " + kUnits[i];
+  }
+  return std::to_string(v);
+}
+
+std::string range(uint64_t base, uint64_t size) {
+  return "[" + hex(base) + ", " + hex(base + size) + ")";
+}
+
+// Decimal or 0x-hex digits, '_' allowed between digits.
+bool parse_digits(const std::string& text, uint64_t& out) {
+  size_t i = 0;
+  unsigned base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    i = 2;
+  }
+  if (i >= text.size()) return false;
+  uint64_t v = 0;
+  bool prev_digit = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '_') {
+      if (!prev_digit || i + 1 == text.size()) return false;
+      prev_digit = false;
+      continue;
+    }
+    unsigned d;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return false;
+    if (v > (UINT64_MAX - d) / base) return false;
+    v = v * base + d;
+    prev_digit = true;
+  }
+  out = v;
+  return true;
+}
+
+uint64_t get_size(const ConfigReader& r, const std::string& key, uint64_t def, uint64_t min,
+                  uint64_t max = UINT64_MAX) {
+  const json* v = r.raw(key);
+  if (!v) return def;
+  if (!v->is_string()) return r.get_uint(key, def, min, max);
+  uint64_t out = 0;
+  try {
+    out = parse_size(v->get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    r.fail(key, e.what());
+  }
+  if (out < min || out > max) {
+    const std::string bounds = max == UINT64_MAX ? ">= " + format_size(min)
+                                                 : "in [" + format_size(min) + ", " +
+                                                       format_size(max) + "]";
+    r.fail(key, "expected a size " + bounds + ", got " + v->dump());
+  }
+  return out;
+}
+
+uint64_t get_pow2(const ConfigReader& r, const std::string& key, uint64_t def, uint64_t max) {
+  const uint64_t v = r.get_uint(key, def, 1, max);
+  if (v & (v - 1)) r.fail(key, "expected a power of two, got " + std::to_string(v));
+  return v;
+}
+
+model::ReplacementPolicy get_policy(const ConfigReader& r, model::ReplacementPolicy def) {
+  return model::parse_replacement_policy(
+      r.get_string("policy", model::to_string(def), {"lru", "fifo", "random"}));
+}
+
+// Caches: bounded so that a typo cannot allocate gigabytes of lines.
+constexpr uint64_t kMaxSets = 1 << 14;
+constexpr uint64_t kMaxWays = 64;
+
+void read_features(const ConfigReader& f, model::SmmuFeatures& F, uint64_t memory_size) {
+  F.stage1 = f.get_bool("stage1", F.stage1);
+  F.stage2 = f.get_bool("stage2", F.stage2);
+  F.ats = f.get_bool("ats", F.ats);
+  F.msi = f.get_bool("msi", F.msi);
+  F.sev = f.get_bool("sev", F.sev);
+  F.hyp = f.get_bool("hyp", F.hyp);
+  F.range_invalidation = f.get_bool("range_invalidation", F.range_invalidation);
+  F.two_level_stream_table = f.get_bool("two_level_stream_table", F.two_level_stream_table);
+  F.two_level_cd_table = f.get_bool("two_level_cd_table", F.two_level_cd_table);
+  F.coherent = f.get_bool("coherent", F.coherent);
+  F.asid16 = f.get_bool("asid16", F.asid16);
+  F.vmid16 = f.get_bool("vmid16", F.vmid16);
+  F.gran4k = f.get_bool("gran4k", F.gran4k);
+  F.gran16k = f.get_bool("gran16k", F.gran16k);
+  F.gran64k = f.get_bool("gran64k", F.gran64k);
+  if (!F.gran4k && !F.gran16k && !F.gran64k)
+    f.fail("gran4k", "at least one of gran4k, gran16k and gran64k must be true");
+  F.oas_bits = static_cast<unsigned>(f.get_uint("oas_bits", F.oas_bits));
+  static const unsigned kOas[] = {32, 36, 40, 42, 44, 48, 52};
+  if (std::find(std::begin(kOas), std::end(kOas), F.oas_bits) == std::end(kOas))
+    f.fail("oas_bits", "expected one of 32, 36, 40, 42, 44, 48, 52, got " + std::to_string(F.oas_bits));
+  if (F.oas_bits < 64 && memory_size > (uint64_t{1} << F.oas_bits))
+    f.fail("oas_bits", "a " + std::to_string(F.oas_bits) + "-bit output size cannot reach the " +
+                           "translation tables at the top of the " + format_size(memory_size) +
+                           " memory");
+  const unsigned max_q = arch::reg::kMaxQueueLog2Size;
+  F.sid_bits = static_cast<unsigned>(f.get_uint("sid_bits", F.sid_bits, 0, 32));
+  F.ssid_bits = static_cast<unsigned>(f.get_uint("ssid_bits", F.ssid_bits, 0, 20));
+  F.cmdq_log2_entries = static_cast<unsigned>(f.get_uint("cmdq_log2_entries", F.cmdq_log2_entries, 0, max_q));
+  F.evtq_log2_entries = static_cast<unsigned>(f.get_uint("evtq_log2_entries", F.evtq_log2_entries, 0, max_q));
+}
+
+void read_timing(const ConfigReader& t, model::SmmuTiming& T) {
+  constexpr uint64_t kMaxCycles = 1 << 20;
+  auto cycles = [&](const char* key, unsigned def) {
+    return static_cast<unsigned>(t.get_uint(key, def, 0, kMaxCycles));
+  };
+  T.clock_period = t.get_time("clock_period", T.clock_period, 1);
+  T.micro_tlb_cycles = cycles("micro_tlb_cycles", T.micro_tlb_cycles);
+  T.link_cycles = cycles("link_cycles", T.link_cycles);
+  T.config_cache_cycles = cycles("config_cache_cycles", T.config_cache_cycles);
+  T.main_tlb_cycles = cycles("main_tlb_cycles", T.main_tlb_cycles);
+  T.walk_cache_cycles = cycles("walk_cache_cycles", T.walk_cache_cycles);
+  T.register_cycles = cycles("register_cycles", T.register_cycles);
+  T.translation_slots = static_cast<unsigned>(t.get_uint("translation_slots", T.translation_slots, 1, 1 << 16));
+  T.walk_slots = static_cast<unsigned>(t.get_uint("walk_slots", T.walk_slots, 1, 1 << 16));
+  T.command_cycles = cycles("command_cycles", T.command_cycles);
+  T.command_fetch_batch = static_cast<unsigned>(t.get_uint("command_fetch_batch", T.command_fetch_batch, 1, 1 << 16));
+  T.invalidation_cycles_per_set = cycles("invalidation_cycles_per_set", T.invalidation_cycles_per_set);
+  T.invalidation_cycles_per_page = cycles("invalidation_cycles_per_page", T.invalidation_cycles_per_page);
+  T.atc_inv_timeout = t.get_time("atc_inv_timeout", T.atc_inv_timeout);
+}
+
+template <typename Params>
+void read_cache(const ConfigReader& c, Params& p) {
+  p.sets = static_cast<unsigned>(get_pow2(c, "sets", p.sets, kMaxSets));
+  p.ways = static_cast<unsigned>(c.get_uint("ways", p.ways, 1, kMaxWays));
+  p.policy = get_policy(c, p.policy);
+}
+
+SmmuSpec read_smmu(const ConfigReader& r, uint64_t memory_size) {
+  SmmuSpec s;
+  model::SmmuParams& p = s.params;
+  s.ports = static_cast<unsigned>(r.get_uint("ports", 1, 1, 64));
+  p.grant_dmi = r.get_bool("grant_dmi", p.grant_dmi);
+  read_features(r.get_object("features"), p.features, memory_size);
+  read_timing(r.get_object("timing"), p.timing);
+  const ConfigReader u = r.get_object("micro_tlb");
+  p.micro_tlb.entries = static_cast<unsigned>(u.get_uint("entries", p.micro_tlb.entries, 1, kMaxWays * 4));
+  p.micro_tlb.policy = get_policy(u, p.micro_tlb.policy);
+  read_cache(r.get_object("main_tlb"), p.main_tlb);
+  read_cache(r.get_object("walk_cache"), p.walk_cache);
+  read_cache(r.get_object("config_cache"), p.config_cache);
+  return s;
+}
+
+Translation parse_translation(const std::string& s) {
+  if (s == "s1") return Translation::kS1;
+  if (s == "s2") return Translation::kS2;
+  if (s == "nested") return Translation::kNested;
+  if (s == "bypass") return Translation::kBypass;
+  return Translation::kAbort;
+}
+
+uint64_t low_mask(unsigned bits) { return bits >= 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1; }
+
+// Checks that [base, base + size) of every mapping, as picked by `field`, are pairwise
+// disjoint; names the later mapping of an overlapping pair.
+template <typename Field>
+void check_disjoint(const std::vector<ConfigReader>& readers, const std::vector<MappingSpec>& ms,
+                    const char* key, Field field) {
+  std::vector<size_t> order(ms.size());
+  for (size_t i = 0; i < ms.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return field(ms[a]) != field(ms[b]) ? field(ms[a]) < field(ms[b]) : a < b;
+  });
+  for (size_t k = 1; k < order.size(); ++k) {
+    const MappingSpec& prev = ms[order[k - 1]];
+    const MappingSpec& cur = ms[order[k]];
+    if (field(cur) < field(prev) + prev.size) {
+      const size_t later = std::max(order[k - 1], order[k]);
+      const size_t earlier = std::min(order[k - 1], order[k]);
+      readers[later].fail(key, range(field(ms[later]), ms[later].size) + " overlaps mappings[" +
+                                   std::to_string(earlier) + "] " +
+                                   range(field(ms[earlier]), ms[earlier].size));
+    }
+  }
+}
+
+MappingSpec read_mapping(const ConfigReader& m, const StreamSpec& s, const Scenario& sc) {
+  const model::SmmuFeatures& F = sc.smmus[s.smmu].params.features;
+  const uint64_t granule = uint64_t{1} << s.granule_shift;
+  MappingSpec out;
+  m.require("iova");
+  m.require("pa");
+  m.require("size");
+  out.iova = m.get_uint("iova", 0);
+  out.pa = m.get_uint("pa", 0);
+  out.size = get_size(m, "size", 0, 1);
+  if (s.translation == Translation::kNested) {
+    out.ipa = m.get_uint("ipa", out.pa);
+  } else if (m.has("ipa")) {
+    m.fail("ipa", s.translation == Translation::kS2
+                      ? "only nested streams have one (the iova of an s2 stream is its IPA)"
+                      : "only nested streams have an intermediate address");
+  }
+  out.blocks = m.get_bool("blocks", true);
+  out.read_only = m.get_bool("read_only", false);
+
+  auto check_aligned = [&](const char* key, uint64_t v) {
+    if (v % granule)
+      m.fail(key, hex(v) + " is not aligned to the stream's " + format_size(granule) + " granule");
+  };
+  check_aligned("iova", out.iova);
+  check_aligned("pa", out.pa);
+  if (s.translation == Translation::kNested) check_aligned("ipa", out.ipa);
+  check_aligned("size", out.size);
+
+  const uint64_t table_base = sc.table_region_base();
+  if (out.pa > table_base || out.size > table_base - out.pa)
+    m.fail("pa", range(out.pa, out.size) + " reaches into the translation-table region " +
+                     range(table_base, kTableRegionSize) +
+                     " at the top of memory: DMA buffers must end by " + hex(table_base));
+
+  const unsigned max_ipa = std::min(F.oas_bits, 48u);
+  const unsigned in_bits = has_stage1(s.translation) ? kStage1InputBits : max_ipa;
+  if (out.iova > low_mask(in_bits) || out.size - 1 > low_mask(in_bits) - out.iova)
+    m.fail("iova", range(out.iova, out.size) + " does not fit the " + std::to_string(in_bits) +
+                       "-bit " + (has_stage1(s.translation) ? "stage-1 input" : "IPA") + " range");
+  if (s.translation == Translation::kNested) {
+    if (out.ipa > low_mask(max_ipa) || out.size - 1 > low_mask(max_ipa) - out.ipa)
+      m.fail("ipa", range(out.ipa, out.size) + " does not fit the " + std::to_string(max_ipa) +
+                        "-bit IPA range");
+    // The stage-1 tables of a nested stream sit at IPA == PA in the table region.
+    if (out.ipa < sc.memory.size && out.ipa + out.size > table_base)
+      m.fail("ipa", range(out.ipa, out.size) + " overlaps the IPAs of the guest's tables " +
+                        range(table_base, kTableRegionSize));
+  }
+  return out;
+}
+
+StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
+  StreamSpec s;
+  s.smmu = static_cast<unsigned>(r.get_uint("smmu", 0, 0, UINT32_MAX));
+  if (s.smmu >= sc.smmus.size())
+    r.fail("smmu", "no SMMU " + std::to_string(s.smmu) + " (the scenario has " +
+                       std::to_string(sc.smmus.size()) + ")");
+  const std::string smmu_name = "smmus[" + std::to_string(s.smmu) + "]";
+  const model::SmmuFeatures& F = sc.smmus[s.smmu].params.features;
+
+  s.sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  if (s.sid > low_mask(F.sid_bits))
+    r.fail("sid", std::to_string(s.sid) + " does not fit " + smmu_name + ".features.sid_bits (" +
+                      std::to_string(F.sid_bits) + ")");
+
+  const std::string tname =
+      r.get_string("translation", "s1", {"s1", "s2", "nested", "bypass", "abort"});
+  s.translation = parse_translation(tname);
+  if (has_stage1(s.translation) && !F.stage1)
+    r.fail("translation", "\"" + tname + "\" needs stage 1, but " + smmu_name +
+                              ".features.stage1 is false");
+  if (has_stage2(s.translation) && !F.stage2)
+    r.fail("translation", "\"" + tname + "\" needs stage 2, but " + smmu_name +
+                              ".features.stage2 is false");
+
+  const uint64_t granule = get_size(r, "granule", 4096, 1);
+  const bool supported = (granule == 4096 && F.gran4k) || (granule == 16384 && F.gran16k) ||
+                         (granule == 65536 && F.gran64k);
+  if (granule != 4096 && granule != 16384 && granule != 65536)
+    r.fail("granule", "expected 4096, 16384 or 65536, got " + std::to_string(granule));
+  if (!supported)
+    r.fail("granule", format_size(granule) + " is not supported by " + smmu_name + ".features");
+  s.granule_shift = granule == 4096 ? 12 : granule == 16384 ? 14 : 16;
+
+  const uint64_t asid_mask = F.asid16 ? 0xffff : 0xff;
+  const uint64_t vmid_mask = F.vmid16 ? 0xffff : 0xff;
+  s.asid = static_cast<uint16_t>(r.get_uint("asid", s.sid & asid_mask, 0, asid_mask));
+  s.vmid = static_cast<uint16_t>(r.get_uint("vmid", s.sid & vmid_mask, 0, vmid_mask));
+
+  if (r.has("ssids")) {
+    if (!has_stage1(s.translation))
+      r.fail("ssids", "only stage-1 streams (s1, nested) have substreams");
+    const auto ssids = r.get_uint_array("ssids", 0, low_mask(F.ssid_bits));
+    if (ssids.empty()) r.fail("ssids", "expected at least one SubstreamID");
+    s.ssids.clear();
+    for (uint64_t v : ssids) {
+      if (std::find(s.ssids.begin(), s.ssids.end(), v) != s.ssids.end())
+        r.fail("ssids", "SubstreamID " + std::to_string(v) + " given twice");
+      s.ssids.push_back(static_cast<uint32_t>(v));
+    }
+  }
+
+  const std::vector<ConfigReader> ms = r.get_array("mappings");
+  if (!ms.empty() && (s.translation == Translation::kBypass || s.translation == Translation::kAbort))
+    r.fail("mappings", "a stream with translation \"" + tname + "\" has no mappings");
+  for (const ConfigReader& m : ms) s.mappings.push_back(read_mapping(m, s, sc));
+  check_disjoint(ms, s.mappings, "iova", [](const MappingSpec& m) { return m.iova; });
+  if (s.translation == Translation::kNested)
+    check_disjoint(ms, s.mappings, "ipa", [](const MappingSpec& m) { return m.ipa; });
+  return s;
+}
+
+// Streams of one SMMU must not share a SID, and their TLB tags must not clash: stage-1
+// streams each need their own ASID, stage-2 streams their own VMID (otherwise TLB and
+// walk-cache entries of one would serve the other).
+void check_stream_tags(const std::vector<ConfigReader>& readers, const Scenario& sc) {
+  struct Seen {
+    std::map<uint32_t, size_t> sids, asids, vmids;
+  };
+  std::vector<Seen> seen(sc.smmus.size());
+  auto clash = [&](const ConfigReader& r, const char* key, const std::string& what, size_t other,
+                   unsigned smmu) {
+    r.fail(key, what + " is already used by streams[" + std::to_string(other) + "] on smmus[" +
+                    std::to_string(smmu) + "]");
+  };
+  for (size_t i = 0; i < sc.streams.size(); ++i) {
+    const StreamSpec& s = sc.streams[i];
+    Seen& k = seen[s.smmu];
+    if (!k.sids.emplace(s.sid, i).second)
+      clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu);
+    if (has_stage1(s.translation) && !k.asids.emplace(s.asid, i).second)
+      clash(readers[i], "asid",
+            "ASID " + std::to_string(s.asid) + " (default: the SID) of a stage-1 stream",
+            k.asids[s.asid], s.smmu);
+    if (has_stage2(s.translation) && !k.vmids.emplace(s.vmid, i).second)
+      clash(readers[i], "vmid",
+            "VMID " + std::to_string(s.vmid) + " (default: the SID) of a stage-2 stream",
+            k.vmids[s.vmid], s.smmu);
+  }
+}
+
+TrafficSpec read_traffic(const ConfigReader& r, const Scenario& sc) {
+  TrafficSpec t;
+  t.smmu = static_cast<unsigned>(r.get_uint("smmu", 0, 0, UINT32_MAX));
+  if (t.smmu >= sc.smmus.size())
+    r.fail("smmu", "no SMMU " + std::to_string(t.smmu) + " (the scenario has " +
+                       std::to_string(sc.smmus.size()) + ")");
+  const unsigned ports = sc.smmus[t.smmu].ports;
+  t.port = static_cast<unsigned>(r.get_uint("port", 0, 0, UINT32_MAX));
+  if (t.port >= ports)
+    r.fail("port", "smmus[" + std::to_string(t.smmu) + "] has no port " + std::to_string(t.port) +
+                       " (it has " + std::to_string(ports) + ")");
+  model::TrafficStream& s = t.stream;
+  s.sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  s.ssid = static_cast<uint32_t>(r.get_uint("ssid", 0, 0, 0xfffff));
+  s.ssv = r.get_bool("ssv", false);
+  s.base = r.get_uint("base", 0);
+  s.length = get_size(r, "length", 4096, 1);
+  const std::string pattern = r.get_string("pattern", "sequential", {"sequential", "strided", "random"});
+  s.pattern = pattern == "sequential" ? model::TrafficStream::kSequential
+              : pattern == "strided"  ? model::TrafficStream::kStrided
+                                      : model::TrafficStream::kRandom;
+  s.stride = get_size(r, "stride", 4096, 1);
+  // Bus transactions do not cross a 4 KiB boundary.
+  s.size = static_cast<unsigned>(r.get_uint("size", 64, 1, 4096));
+  s.write_fraction = r.get_double("write_fraction", 0.0, 0.0, 1.0);
+  s.count = r.get_uint("count", 1000);
+  s.outstanding = static_cast<unsigned>(r.get_uint("outstanding", 1, 1, 1024));
+  s.start_time = r.get_time("start", sc_core::SC_ZERO_TIME);
+  s.gap = r.get_time("gap", sc_core::SC_ZERO_TIME);
+  s.seed = r.get_uint("seed", 1);
+  s.privileged = r.get_bool("privileged", false);
+  s.instruction = r.get_bool("instruction", false);
+  if (s.length < s.size)
+    r.fail("length", std::to_string(s.length) + " is smaller than one transaction (size " +
+                         std::to_string(s.size) + ")");
+  if (s.base + (s.length - 1) < s.base) r.fail("length", "the region wraps past 2^64");
+  return t;
+}
+
+}  // namespace
+
+const char* to_string(Translation t) {
+  switch (t) {
+    case Translation::kS1: return "s1";
+    case Translation::kS2: return "s2";
+    case Translation::kNested: return "nested";
+    case Translation::kBypass: return "bypass";
+    case Translation::kAbort: return "abort";
+  }
+  return "?";
+}
+
+uint64_t parse_size(const std::string& text) {
+  static const struct {
+    const char* name;
+    unsigned shift;
+  } kUnits[] = {{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
+  std::string number = text;
+  unsigned shift = 0;
+  for (const auto& u : kUnits) {
+    const std::string n(u.name);
+    if (text.size() > n.size() && text.compare(text.size() - n.size(), n.size(), n) == 0) {
+      number = text.substr(0, text.size() - n.size());
+      shift = u.shift;
+      break;
+    }
+  }
+  while (!number.empty() && number.back() == ' ') number.pop_back();
+  uint64_t v = 0;
+  if (!parse_digits(number, v))
+    throw std::invalid_argument("expected a size such as 4096, \"0x1000\" or \"4 KiB\" (KiB, "
+                                "MiB, GiB, TiB), got \"" + text + "\"");
+  if (shift && v > (UINT64_MAX >> shift))
+    throw std::invalid_argument("size \"" + text + "\" does not fit in 64 bits");
+  return v << shift;
+}
+
+Scenario read_scenario(const json& doc) {
+  const ConfigReader root(doc, kScenarioRoot);
+  Scenario sc;
+  sc.duration = root.get_time("duration", sc_core::SC_ZERO_TIME);
+  sc.quantum = root.get_time("quantum", sc.quantum);
+
+  const ConfigReader mem = root.get_object("memory");
+  sc.memory.size = get_size(mem, "size", sc.memory.size, kMinMemorySize, kMaxMemorySize);
+  if (sc.memory.size % (2 * kMiB))
+    mem.fail("size", "expected a multiple of 2 MiB, got " + std::to_string(sc.memory.size));
+  sc.memory.read_latency = mem.get_time("read_latency", sc.memory.read_latency);
+  sc.memory.write_latency = mem.get_time("write_latency", sc.memory.write_latency);
+  sc.interconnect.latency = root.get_object("interconnect").get_time("latency", sc.interconnect.latency);
+
+  if (root.has("smmus")) {
+    const auto smmus = root.get_array("smmus");
+    if (smmus.empty()) root.fail("smmus", "expected at least one SMMU");
+    for (const ConfigReader& s : smmus) sc.smmus.push_back(read_smmu(s, sc.memory.size));
+  } else {
+    sc.smmus.push_back(SmmuSpec{});
+  }
+
+  const auto streams = root.get_array("streams");
+  for (const ConfigReader& s : streams) sc.streams.push_back(read_stream(s, sc));
+  check_stream_tags(streams, sc);
+  for (const ConfigReader& t : root.get_array("traffic")) sc.traffic.push_back(read_traffic(t, sc));
+
+  root.finish();
+  return sc;
+}
+
+json default_scenario_json() {
+  return json::parse(default_scenario_text(), nullptr, /*allow_exceptions=*/true,
+                     /*ignore_comments=*/true);
+}
+
+json load_scenario_document(const std::string& path, const std::vector<std::string>& overrides) {
+  json doc = path.empty() ? default_scenario_json() : load_json_file(path);
+  for (const std::string& o : overrides) apply_override(doc, o);
+  return doc;
+}
+
+}  // namespace smmu::platform
