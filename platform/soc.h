@@ -1,0 +1,149 @@
+// The simulated SoC of smmu-sim: DRAM and the SMMUs' register windows behind one router,
+// N SMMUs whose downstream and walk sockets go back into the router, and one DMA traffic
+// generator per SMMU port (streams of the same port share it), each seen through a
+// transaction tap that reports start and end times for traces.
+//
+// Address map: memory at 0 (scenario memory.size); SMMU i's 128 KiB register window at
+// kSmmuWindowBase + i * 128 KiB. The last 256 MiB of memory hold the SMMUs' tables.
+//
+// Until the firmware driver runs on simulated CPUs, the SoC sets translation up itself
+// from the scenario's streams, as a driver would at probe and attach time: stream table,
+// event queue, CDs and page tables written into memory by the table builders, then
+// STRTAB_BASE/_CFG, EVTQ_BASE/PROD/CONS, IRQ_CTRL and CR0 written before simulation.
+// The driver will take this over.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "platform/scenario.h"
+#include "platform/table_builder.h"
+#include "rtl_model/mem/memory.h"
+#include "rtl_model/mem/router.h"
+#include "rtl_model/mem/traffic_generator.h"
+#include "rtl_model/smmu/smmu.h"
+#include "rtl_model/smmu/statistics.h"
+
+namespace smmu::platform {
+
+// One DMA transaction as it passed an SMMU port.
+struct TransactionRecord {
+  unsigned smmu = 0;
+  unsigned port = 0;
+  size_t traffic = 0;  // index into Scenario::traffic
+  bool write = false;
+  bool ok = false;     // TLM_OK_RESPONSE
+  uint64_t address = 0;
+  uint32_t sid = 0;
+  sc_core::sc_time start, end;  // absolute simulated times
+};
+
+// Passes a master's transactions on unchanged (no delay of its own) and tells the
+// observer when each started and ended, in absolute simulated time. DMI requests and
+// invalidations go through as they are.
+class TransactionTap : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<TransactionTap> target;
+  tlm_utils::simple_initiator_socket<TransactionTap> initiator;
+  std::function<void(const tlm::tlm_generic_payload&, const sc_core::sc_time& start,
+                     const sc_core::sc_time& end)>
+      observer;
+
+  explicit TransactionTap(const sc_core::sc_module_name& name);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& gp);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+};
+
+class Soc : public sc_core::sc_module {
+ public:
+  // The master on one SMMU port. A port no traffic uses gets an idle generator (the
+  // SMMU needs every port bound); it has no traffic entries.
+  struct Device {
+    Device(const std::string& name, unsigned smmu, unsigned port);
+    std::string name;  // "smmu0_port1"
+    unsigned smmu, port;
+    std::vector<size_t> traffic;  // Scenario::traffic indices, in generator stream order
+    std::unique_ptr<model::TrafficGenerator> generator;
+    std::unique_ptr<TransactionTap> tap;
+    model::LatencyStat latency;       // per-transaction latency, issue to completion
+    sc_core::sc_signal<bool> done;    // set when its traffic has completed (for waves)
+    bool idle() const { return traffic.empty(); }
+  };
+
+  SC_HAS_PROCESS(Soc);
+  // Builds the modules and the translation tables. Throws ConfigError (naming the
+  // stream) when the tables do not fit the table region.
+  Soc(const sc_core::sc_module_name& name, const Scenario& scenario);
+  ~Soc() override;
+
+  model::Memory memory;
+  model::Router router;
+  std::vector<std::unique_ptr<model::Smmu>> smmus;
+  std::vector<std::unique_ptr<Device>> devices;  // by SMMU, then port
+
+  const Scenario& scenario() const { return scenario_; }
+  // Latency of every device's transactions together.
+  const model::LatencyStat& latency() const { return latency_; }
+  // Called for every completed DMA transaction when set.
+  std::function<void(const TransactionRecord&)> on_transaction;
+
+  // Runs the simulation until every device has finished its traffic, or until the
+  // scenario's duration when that is non-zero and comes first. Once per process.
+  void run();
+  bool traffic_done() const { return traffic_done_; }
+  // When the last transaction completed (traffic done), else when the run stopped.
+  sc_core::sc_time end_time() const;
+
+  // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
+  void trace(sc_core::sc_trace_file* tf) const;
+
+  // Where the SoC put each SMMU's stream table and event queue (for tests and tools).
+  struct SmmuTables {
+    uint64_t strtab_base_reg = 0, strtab_base_cfg = 0;
+    uint64_t evtq_base = 0;
+    unsigned evtq_log2 = 0;
+  };
+  const SmmuTables& tables(size_t smmu) const { return tables_.at(smmu); }
+  uint64_t table_bytes_used() const { return alloc_.used(); }
+
+ private:
+  class Writer : public MemoryWriter {
+   public:
+    explicit Writer(model::Memory& m) : mem_(m) {}
+    void write64(uint64_t pa, uint64_t v) override { mem_.write64(pa, v); }
+    uint64_t read64(uint64_t pa) override { return mem_.read64(pa); }
+
+   private:
+    model::Memory& mem_;
+  };
+
+  void start_of_simulation() override;
+  void monitor();
+  void build_devices(unsigned smmu);
+  void build_translation(unsigned smmu);
+  arch::Ste build_stream(const StreamSpec& s);
+  void observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_core::sc_time& start,
+               const sc_core::sc_time& end);
+
+  Scenario scenario_;
+  Writer writer_;
+  PageAllocator alloc_;
+  std::vector<SmmuTables> tables_;
+  model::LatencyStat latency_;
+  bool traffic_done_ = false;
+  sc_core::sc_time done_time_;
+};
+
+}  // namespace smmu::platform
