@@ -1,2 +1,10 @@
+// smmu-sim: runs a scenario on the simulated SoC and reports it (see platform/smmu_sim.h).
+#include <iostream>
+
 #include <systemc>
-int sc_main(int, char*[]) { return 0; }
+
+#include "platform/smmu_sim.h"
+
+int sc_main(int argc, char* argv[]) {
+  return smmu::platform::run_smmu_sim(argc, argv, std::cout, std::cerr);
+}

@@ -180,57 +180,16 @@ TEST(SmmuOccupancy, TranslationSlotsLimitConcurrentMisses) {
   EXPECT_EQ(tb.smmu.translation_slots().stalls(), 1u);
 }
 
-namespace {
-// An initiator that keeps what DMI it is given and hears revocations.
-struct DmiMaster : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<DmiMaster> socket;
-  std::vector<std::pair<uint64_t, uint64_t>> revoked;
-  explicit DmiMaster(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {
-    socket.register_invalidate_direct_mem_ptr(this, &DmiMaster::invalidate);
-  }
-  void invalidate(sc_dt::uint64 s, sc_dt::uint64 e) { revoked.emplace_back(s, e); }
-  bool request(uint64_t addr, tlm::tlm_dmi& dmi) {
-    tlm::tlm_generic_payload t;
-    model::StreamExtension ext(0);
-    t.set_address(addr);
-    t.set_command(tlm::TLM_READ_COMMAND);
-    t.set_extension(&ext);
-    bool ok = socket->get_direct_mem_ptr(t, dmi);
-    t.clear_extension(&ext);
-    return ok;
-  }
-};
-}  // namespace
-
 TEST(SmmuDmi, GrantsTheTranslatedPageAndRevokesOnConfigChange) {
-  model::Memory mem("mem", SmmuTestbench::default_memory());
-  model::Router router("router");
-  model::Smmu smmu("smmu");
-  DmiMaster dev("dev");
-  router.initiator.bind(mem.socket);
-  router.initiator.bind(smmu.mmio);
-  router.map(0, 0, SmmuTestbench::kMemSize);
-  router.map(1, SmmuTestbench::kSmmuBase, r::kWindowSize);
-  smmu.downstream.bind(router.target);
-  smmu.walk.bind(router.target);
-  dev.socket.bind(smmu.upstream);
-  sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  MemoryAdapter writer(mem);
-  platform::PageAllocator alloc(SmmuTestbench::kTableBase, SmmuTestbench::kTableSize);
-  auto st = StreamTableBuilder::linear(writer, alloc, 4);
-  auto cds = CdTableBuilder::linear(writer, alloc, 0);
-  PageTableBuilder pt(writer, alloc, arch::Granule{12}, 0);
+  SmmuTestbench tb(model::SmmuParams{}, 1, SmmuTestbench::default_memory(), true);
+  S1Rig s(tb);
   auto ro = rw_s1();
   ro.ap = 3;
-  pt.map(0x7000, 0x20003000, 0x1000, ro, false);
-  cds.write_cd(0, make_cd_4k(pt.root(), 1));
-  st.write_ste(0, make_s1_ste(cds));
-  auto& regs = smmu.registers();
-  regs.write(r::kStrtabBase, 8, st.base_reg());
-  regs.write(r::kStrtabBaseCfg, 4, st.base_cfg());
-  regs.write(r::kCr0, 4, r::cr0::kSmmuEn.mask());
+  s.pt.map(0x7000, 0x20003000, 0x1000, ro, false);
+  tb.enable(s.st);
+  DmiMaster& dev = *tb.dmi_master;
 
-  mem.write64(0x20003010, 0xabcdef);
+  tb.mem.write64(0x20003010, 0xabcdef);
   tlm::tlm_dmi dmi;
   ASSERT_TRUE(dev.request(0x7010, dmi));
   EXPECT_EQ(dmi.get_start_address(), 0x7000u);
@@ -244,10 +203,10 @@ TEST(SmmuDmi, GrantsTheTranslatedPageAndRevokesOnConfigChange) {
 
   tlm::tlm_dmi none;
   EXPECT_FALSE(dev.request(0x9000, none));  // unmapped: no grant, and no event
-  EXPECT_EQ(smmu.stats().faults, 0u);
+  EXPECT_EQ(tb.smmu.stats().faults, 0u);
 
-  regs.write(r::kCr0, 4, 0);  // SMMUEN off: the translation may change
+  tb.set_reg(r::kCr0, 0);  // SMMUEN off: the translation may change
   ASSERT_EQ(dev.revoked.size(), 1u);
   EXPECT_EQ(dev.revoked[0], std::make_pair(uint64_t{0x7000}, uint64_t{0x7fff}));
-  EXPECT_EQ(smmu.stats().dmi_revocations, 1u);
+  EXPECT_EQ(tb.smmu.stats().dmi_revocations, 1u);
 }

@@ -4,8 +4,6 @@
 // really holds the old translation, so it would catch an invalidation that does nothing.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-
 #include "support/smmu_testbench.h"
 
 using namespace smmu;
@@ -147,75 +145,18 @@ TEST(SmmuStale, ConfigCacheSte) {
   EXPECT_EQ(rig.read(0x1000), 0xb1a5u);
 }
 
-namespace {
-struct DmiMaster : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<DmiMaster> socket;
-  unsigned revocations = 0;
-  explicit DmiMaster(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {
-    socket.register_invalidate_direct_mem_ptr(this, &DmiMaster::invalidate);
-  }
-  void invalidate(sc_dt::uint64, sc_dt::uint64) { ++revocations; }
-  bool request(uint64_t addr, tlm::tlm_dmi& dmi) {
-    tlm::tlm_generic_payload t;
-    model::StreamExtension ext(0);
-    t.set_address(addr);
-    t.set_command(tlm::TLM_READ_COMMAND);
-    t.set_extension(&ext);
-    const bool ok = socket->get_direct_mem_ptr(t, dmi);
-    t.clear_extension(&ext);
-    return ok;
-  }
-};
-}  // namespace
-
 TEST(SmmuStale, GrantedDmi) {
-  // The testbench's master is port 0; a DMI master on port 1.
-  model::Memory mem("mem", SmmuTestbench::default_memory());
-  model::Router router("router");
-  model::Smmu smmu("smmu");
-  DmiMaster dev("dev");
-  router.initiator.bind(mem.socket);
-  router.initiator.bind(smmu.mmio);
-  router.map(0, 0, SmmuTestbench::kMemSize);
-  router.map(1, SmmuTestbench::kSmmuBase, r::kWindowSize);
-  smmu.downstream.bind(router.target);
-  smmu.walk.bind(router.target);
-  dev.socket.bind(smmu.upstream);
-  sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  MemoryAdapter writer(mem);
-  platform::PageAllocator alloc(SmmuTestbench::kTableBase, SmmuTestbench::kTableSize);
-  auto st = StreamTableBuilder::linear(writer, alloc, 4);
-  auto cds = CdTableBuilder::linear(writer, alloc, 0);
-  PageTableBuilder pt(writer, alloc, arch::Granule{12}, 0);
-  pt.map(0x1000, kOld + 0x1000, 0x1000, rw_s1(), false);
-  cds.write_cd(0, make_cd_4k(pt.root(), 1));
-  st.write_ste(0, make_s1_ste(cds));
-  mem.write64(kOld + 0x1000, 0x01d1);
-  mem.write64(kNew + 0x1000, 0x0e71);
-  auto& regs = smmu.registers();
-  const uint64_t q = alloc.alloc(0x1000, 0x1000);
-  r::QueueBase qb;
-  qb.addr = q;
-  qb.log2size = 4;
-  regs.write(r::kStrtabBase, 8, st.base_reg());
-  regs.write(r::kStrtabBaseCfg, 4, st.base_cfg());
-  regs.write(r::kCmdqBase, 8, qb.encode());
-  regs.write(r::kCr0, 4, r::cr0::kSmmuEn.mask() | r::cr0::kCmdqEn.mask());
-
+  SmmuTestbench tb(model::SmmuParams{}, 1, SmmuTestbench::default_memory(), true);
+  Rig rig(tb);
+  DmiMaster& dev = *tb.dmi_master;
   tlm::tlm_dmi dmi;
   ASSERT_TRUE(dev.request(0x1000, dmi));
   uint64_t v;
   std::memcpy(&v, dmi.get_dmi_ptr(), 8);
   EXPECT_EQ(v, 0x01d1u);
-  pt.write_entry(0x1000, 3, arch::make_s1_leaf(kNew + 0x1000, 3, rw_s1()));
-  mem.write64(q, tlbi_va(0x1000).dw[0]);
-  mem.write64(q + 8, tlbi_va(0x1000).dw[1]);
-  mem.write64(q + 16, Command(Opcode::kSync).dw[0]);
-  mem.write64(q + 24, 0);
-  regs.write(r::kCmdqProd, 4, 2);
-  sc_core::sc_start(sc_time(10, sc_core::SC_US));
-  EXPECT_EQ(regs.cmdq_cons(), 2u);
-  EXPECT_EQ(dev.revocations, 1u);  // the TLBI withdrew the pointer before the SYNC completed
+  rig.remap_leaf(0x1000, kNew + 0x1000);
+  rig.invalidate({tlbi_va(0x1000)});
+  EXPECT_EQ(dev.revoked.size(), 1u);  // the TLBI withdrew the pointer before the SYNC completed
   tlm::tlm_dmi fresh;
   ASSERT_TRUE(dev.request(0x1000, fresh));
   std::memcpy(&v, fresh.get_dmi_ptr(), 8);

@@ -32,6 +32,21 @@ Master::Result Master::access(uint64_t addr, unsigned len, bool write, uint64_t 
   return res;
 }
 
+DmiMaster::DmiMaster(const sc_core::sc_module_name& name) : sc_module(name), socket("socket") {
+  socket.register_invalidate_direct_mem_ptr(this, &DmiMaster::invalidate);
+}
+
+bool DmiMaster::request(uint64_t addr, tlm::tlm_dmi& dmi) {
+  tlm::tlm_generic_payload t;
+  model::StreamExtension ext(0);
+  t.set_address(addr);
+  t.set_command(tlm::TLM_READ_COMMAND);
+  t.set_extension(&ext);
+  const bool ok = socket->get_direct_mem_ptr(t, dmi);
+  t.clear_extension(&ext);
+  return ok;
+}
+
 model::MemoryParams SmmuTestbench::default_memory() {
   model::MemoryParams p;
   p.size = kMemSize;
@@ -39,7 +54,7 @@ model::MemoryParams SmmuTestbench::default_memory() {
 }
 
 SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
-                             const model::MemoryParams& mem_params)
+                             const model::MemoryParams& mem_params, bool with_dmi_master)
     : mem("mem", mem_params),
       router("router"),
       smmu("smmu", params),
@@ -56,6 +71,10 @@ SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
   for (unsigned i = 0; i < ports; ++i) {
     masters.push_back(std::make_unique<Master>(("master" + std::to_string(i)).c_str()));
     masters.back()->socket.bind(smmu.upstream);
+  }
+  if (with_dmi_master) {
+    dmi_master = std::make_unique<DmiMaster>("dmi_master");
+    dmi_master->socket.bind(smmu.upstream);
   }
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }

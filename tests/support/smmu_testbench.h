@@ -47,6 +47,18 @@ class Master : public sc_core::sc_module {
                 const model::StreamExtension* ext = nullptr);
 };
 
+// A master that asks for DMI (as StreamID 0) and counts revocations.
+class DmiMaster : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<DmiMaster> socket;
+  std::vector<std::pair<uint64_t, uint64_t>> revoked;
+  explicit DmiMaster(const sc_core::sc_module_name& name);
+  bool request(uint64_t addr, tlm::tlm_dmi& dmi);
+
+ private:
+  void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) { revoked.emplace_back(start, end); }
+};
+
 struct DmaAttrs {
   uint32_t sid = 0;
   uint32_t ssid = 0;
@@ -63,9 +75,12 @@ class SmmuTestbench {
   static constexpr uint64_t kTableBase = 0x10000000;            // tables, queues: 256 MiB
   static constexpr uint64_t kTableSize = 0x10000000;
 
+  // ports device masters on upstream ports 0..ports-1; with_dmi_master adds a
+  // DmiMaster on the next port.
   explicit SmmuTestbench(const model::SmmuParams& params = model::SmmuParams{},
                          unsigned ports = 1,
-                         const model::MemoryParams& mem = default_memory());
+                         const model::MemoryParams& mem = default_memory(),
+                         bool with_dmi_master = false);
   static model::MemoryParams default_memory();
 
   // Finishes elaboration (sc_start(0)); called by the constructor.
@@ -74,6 +89,7 @@ class SmmuTestbench {
   model::Smmu smmu;
   Master cpu;
   std::vector<std::unique_ptr<Master>> masters;
+  std::unique_ptr<DmiMaster> dmi_master;
   MemoryAdapter writer;
   platform::PageAllocator alloc;
 

@@ -1,0 +1,179 @@
+#include "platform/sim_report.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "platform/report.h"
+
+namespace smmu::platform {
+
+using nlohmann::json;
+using sc_core::sc_time;
+
+namespace {
+
+// Exact for whole nanoseconds (a ratio of two integers of resolution units).
+double to_ns(const sc_time& t) {
+  static const sc_time one_ns(1, sc_core::SC_NS);
+  return t / one_ns;
+}
+
+uint64_t to_ps(const sc_time& t) {
+  static const sc_time one_ps(1, sc_core::SC_PS);
+  return static_cast<uint64_t>(t / one_ps + 0.5);
+}
+
+json hits_misses(uint64_t hits, uint64_t misses) { return json{{"hits", hits}, {"misses", misses}}; }
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+json smmu_report(model::Smmu& smmu) {
+  const model::SmmuStats& s = smmu.stats();
+  const model::ConfigFetchStats& c = smmu.config_stats();
+  json config = hits_misses(c.ste_hits + c.cd_hits, c.ste_misses + c.cd_misses);
+  config["ste"] = hits_misses(c.ste_hits, c.ste_misses);
+  config["cd"] = hits_misses(c.cd_hits, c.cd_misses);
+  json main_tlb = hits_misses(s.main_tlb_hits, s.main_tlb_misses);
+  main_tlb["evictions"] = smmu.main_tlb().evictions();
+  return json{
+      {"name", smmu.basename()},
+      {"ports", smmu.ports()},
+      {"transactions", s.transactions},
+      {"bypassed", s.bypassed},
+      {"aborted", s.aborted},
+      {"faults", s.faults},
+      {"boundary_errors", s.boundary_errors},
+      {"micro_tlb", hits_misses(s.micro_tlb_hits, s.micro_tlb_misses)},
+      {"main_tlb", main_tlb},
+      {"walk_cache", hits_misses(smmu.walk_cache().hits(), smmu.walk_cache().misses())},
+      {"config_cache", config},
+      {"walks", s.walks},
+      {"walk_reads", s.walk_reads},
+      {"events", s.events},
+      {"events_lost", s.events_lost},
+      {"evtq_irqs", s.evtq_irqs},
+      {"gerror_irqs", s.gerror_irqs},
+      {"translation_slot_stalls", smmu.translation_slots().stalls()},
+      {"translation_slot_wait_ns", to_ns(smmu.translation_slots().waited())},
+      {"walk_slot_stalls", smmu.walk_slots().stalls()},
+      {"walk_slot_wait_ns", to_ns(smmu.walk_slots().waited())},
+      {"dmi_grants", s.dmi_grants},
+  };
+}
+
+}  // namespace
+
+json build_report(Soc& soc) {
+  json report = json::object();
+  const double sim_ns = to_ns(soc.end_time());
+  report["sim_time_ns"] = sim_ns;
+  report["traffic_done"] = soc.traffic_done();
+
+  uint64_t transactions = 0, reads = 0, writes = 0, bytes = 0, faults = 0;
+  json devices = json::array();
+  for (const auto& d : soc.devices) {
+    if (d->idle()) continue;
+    const model::TrafficStats st = d->generator->total_stats();
+    transactions += st.transactions();
+    reads += st.reads();
+    writes += st.writes();
+    bytes += st.bytes();
+    faults += st.errors();
+    devices.push_back(json{{"name", d->name},
+                           {"smmu", d->smmu},
+                           {"port", d->port},
+                           {"traffic", d->traffic},
+                           {"transactions", st.transactions()},
+                           {"reads", st.reads()},
+                           {"writes", st.writes()},
+                           {"bytes", st.bytes()},
+                           {"faults", st.errors()},
+                           {"latency_ns", d->latency.to_json()}});
+  }
+  report["dma"] = json{{"transactions", transactions},
+                       {"reads", reads},
+                       {"writes", writes},
+                       {"bytes", bytes},
+                       {"faults", faults},
+                       {"gbytes_per_s", sim_ns > 0 ? static_cast<double>(bytes) / sim_ns : 0.0}};
+  report["translation"] = json{{"latency_ns", soc.latency().to_json()}};
+  report["memory"] = json{{"reads", soc.memory.reads()},
+                          {"writes", soc.memory.writes()},
+                          {"bytes", soc.memory.bytes()}};
+  json smmus = json::array();
+  for (const auto& s : soc.smmus) smmus.push_back(smmu_report(*s));
+  report["smmus"] = smmus;
+  report["devices"] = devices;
+  add_hit_rates(report);
+  return report;
+}
+
+void TransactionTrace::record(const TransactionRecord& r) {
+  if (events_.size() >= limit_) {
+    ++dropped_;
+    return;
+  }
+  const uint64_t start = to_ps(r.start);
+  const uint64_t end = to_ps(r.end);
+  events_.push_back(Event{start, end > start ? end - start : 0, r.address, r.sid,
+                          static_cast<uint32_t>(r.traffic), static_cast<uint16_t>(r.smmu),
+                          r.write, r.ok});
+}
+
+json TransactionTrace::to_json(const Scenario& scenario) const {
+  json events = json::array();
+  for (size_t i = 0; i < scenario.smmus.size(); ++i)
+    events.push_back(json{{"name", "process_name"},
+                          {"ph", "M"},
+                          {"pid", i},
+                          {"args", {{"name", "smmu" + std::to_string(i)}}}});
+  for (size_t k = 0; k < scenario.traffic.size(); ++k) {
+    const TrafficSpec& t = scenario.traffic[k];
+    events.push_back(json{{"name", "thread_name"},
+                          {"ph", "M"},
+                          {"pid", t.smmu},
+                          {"tid", k},
+                          {"args",
+                           {{"name", "traffic[" + std::to_string(k) + "] sid " +
+                                         std::to_string(t.stream.sid) + " port " +
+                                         std::to_string(t.port)}}}});
+  }
+  for (const Event& e : events_) {
+    std::string name = e.write ? "write" : "read";
+    if (!e.ok) name += " fault";
+    events.push_back(json{{"name", name},
+                          {"cat", "dma"},
+                          {"ph", "X"},
+                          {"ts", static_cast<double>(e.start_ps) / 1e6},
+                          {"dur", static_cast<double>(e.dur_ps) / 1e6},
+                          {"pid", e.smmu},
+                          {"tid", e.traffic},
+                          {"args", {{"addr", hex(e.address)}, {"sid", e.sid}}}});
+  }
+  return json{{"traceEvents", events},
+              {"displayTimeUnit", "ns"},
+              {"otherData",
+               {{"generator", "smmu-sim"},
+                {"events_recorded", events_.size()},
+                {"events_dropped", dropped_},
+                {"event_limit", limit_},
+                {"note", "only the first " + std::to_string(limit_) +
+                             " DMA transactions are recorded"}}}};
+}
+
+void TransactionTrace::write(const std::string& path, const Scenario& scenario) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write trace " + path + ": " + std::strerror(errno));
+  out << to_json(scenario).dump() << '\n';
+  out.close();
+  if (!out) throw std::runtime_error("cannot write trace " + path + ": write failed");
+}
+
+}  // namespace smmu::platform

@@ -1,0 +1,65 @@
+// What smmu-sim reports about a run: the report object (printed as text by print_report
+// and written as JSON), and the Chrome/Perfetto trace of DMA transactions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/soc.h"
+
+namespace smmu::platform {
+
+// The report of a finished run, hit rates included. Keys (times in ns):
+//   sim_time_ns, traffic_done
+//   dma: transactions, reads, writes, bytes (of successful ones), faults (error
+//        responses), gbytes_per_s
+//   translation.latency_ns: count, mean, p50, p99, max, min over every DMA transaction
+//        (issue to completion: translation plus the memory access)
+//   memory: reads, writes, bytes
+//   smmus[i]: name, ports, transactions, bypassed, aborted, faults, boundary_errors,
+//        micro_tlb / main_tlb / walk_cache: hits, misses, hit_rate;
+//        config_cache: hits, misses, hit_rate (STE + CD lookups), ste, cd;
+//        walks, walk_reads, events, events_lost, evtq_irqs, gerror_irqs,
+//        translation_slot_stalls, translation_slot_wait_ns, walk_slot_stalls,
+//        walk_slot_wait_ns, dmi_grants
+//   devices[k] (ports with traffic): name, smmu, port, traffic (scenario indices),
+//        transactions, reads, writes, bytes, faults, latency_ns
+nlohmann::json build_report(Soc& soc);
+
+// Records DMA transactions (up to a limit) and writes them as a Chrome trace: one
+// complete ("X") event per transaction, ts and dur in microseconds, pid = SMMU index,
+// tid = traffic entry index. The file's otherData says how many were left out.
+class TransactionTrace {
+ public:
+  static constexpr size_t kDefaultLimit = 100000;
+
+  explicit TransactionTrace(size_t limit = kDefaultLimit) : limit_(limit) {}
+
+  void record(const TransactionRecord& r);
+  size_t recorded() const { return events_.size(); }
+  uint64_t dropped() const { return dropped_; }
+  size_t limit() const { return limit_; }
+
+  // Process and thread names come from the scenario (smmuN, "traffic[k] sid S port P").
+  nlohmann::json to_json(const Scenario& scenario) const;
+  // Throws std::runtime_error "cannot write trace <path>: <reason>".
+  void write(const std::string& path, const Scenario& scenario) const;
+
+ private:
+  struct Event {
+    uint64_t start_ps, dur_ps, address;
+    uint32_t sid;
+    uint32_t traffic;
+    uint16_t smmu;
+    bool write, ok;
+  };
+  size_t limit_;
+  std::vector<Event> events_;
+  uint64_t dropped_ = 0;
+};
+
+}  // namespace smmu::platform

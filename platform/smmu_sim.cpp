@@ -1,0 +1,125 @@
+#include "platform/smmu_sim.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <systemc>
+
+#include "platform/cli.h"
+#include "platform/config_reader.h"
+#include "platform/report.h"
+#include "platform/scenario.h"
+#include "platform/sim_report.h"
+#include "platform/soc.h"
+
+namespace smmu::platform {
+
+namespace {
+
+// Output files are created before the run, so that a bad path costs no simulation.
+void check_writable(const std::string& path, const std::string& option) {
+  if (path.empty()) return;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw CliError(option + ": cannot create " + path + " (" + std::strerror(errno) + ")");
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// SystemC appends ".vcd" to the name it is given; this writes exactly `path`.
+class VcdFile {
+ public:
+  explicit VcdFile(const std::string& path) : path_(path) {
+    base_ = ends_with(path, ".vcd") ? path.substr(0, path.size() - 4) : path;
+    tf_ = sc_core::sc_create_vcd_trace_file(base_.c_str());
+    tf_->set_time_unit(1, sc_core::SC_PS);
+  }
+  sc_core::sc_trace_file* file() const { return tf_; }
+  void close() {
+    sc_core::sc_close_vcd_trace_file(tf_);
+    if (base_ == path_ && std::rename((base_ + ".vcd").c_str(), path_.c_str()) != 0)
+      throw std::runtime_error("cannot write VCD " + path_ + ": " + std::strerror(errno));
+  }
+
+ private:
+  std::string path_, base_;
+  sc_core::sc_trace_file* tf_;
+};
+
+int run(const CliOptions& opt, std::ostream& out) {
+  if (opt.print_default_scenario) {
+    out << default_scenario_text();
+    return 0;
+  }
+  const nlohmann::json doc = load_scenario_document(opt.scenario, opt.overrides);
+  const Scenario scenario = read_scenario(doc);
+  check_writable(opt.json_path, "--json");
+  check_writable(opt.trace_path, "--trace");
+  check_writable(opt.vcd_path, "--vcd");
+
+  Soc soc("soc", scenario);
+  TransactionTrace trace;
+  if (!opt.trace_path.empty())
+    soc.on_transaction = [&trace](const TransactionRecord& r) { trace.record(r); };
+  std::unique_ptr<VcdFile> vcd;
+  if (!opt.vcd_path.empty()) {
+    vcd = std::make_unique<VcdFile>(opt.vcd_path);
+    soc.trace(vcd->file());
+  }
+
+  soc.run();
+
+  if (vcd) vcd->close();
+  const nlohmann::json report = build_report(soc);
+  if (!opt.quiet) print_report(report, out);
+  if (!opt.json_path.empty()) write_json_report(report, opt.json_path);
+  if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
+  return 0;
+}
+
+}  // namespace
+
+int run_smmu_sim(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  using sc_core::sc_report_handler;
+  // A module rejecting its parameters (SC_REPORT_ERROR) becomes an exception caught
+  // below, so it ends the program like any other bad input.
+  sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
+  sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+  // sc_stop()'s "Simulation stopped by user" notice would land in the report.
+  sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  try {
+    const CliOptions opt = parse_cli(argc, argv, out);
+    if (opt.help) return 0;
+    return run(opt, out);
+  } catch (const CliError& e) {
+    err << one_line(e.what()) << '\n';
+    return 2;
+  } catch (const ConfigError& e) {
+    err << one_line(e.what()) << '\n';
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    err << one_line(e.what()) << '\n';
+    return 2;
+  } catch (const sc_core::sc_report& e) {
+    err << one_line(e.get_msg()) << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    err << "smmu-sim: " << one_line(e.what()) << '\n';
+    return 1;
+  }
+}
+
+}  // namespace smmu::platform
