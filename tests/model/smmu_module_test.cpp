@@ -2,8 +2,6 @@
 // resources, DMI grants and their revocation, and the MMIO socket.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-
 #include "support/smmu_testbench.h"
 
 using namespace smmu;

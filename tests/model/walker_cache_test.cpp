@@ -10,8 +10,11 @@
 #include "platform/table_builder.h"
 #include "rtl_model/smmu/regime.h"
 #include "rtl_model/smmu/table_walker.h"
+#include "support/walk_test_memory.h"
 
 namespace {
+
+using namespace smmu::test;
 
 using namespace smmu;
 using model::StageConfig;
@@ -20,41 +23,6 @@ using model::WalkRequest;
 using model::WalkResult;
 using sc_core::SC_NS;
 using sc_core::sc_time;
-
-const sc_time kReadLatency(10, SC_NS);
-const sc_time kLookup(2, SC_NS);
-
-class FakeMemory : public platform::MemoryWriter, public model::WalkMemory {
- public:
-  void write64(uint64_t pa, uint64_t v) override { words_.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return words_.read64(pa); }
-  bool read64(uint64_t pa, uint64_t& value, sc_time& delay) override {
-    delay += kReadLatency;
-    reads.push_back(pa);
-    if (aborts.count(pa)) return false;
-    value = words_.read64(pa);
-    return true;
-  }
-  std::set<uint64_t> aborts;
-  std::vector<uint64_t> reads;
-
- private:
-  platform::SparseMemory words_;
-};
-
-arch::S1LeafAttrs s1_rw() {
-  arch::S1LeafAttrs a;
-  a.af = true;
-  a.ap = 1;
-  return a;
-}
-
-arch::S2LeafAttrs s2_rw() {
-  arch::S2LeafAttrs a;
-  a.af = true;
-  a.s2ap = 3;
-  return a;
-}
 
 model::Stage1Regime s1_regime(uint64_t ttb, uint16_t asid, uint8_t t0sz = 16, uint8_t tg0 = 0) {
   arch::Cd cd;

@@ -12,8 +12,11 @@
 #include "platform/table_builder.h"
 #include "rtl_model/smmu/regime.h"
 #include "rtl_model/smmu/table_walker.h"
+#include "support/walk_test_memory.h"
 
 namespace {
+
+using namespace smmu::test;
 
 using namespace smmu;
 using model::Access;
@@ -24,27 +27,6 @@ using model::WalkRequest;
 using model::WalkResult;
 using sc_core::SC_NS;
 using sc_core::sc_time;
-
-const sc_time kReadLatency(10, SC_NS);
-const sc_time kLookup(2, SC_NS);
-
-class FakeMemory : public platform::MemoryWriter, public model::WalkMemory {
- public:
-  void write64(uint64_t pa, uint64_t v) override { words_.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return words_.read64(pa); }
-  bool read64(uint64_t pa, uint64_t& value, sc_time& delay) override {
-    delay += kReadLatency;
-    reads.push_back(pa);
-    if (aborts.count(pa)) return false;
-    value = words_.read64(pa);
-    return true;
-  }
-  std::set<uint64_t> aborts;
-  std::vector<uint64_t> reads;
-
- private:
-  platform::SparseMemory words_;
-};
 
 arch::S1LeafAttrs s1_attrs(uint8_t ap = 1, bool af = true) {
   arch::S1LeafAttrs a;

@@ -10,8 +10,11 @@
 #include "platform/table_builder.h"
 #include "rtl_model/smmu/regime.h"
 #include "rtl_model/smmu/table_walker.h"
+#include "support/walk_test_memory.h"
 
 namespace {
+
+using namespace smmu::test;
 
 using namespace smmu;
 using model::Access;
@@ -22,42 +25,14 @@ using model::WalkResult;
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-const sc_time kReadLatency(10, SC_NS);
-const sc_time kLookup(2, SC_NS);
-
 // Descriptor memory: the builder writes into it, the walker reads it with a fixed
 // latency per read; reads of addresses in `aborts` fail (external abort).
-class FakeMemory : public platform::MemoryWriter, public model::WalkMemory {
- public:
-  void write64(uint64_t pa, uint64_t v) override { words_.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return words_.read64(pa); }
-  bool read64(uint64_t pa, uint64_t& value, sc_time& delay) override {
-    delay += kReadLatency;
-    reads.push_back(pa);
-    if (aborts.count(pa)) return false;
-    value = words_.read64(pa);
-    return true;
-  }
-  std::set<uint64_t> aborts;
-  std::vector<uint64_t> reads;
-
- private:
-  platform::SparseMemory words_;
-};
-
 uint8_t tg_of(unsigned shift) { return shift == 12 ? 0 : shift == 16 ? 1 : 2; }
 
 arch::S1LeafAttrs s1_rw() {
   arch::S1LeafAttrs a;
   a.af = true;
   a.ap = 1;  // RW at EL0 and EL1
-  return a;
-}
-
-arch::S2LeafAttrs s2_rw() {
-  arch::S2LeafAttrs a;
-  a.af = true;
-  a.s2ap = 3;
   return a;
 }
 
