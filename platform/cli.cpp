@@ -25,7 +25,7 @@ po::options_description sim_options() {
        "also write the report as JSON to FILE")
       ("set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
        "override a scenario value, e.g. --set smmus[0].main_tlb.ways=8 or "
-       "--set smmus[0].clock_period=\"2 ns\"; repeatable, applied in order; VALUE is JSON "
+       "--set smmus[0].timing.clock_period=\"2 ns\"; repeatable, applied in order; VALUE is JSON "
        "when it parses as JSON, else a string")
       ("vcd", po::value<std::string>()->value_name("FILE"), "write VCD waves to FILE")
       ("trace", po::value<std::string>()->value_name("FILE"),

@@ -96,6 +96,8 @@ uint64_t to_uint(const json& v, const std::string& where, uint64_t min, uint64_t
   uint64_t out = 0;
   if (v.is_number_unsigned()) {
     out = v.get<uint64_t>();
+  } else if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+    out = static_cast<uint64_t>(v.get<int64_t>());  // a signed integer built in C++
   } else if (v.is_number_float()) {
     const double d = v.get<double>();
     // 2^64 is exactly representable; anything at or above it does not fit.

@@ -340,23 +340,21 @@ void check_stream_tags(const std::vector<ConfigReader>& readers, const Scenario&
   };
   std::vector<Seen> seen(sc.smmus.size());
   auto clash = [&](const ConfigReader& r, const char* key, const std::string& what, size_t other,
-                   unsigned smmu) {
+                   unsigned smmu, const std::string& why) {
     r.fail(key, what + " is already used by streams[" + std::to_string(other) + "] on smmus[" +
-                    std::to_string(smmu) + "]");
+                    std::to_string(smmu) + "]" + why);
   };
   for (size_t i = 0; i < sc.streams.size(); ++i) {
     const StreamSpec& s = sc.streams[i];
     Seen& k = seen[s.smmu];
     if (!k.sids.emplace(s.sid, i).second)
-      clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu);
+      clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu, "");
     if (has_stage1(s.translation) && !k.asids.emplace(s.asid, i).second)
-      clash(readers[i], "asid",
-            "ASID " + std::to_string(s.asid) + " (default: the SID) of a stage-1 stream",
-            k.asids[s.asid], s.smmu);
+      clash(readers[i], "asid", "ASID " + std::to_string(s.asid), k.asids[s.asid], s.smmu,
+            " (stage-1 streams need distinct ASIDs; the default is the SID)");
     if (has_stage2(s.translation) && !k.vmids.emplace(s.vmid, i).second)
-      clash(readers[i], "vmid",
-            "VMID " + std::to_string(s.vmid) + " (default: the SID) of a stage-2 stream",
-            k.vmids[s.vmid], s.smmu);
+      clash(readers[i], "vmid", "VMID " + std::to_string(s.vmid), k.vmids[s.vmid], s.smmu,
+            " (stage-2 streams need distinct VMIDs; the default is the SID)");
   }
 }
 

@@ -6,6 +6,36 @@
 // read_scenario also checks everything the SoC construction would otherwise reject
 // later (SMMU parameters, cross references, mapping alignment and overlaps, ASID/VMID
 // clashes), so a bad scenario fails before any SystemC module exists.
+//
+// Keys and defaults (times: "10 ns" or a number of ns; sizes: a number, "0x1000" or
+// "4 KiB"/"2 MiB"/"4 GiB"; addresses: a number or "0x8000_0000"):
+//   duration "0 ns" (0: until all traffic is done), quantum "1 us"
+//   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
+//           write_latency "50 ns"
+//   interconnect: latency "0 ns"
+//   smmus[] (default: one SMMU with every default): ports 1, grant_dmi true,
+//     features.{stage1, stage2, ats, msi, sev, hyp, range_invalidation,
+//       two_level_stream_table, two_level_cd_table, coherent, asid16, vmid16, gran4k,
+//       gran16k, gran64k} true, oas_bits 48, sid_bits 16, ssid_bits 20,
+//       cmdq_log2_entries 8, evtq_log2_entries 7
+//     timing.{clock_period "1 ns", micro_tlb_cycles 1, link_cycles 8, config_cache_cycles
+//       2, main_tlb_cycles 3, walk_cache_cycles 2, register_cycles 2, translation_slots
+//       64, walk_slots 16, command_cycles 2, command_fetch_batch 8,
+//       invalidation_cycles_per_set 1, invalidation_cycles_per_page 1,
+//       atc_inv_timeout "100 us"}
+//     micro_tlb.{entries 32, policy "lru"}; main_tlb.{sets 512, ways 4, policy};
+//     walk_cache.{sets 128, ways 4, policy}; config_cache.{sets 16, ways 4, policy}
+//     (policy: "lru", "fifo" or "random"; sets a power of two)
+//   streams[]: smmu 0, sid 0, translation "s1" ("s2", "nested", "bypass", "abort"),
+//     granule 4096 (16384, 65536; both stages), asid = sid, vmid = sid, ssids [0]
+//     (stage 1 only; more than one, or a non-zero one, gives a CD table with S1DSS =
+//     substream 0), mappings[]: iova, pa, size (required, granule aligned), ipa (nested
+//     only, default pa), blocks true, read_only false. PAs must lie below the table
+//     region (the last 256 MiB of memory).
+//   traffic[]: smmu 0, port 0, sid 0, ssid 0, ssv false, base 0, length 4096, pattern
+//     "sequential" ("strided", "random"), stride 4096, size 64 (1..4096),
+//     write_fraction 0, count 1000, outstanding 1, start "0 ns", gap "0 ns", seed 1,
+//     privileged false, instruction false. Traffic may name a SID without a stream.
 #pragma once
 
 #include <cstdint>

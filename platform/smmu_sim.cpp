@@ -98,8 +98,11 @@ int run_smmu_sim(int argc, char** argv, std::ostream& out, std::ostream& err) {
   // below, so it ends the program like any other bad input.
   sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
   sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
-  // sc_stop()'s "Simulation stopped by user" notice would land in the report.
+  // sc_stop()'s "Simulation stopped by user" and the VCD's timescale notice would land in
+  // the report.
   sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_INFO,
+                                 sc_core::SC_DO_NOTHING);
   try {
     const CliOptions opt = parse_cli(argc, argv, out);
     if (opt.help) return 0;

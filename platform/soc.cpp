@@ -388,6 +388,9 @@ void Soc::monitor() {
   }
   traffic_done_ = true;
   done_time_ = sc_core::sc_time_stamp();
+  // Trace files record a time's values when time advances past it: step 1 ps on so that
+  // the last values are in the waves (end_time() is still done_time_).
+  wait(sc_time(1, sc_core::SC_PS));
   sc_core::sc_stop();
 }
 

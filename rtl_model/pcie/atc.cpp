@@ -1,5 +1,6 @@
 #include "rtl_model/pcie/atc.h"
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -75,6 +76,13 @@ void Atc::insert(const AtcEntry& in) {
   if (!e.ssv) e.ssid = 0;
   e.untranslated &= ~e.span_mask();
   e.translated &= ~e.span_mask();
+  // The newer answer supersedes what the PASID had cached over the same addresses, so at
+  // most one entry of a PASID covers an address (and a smaller stale entry cannot hide it).
+  const AtcInvRange region{e.untranslated, e.size_shift};
+  if (cache_.invalidate_if([&](const AtcEntry& t) {
+        return t.ssv == e.ssv && t.ssid == e.ssid && region.overlaps(t.untranslated, t.size_shift);
+      }))
+    recompute_sizes();
   sizes_present_ |= uint64_t{1} << e.size_shift;
   ++insertions_;
   cache_.insert(set_for(e.untranslated, e.size_shift, e.ssid), e, [&](const AtcEntry& t) {
@@ -84,9 +92,11 @@ void Atc::insert(const AtcEntry& in) {
 }
 
 unsigned Atc::invalidate(const arch::Command& c) {
-  if (c.opcode() != arch::Opcode::kAtcInv)
-    throw std::invalid_argument("Atc::invalidate: opcode 0x" +
-                                std::to_string(c.raw_opcode()) + " is not ATC_INV");
+  if (c.opcode() != arch::Opcode::kAtcInv) {
+    char op[8];
+    std::snprintf(op, sizeof op, "0x%02x", c.raw_opcode());
+    throw std::invalid_argument(std::string("Atc::invalidate: opcode ") + op + " is not ATC_INV");
+  }
   ++invalidations_;
   const AtcInvRange range = atc_inv_range(c);
   const bool ssv = c.ssv();

@@ -92,8 +92,10 @@ class Atc {
   // The same without counting or touching replacement state (host-side inspection).
   std::optional<AtcEntry> probe(uint32_t ssid, bool ssv, uint64_t addr) const;
 
-  // Caches a translation; the addresses are aligned down to its size, and an entry with
-  // the same tag is replaced. Throws std::invalid_argument for a size_shift outside 12..63.
+  // Caches a translation; the addresses are aligned down to its size. Entries of the same
+  // PASID that overlap it are dropped first (the newer answer wins), so no two entries of
+  // a PASID ever cover one address. Throws std::invalid_argument for a size_shift outside
+  // 12..63.
   void insert(const AtcEntry& e);
 
   // Applies an ATC_INV command (see the file comment); returns the entries removed.

@@ -38,6 +38,16 @@ TEST(ConfigReader, UintGetterAcceptsIntegersHexStringsAndDefaults) {
   EXPECT_NO_THROW(r.finish());
 }
 
+TEST(ConfigReader, UintGetterAcceptsSignedIntegersBuiltInCpp) {
+  json j;
+  j["sid"] = 257;  // stored as a signed integer, as JSON built in C++ is
+  j["neg"] = -1;
+  ConfigReader r(j, "scenario");
+  EXPECT_EQ(r.get_uint("sid", 0), 257u);
+  EXPECT_MESSAGE([&] { r.get_uint("neg", 0); },
+                 "scenario.neg: expected a non-negative integer, got -1");
+}
+
 TEST(ConfigReader, UintGetterErrorsNameThePathAndValue) {
   const json j = json::parse(
       R"({"smmus": [{}, {"main_tlb": {"ways": "x", "sets": -1, "size": 3.5, "big": 9, "e": true,

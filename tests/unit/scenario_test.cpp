@@ -1,0 +1,391 @@
+// Reading smmu-sim scenarios: defaults, every key, unknown keys and bad values named by
+// their path, overrides, cross references, and the checks on streams and mappings.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "platform/config_reader.h"
+#include "platform/scenario.h"
+
+using namespace smmu;
+using namespace smmu::platform;
+using nlohmann::json;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+
+namespace {
+
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+// The ConfigError message of reading doc, or "" when it reads.
+std::string error_of(const json& doc) {
+  try {
+    read_scenario(doc);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The error of the default scenario with overrides applied.
+std::string error_with(const std::vector<std::string>& overrides) {
+  try {
+    read_scenario(load_scenario_document("", overrides));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The message starts with the expected text (path first, then the reason).
+#define EXPECT_ERROR(msg, prefix) EXPECT_PRED2(starts_with, msg, prefix)
+
+// A small valid scenario to modify.
+json base_doc() {
+  return json::parse(R"({
+    "smmus": [{"ports": 2}],
+    "streams": [
+      {"sid": 1, "translation": "s1",
+       "mappings": [{"iova": "0x10000", "pa": "0x100000", "size": "64 KiB"}]}
+    ],
+    "traffic": [{"sid": 1, "base": "0x10000", "length": "64 KiB", "count": 10}]
+  })");
+}
+
+}  // namespace
+
+TEST(Scenario, EmptyDocumentGivesDefaults) {
+  const Scenario sc = read_scenario(json::object());
+  EXPECT_EQ(sc.duration, sc_core::SC_ZERO_TIME);
+  EXPECT_EQ(sc.quantum, sc_time(1000, SC_NS));
+  EXPECT_EQ(sc.memory.size, 4 * kGiB);
+  EXPECT_EQ(sc.memory.read_latency, sc_time(50, SC_NS));
+  EXPECT_EQ(sc.memory.write_latency, sc_time(50, SC_NS));
+  EXPECT_EQ(sc.interconnect.latency, sc_core::SC_ZERO_TIME);
+  ASSERT_EQ(sc.smmus.size(), 1u);
+  EXPECT_EQ(sc.smmus[0].ports, 1u);
+  const model::SmmuParams def;
+  const model::SmmuParams& p = sc.smmus[0].params;
+  EXPECT_EQ(p.features.oas_bits, def.features.oas_bits);
+  EXPECT_EQ(p.features.sid_bits, def.features.sid_bits);
+  EXPECT_EQ(p.features.evtq_log2_entries, def.features.evtq_log2_entries);
+  EXPECT_EQ(p.timing.clock_period, def.timing.clock_period);
+  EXPECT_EQ(p.timing.walk_slots, def.timing.walk_slots);
+  EXPECT_EQ(p.main_tlb.sets, def.main_tlb.sets);
+  EXPECT_EQ(p.micro_tlb.entries, def.micro_tlb.entries);
+  EXPECT_TRUE(p.grant_dmi);
+  EXPECT_TRUE(sc.streams.empty());
+  EXPECT_TRUE(sc.traffic.empty());
+  EXPECT_EQ(sc.table_region_base(), 4 * kGiB - 256 * kMiB);
+}
+
+TEST(Scenario, StreamAndTrafficDefaults) {
+  json doc = json::parse(R"({"streams": [{}], "traffic": [{}]})");
+  const Scenario sc = read_scenario(doc);
+  ASSERT_EQ(sc.streams.size(), 1u);
+  const StreamSpec& s = sc.streams[0];
+  EXPECT_EQ(s.smmu, 0u);
+  EXPECT_EQ(s.sid, 0u);
+  EXPECT_EQ(s.translation, Translation::kS1);
+  EXPECT_EQ(s.granule_shift, 12u);
+  EXPECT_EQ(s.asid, 0u);
+  EXPECT_EQ(s.ssids, std::vector<uint32_t>{0});
+  EXPECT_FALSE(s.substreams());
+  EXPECT_TRUE(s.mappings.empty());
+  ASSERT_EQ(sc.traffic.size(), 1u);
+  const model::TrafficStream& t = sc.traffic[0].stream;
+  EXPECT_EQ(sc.traffic[0].port, 0u);
+  EXPECT_EQ(t.length, 4096u);
+  EXPECT_EQ(t.pattern, model::TrafficStream::kSequential);
+  EXPECT_EQ(t.size, 64u);
+  EXPECT_EQ(t.count, 1000u);
+  EXPECT_EQ(t.outstanding, 1u);
+  EXPECT_EQ(t.seed, 1u);
+  EXPECT_EQ(t.write_fraction, 0.0);
+  EXPECT_FALSE(t.ssv);
+  EXPECT_FALSE(t.privileged);
+}
+
+TEST(Scenario, DefaultScenarioReads) {
+  const Scenario sc = read_scenario(default_scenario_json());
+  ASSERT_EQ(sc.smmus.size(), 1u);
+  EXPECT_EQ(sc.smmus[0].ports, 2u);
+  ASSERT_EQ(sc.streams.size(), 3u);
+  EXPECT_EQ(sc.streams[0].translation, Translation::kS1);
+  EXPECT_EQ(sc.streams[1].translation, Translation::kS2);
+  EXPECT_EQ(sc.streams[2].translation, Translation::kNested);
+  EXPECT_EQ(sc.streams[0].mappings.at(0).size, 8 * kMiB);
+  EXPECT_FALSE(sc.streams[0].mappings.at(0).blocks);
+  EXPECT_TRUE(sc.streams[1].mappings.at(0).blocks);
+  // A nested mapping's IPA defaults to its PA.
+  EXPECT_EQ(sc.streams[2].mappings.at(0).ipa, sc.streams[2].mappings.at(0).pa);
+  ASSERT_EQ(sc.traffic.size(), 3u);
+  EXPECT_EQ(sc.traffic[1].port, 1u);
+  EXPECT_EQ(sc.traffic[1].stream.pattern, model::TrafficStream::kRandom);
+  EXPECT_EQ(sc.traffic[2].stream.stride, 0x1040u);
+  EXPECT_EQ(sc.traffic[0].stream.write_fraction, 0.3);
+  // The text shown by --print-default-scenario is what runs.
+  EXPECT_NE(default_scenario_text().find("\"traffic\""), std::string::npos);
+}
+
+TEST(Scenario, EveryKeyIsRead) {
+  const json doc = json::parse(R"({
+    "duration": "20 us", "quantum": 500,
+    "memory": {"size": "2 GiB", "read_latency": "40 ns", "write_latency": "30 ns"},
+    "interconnect": {"latency": "3 ns"},
+    "smmus": [{
+      "ports": 3, "grant_dmi": false,
+      "features": {"stage1": true, "stage2": true, "ats": false, "msi": false, "sev": false,
+                   "hyp": false, "range_invalidation": false, "two_level_stream_table": false,
+                   "two_level_cd_table": false, "coherent": false, "asid16": false,
+                   "vmid16": false, "gran4k": true, "gran16k": false, "gran64k": true,
+                   "oas_bits": 40, "sid_bits": 12, "ssid_bits": 8,
+                   "cmdq_log2_entries": 6, "evtq_log2_entries": 5},
+      "timing": {"clock_period": "2 ns", "micro_tlb_cycles": 2, "link_cycles": 4,
+                 "config_cache_cycles": 5, "main_tlb_cycles": 6, "walk_cache_cycles": 7,
+                 "register_cycles": 8, "translation_slots": 9, "walk_slots": 10,
+                 "command_cycles": 11, "command_fetch_batch": 12,
+                 "invalidation_cycles_per_set": 13, "invalidation_cycles_per_page": 14,
+                 "atc_inv_timeout": "5 us"},
+      "micro_tlb": {"entries": 8, "policy": "fifo"},
+      "main_tlb": {"sets": 64, "ways": 8, "policy": "random"},
+      "walk_cache": {"sets": 32, "ways": 2, "policy": "fifo"},
+      "config_cache": {"sets": 4, "ways": 2, "policy": "lru"}
+    }],
+    "streams": [
+      {"smmu": 0, "sid": 7, "translation": "nested", "granule": "64 KiB", "asid": 200,
+       "vmid": 100, "ssids": [0, 9],
+       "mappings": [{"iova": "0x1_0000", "pa": "0x20_0000", "ipa": "0x4000_0000",
+                     "size": "0x2_0000", "blocks": false, "read_only": true}]},
+      {"sid": 8, "translation": "bypass"},
+      {"sid": 9, "translation": "abort"}
+    ],
+    "traffic": [{"smmu": 0, "port": 2, "sid": 7, "ssid": 9, "ssv": true, "base": "0x1_0000",
+                 "length": "128 KiB", "pattern": "strided", "stride": 8192, "size": 32,
+                 "write_fraction": 0.25, "count": 77, "outstanding": 3, "start": "1 us",
+                 "gap": "10 ns", "seed": 42, "privileged": true, "instruction": true}]
+  })");
+  const Scenario sc = read_scenario(doc);  // finish() found no unknown key
+  EXPECT_EQ(sc.duration, sc_time(20000, SC_NS));
+  EXPECT_EQ(sc.quantum, sc_time(500, SC_NS));
+  EXPECT_EQ(sc.memory.size, 2 * kGiB);
+  EXPECT_EQ(sc.memory.write_latency, sc_time(30, SC_NS));
+  EXPECT_EQ(sc.interconnect.latency, sc_time(3, SC_NS));
+  const SmmuSpec& s = sc.smmus.at(0);
+  EXPECT_EQ(s.ports, 3u);
+  EXPECT_FALSE(s.params.grant_dmi);
+  EXPECT_FALSE(s.params.features.gran16k);
+  EXPECT_FALSE(s.params.features.two_level_stream_table);
+  EXPECT_EQ(s.params.features.oas_bits, 40u);
+  EXPECT_EQ(s.params.features.evtq_log2_entries, 5u);
+  EXPECT_EQ(s.params.timing.clock_period, sc_time(2, SC_NS));
+  EXPECT_EQ(s.params.timing.walk_slots, 10u);
+  EXPECT_EQ(s.params.timing.invalidation_cycles_per_page, 14u);
+  EXPECT_EQ(s.params.timing.atc_inv_timeout, sc_time(5000, SC_NS));
+  EXPECT_EQ(s.params.micro_tlb.entries, 8u);
+  EXPECT_EQ(s.params.micro_tlb.policy, model::ReplacementPolicy::kFifo);
+  EXPECT_EQ(s.params.main_tlb.policy, model::ReplacementPolicy::kRandom);
+  EXPECT_EQ(s.params.walk_cache.sets, 32u);
+  EXPECT_EQ(s.params.config_cache.ways, 2u);
+  const StreamSpec& st = sc.streams.at(0);
+  EXPECT_EQ(st.translation, Translation::kNested);
+  EXPECT_EQ(st.granule_shift, 16u);
+  EXPECT_EQ(st.asid, 200u);
+  EXPECT_EQ(st.vmid, 100u);
+  EXPECT_TRUE(st.substreams());
+  EXPECT_EQ(st.mappings.at(0).ipa, 0x40000000u);
+  EXPECT_TRUE(st.mappings.at(0).read_only);
+  EXPECT_EQ(sc.streams.at(1).translation, Translation::kBypass);
+  EXPECT_EQ(sc.streams.at(2).translation, Translation::kAbort);
+  const model::TrafficStream& t = sc.traffic.at(0).stream;
+  EXPECT_EQ(sc.traffic[0].port, 2u);
+  EXPECT_EQ(t.ssid, 9u);
+  EXPECT_EQ(t.stride, 8192u);
+  EXPECT_EQ(t.count, 77u);
+  EXPECT_EQ(t.start_time, sc_time(1000, SC_NS));
+  EXPECT_EQ(t.gap, sc_time(10, SC_NS));
+  EXPECT_TRUE(t.instruction);
+}
+
+TEST(Scenario, UnknownKeysAreNamedByPath) {
+  EXPECT_ERROR(error_of(json{{"durations", "1 us"}}), "scenario.durations: unknown key");
+  EXPECT_ERROR(error_with({"smmus[0].main_tlb.wayz=8"}),
+               "scenario.smmus[0].main_tlb.wayz: unknown key (known here: policy, sets, ways)");
+  EXPECT_ERROR(error_with({"smmus[0].timing.clock=\"2 ns\""}), "scenario.smmus[0].timing.clock: unknown key");
+  EXPECT_ERROR(error_with({"streams[1].mappings[0].phys=0"}),
+               "scenario.streams[1].mappings[0].phys: unknown key");
+  EXPECT_ERROR(error_with({"traffic[2].burst=4"}), "scenario.traffic[2].burst: unknown key");
+  EXPECT_ERROR(error_with({"memory.latency=\"1 ns\""}), "scenario.memory.latency: unknown key");
+}
+
+TEST(Scenario, BadValuesAreNamedByPath) {
+  const struct {
+    const char* set;
+    const char* error;
+  } cases[] = {
+      {"duration=\"5 parsecs\"", "scenario.duration: bad time"},
+      {"quantum=-1", "scenario.quantum: expected a non-negative time"},
+      {"memory.size=\"256 MiB\"", "scenario.memory.size: expected a size in [512 MiB, 64 GiB]"},
+      {"memory.size=\"3 MB\"", "scenario.memory.size: expected a size such as 4096"},
+      {"memory.size=0x20100000", "scenario.memory.size: expected a multiple of 2 MiB"},
+      {"smmus=[]", "scenario.smmus: expected at least one SMMU"},
+      {"smmus[0].ports=0", "scenario.smmus[0].ports: expected an integer in [1, 64], got 0"},
+      {"smmus[0].grant_dmi=1", "scenario.smmus[0].grant_dmi: expected true or false"},
+      {"smmus[0].features.oas_bits=46", "scenario.smmus[0].features.oas_bits: expected one of 32"},
+      {"smmus[0].features.sid_bits=33", "scenario.smmus[0].features.sid_bits: expected an integer in [0, 32]"},
+      {"smmus[0].features.evtq_log2_entries=20", "scenario.smmus[0].features.evtq_log2_entries:"},
+      {"smmus[0].timing.clock_period=0", "scenario.smmus[0].timing.clock_period: expected a time"},
+      {"smmus[0].timing.walk_slots=0", "scenario.smmus[0].timing.walk_slots:"},
+      {"smmus[0].main_tlb.sets=384", "scenario.smmus[0].main_tlb.sets: expected a power of two, got 384"},
+      {"smmus[0].walk_cache.ways=0", "scenario.smmus[0].walk_cache.ways:"},
+      {"smmus[0].micro_tlb.policy=\"plru\"", "scenario.smmus[0].micro_tlb.policy: expected one of \"lru\""},
+      {"streams[0].translation=\"s3\"", "scenario.streams[0].translation: expected one of \"s1\""},
+      {"streams[0].granule=8192", "scenario.streams[0].granule: expected 4096, 16384 or 65536"},
+      {"streams[0].asid=65536", "scenario.streams[0].asid: expected an integer in [0, 65535]"},
+      {"streams[0].ssids=[]", "scenario.streams[0].ssids: expected at least one SubstreamID"},
+      {"streams[0].ssids=[1,1]", "scenario.streams[0].ssids: SubstreamID 1 given twice"},
+      {"streams[0].ssids=[1048576]", "scenario.streams[0].ssids[0]: expected an integer in [0, 1048575]"},
+      {"streams[0].mappings[0].size=0", "scenario.streams[0].mappings[0].size: expected a positive integer"},
+      {"traffic[0].pattern=\"zigzag\"", "scenario.traffic[0].pattern: expected one of \"sequential\""},
+      {"traffic[0].write_fraction=1.5", "scenario.traffic[0].write_fraction: expected a number in [0, 1]"},
+      {"traffic[0].size=8192", "scenario.traffic[0].size: expected an integer in [1, 4096]"},
+      {"traffic[0].outstanding=0", "scenario.traffic[0].outstanding:"},
+      {"traffic[0].length=32", "scenario.traffic[0].length: 32 is smaller than one transaction"},
+      {"traffic[2].stride=0", "scenario.traffic[2].stride: expected a positive integer"},
+      {"traffic[0].count=-3", "scenario.traffic[0].count: expected a non-negative integer"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string("--set ") + c.set);
+    EXPECT_ERROR(error_with({c.set}), c.error);
+  }
+}
+
+TEST(Scenario, OverridesApplyInOrder) {
+  const json doc = load_scenario_document(
+      "", {"smmus[0].main_tlb.ways=8", "traffic[0].count=10", "traffic[0].count=12",
+           "smmus[0].timing.clock_period=2 ns", "traffic[3]={\"sid\": 1, \"port\": 1}"});
+  const Scenario sc = read_scenario(doc);
+  EXPECT_EQ(sc.smmus[0].params.main_tlb.ways, 8u);
+  EXPECT_EQ(sc.smmus[0].params.timing.clock_period, sc_time(2, SC_NS));
+  EXPECT_EQ(sc.traffic[0].stream.count, 12u);
+  ASSERT_EQ(sc.traffic.size(), 4u);
+  EXPECT_EQ(sc.traffic[3].port, 1u);
+  // A bad override names itself.
+  try {
+    load_scenario_document("", {"smmus[5].ports=1"});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("smmus[5]"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Scenario, UnreadableFileIsAConfigError) {
+  try {
+    load_scenario_document("/nonexistent/scenario.json", {});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_ERROR(e.what(), "/nonexistent/scenario.json: cannot open");
+  }
+}
+
+TEST(Scenario, CrossReferencesAreChecked) {
+  EXPECT_ERROR(error_with({"streams[0].smmu=1"}),
+               "scenario.streams[0].smmu: no SMMU 1 (the scenario has 1)");
+  EXPECT_ERROR(error_with({"traffic[0].smmu=2"}), "scenario.traffic[0].smmu: no SMMU 2");
+  EXPECT_ERROR(error_with({"traffic[1].port=2"}),
+               "scenario.traffic[1].port: smmus[0] has no port 2 (it has 2)");
+  EXPECT_ERROR(error_with({"streams[2].sid=1"}),
+               "scenario.streams[2].sid: SID 1 is already used by streams[0] on smmus[0]");
+  EXPECT_ERROR(error_with({"smmus[0].features.sid_bits=4", "streams[0].sid=16"}),
+               "scenario.streams[0].sid: 16 does not fit smmus[0].features.sid_bits (4)");
+  // Traffic may use a SID without a stream: it faults or bypasses as the SMMU decides.
+  EXPECT_EQ(error_with({"traffic[0].sid=999"}), "");
+  // The same SID on two SMMUs is two different streams.
+  EXPECT_EQ(error_with({"smmus[1]={}", "streams[3]={\"smmu\": 1, \"sid\": 1}"}), "");
+}
+
+TEST(Scenario, TlbTagsMustNotClash) {
+  EXPECT_ERROR(error_with({"streams[2].asid=1"}),
+               "scenario.streams[2].asid: ASID 1 is already used by streams[0] on smmus[0]");
+  EXPECT_ERROR(error_with({"streams[2].vmid=2"}),
+               "scenario.streams[2].vmid: VMID 2 is already used by streams[1] on smmus[0]");
+  // An s2 stream's ASID and an s1 stream's VMID tag nothing.
+  EXPECT_EQ(error_with({"streams[1].asid=1", "streams[0].vmid=2"}), "");
+  // Defaults come from the SID; 8-bit ASIDs make SIDs 1 and 257 clash.
+  json doc = base_doc();
+  doc["smmus"][0]["features"] = {{"asid16", false}};
+  doc["streams"].push_back({{"sid", 257u}});
+  EXPECT_ERROR(error_of(doc), "scenario.streams[1].asid: ASID 1 is already used by streams[0]");
+}
+
+TEST(Scenario, FeaturesLimitStreams) {
+  EXPECT_ERROR(error_with({"smmus[0].features.stage2=false"}),
+               "scenario.streams[1].translation: \"s2\" needs stage 2, but smmus[0].features.stage2 is false");
+  EXPECT_ERROR(error_with({"smmus[0].features.gran4k=false"}),
+               "scenario.streams[0].granule: 4 KiB is not supported by smmus[0].features");
+  EXPECT_ERROR(error_with({"smmus[0].features.gran4k=false", "smmus[0].features.gran16k=false",
+                           "smmus[0].features.gran64k=false"}),
+               "scenario.smmus[0].features.gran4k: at least one of gran4k, gran16k and gran64k");
+  EXPECT_ERROR(error_with({"smmus[0].features.ssid_bits=2", "streams[0].ssids=[4]"}),
+               "scenario.streams[0].ssids[0]: expected an integer in [0, 3]");
+  EXPECT_ERROR(error_with({"streams[1].ssids=[0]"}),
+               "scenario.streams[1].ssids: only stage-1 streams (s1, nested) have substreams");
+  EXPECT_ERROR(error_with({"memory.size=\"8 GiB\"", "smmus[0].features.oas_bits=32"}),
+               "scenario.smmus[0].features.oas_bits: a 32-bit output size cannot reach the "
+               "translation tables at the top of the 8 GiB memory");
+}
+
+TEST(Scenario, MappingsAreChecked) {
+  EXPECT_ERROR(error_with({"streams[0].mappings[0].iova=0x4000_0800"}),
+               "scenario.streams[0].mappings[0].iova: 0x40000800 is not aligned to the stream's 4 KiB granule");
+  EXPECT_ERROR(error_with({"streams[0].granule=65536", "streams[0].mappings[0].pa=0x1000_1000"}),
+               "scenario.streams[0].mappings[0].pa: 0x10001000 is not aligned to the stream's 64 KiB granule");
+  EXPECT_ERROR(error_with({"streams[0].mappings[0].size=\"6 KiB\""}),
+               "scenario.streams[0].mappings[0].size: 0x1800 is not aligned");
+  EXPECT_ERROR(error_with({"streams[0].mappings[0].pa=0xEFFF_F000"}),
+               "scenario.streams[0].mappings[0].pa: [0xeffff000, 0xf07ff000) reaches into the "
+               "translation-table region [0xf0000000, 0x100000000)");
+  EXPECT_ERROR(error_with({"streams[0].mappings[0].iova=0xFFFF_FFFF_F000"}),
+               "scenario.streams[0].mappings[0].iova: [0xfffffffff000, 0x10000007ff000) does not fit "
+               "the 48-bit stage-1 input range");
+  EXPECT_ERROR(error_with({"smmus[0].features.oas_bits=36", "streams[1].mappings[0].iova=0xF_FC00_0000"}),
+               "scenario.streams[1].mappings[0].iova: [0xffc000000, 0x1004000000) does not fit the "
+               "36-bit IPA range");
+  EXPECT_ERROR(error_with({"streams[0].mappings[1]={\"iova\": \"0x4010_0000\", \"pa\": 0, \"size\": 4096}"}),
+               "scenario.streams[0].mappings[1].iova: [0x40100000, 0x40101000) overlaps mappings[0] "
+               "[0x40000000, 0x40800000)");
+  EXPECT_ERROR(error_with({"streams[2].mappings[0].ipa=\"0xF000_0000\""}),
+               "scenario.streams[2].mappings[0].ipa: [0xf0000000, 0xf0400000) overlaps the IPAs of the guest's tables");
+  EXPECT_ERROR(error_with({"streams[2].mappings[1]={\"iova\": 0, \"pa\": 0, \"ipa\": \"0x3010_0000\", \"size\": 4096}"}),
+               "scenario.streams[2].mappings[1].ipa: [0x30100000, 0x30101000) overlaps mappings[0]");
+  EXPECT_ERROR(error_with({"streams[1].mappings[0].ipa=0"}),
+               "scenario.streams[1].mappings[0].ipa: only nested streams have one");
+  EXPECT_ERROR(error_with({"streams[0].mappings[0].pa=null"}),
+               "scenario.streams[0].mappings[0].pa: missing required key");
+  EXPECT_ERROR(error_with({"streams[0].translation=\"bypass\""}),
+               "scenario.streams[0].mappings: a stream with translation \"bypass\" has no mappings");
+  // Two IOVAs may share a PA (aliases).
+  EXPECT_EQ(error_with({"streams[0].mappings[1]={\"iova\": \"0x5000_0000\", \"pa\": \"0x1000_0000\", \"size\": 4096}"}), "");
+}
+
+TEST(Scenario, SizesTakeBinaryUnits) {
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_EQ(parse_size("0x1_0000"), 0x10000u);
+  EXPECT_EQ(parse_size("64 KiB"), 65536u);
+  EXPECT_EQ(parse_size("2MiB"), 2 * kMiB);
+  EXPECT_EQ(parse_size("4 GiB"), 4 * kGiB);
+  EXPECT_EQ(parse_size("1 TiB"), uint64_t{1} << 40);
+  EXPECT_THROW(parse_size("4 GB"), std::invalid_argument);
+  EXPECT_THROW(parse_size("KiB"), std::invalid_argument);
+  EXPECT_THROW(parse_size("-1 KiB"), std::invalid_argument);
+  EXPECT_THROW(parse_size("99999999999 TiB"), std::invalid_argument);
+  json doc = base_doc();
+  doc["memory"] = {{"size", "0x8000_0000"}};
+  EXPECT_EQ(read_scenario(doc).memory.size, 2 * kGiB);
+}
