@@ -54,7 +54,8 @@ model::MemoryParams SmmuTestbench::default_memory() {
 }
 
 SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
-                             const model::MemoryParams& mem_params, bool with_dmi_master)
+                             const model::MemoryParams& mem_params, bool with_dmi_master,
+                             const std::vector<model::AtsEndpointParams>& endpoint_params)
     : mem("mem", mem_params),
       router("router"),
       smmu("smmu", params),
@@ -75,6 +76,13 @@ SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
   if (with_dmi_master) {
     dmi_master = std::make_unique<DmiMaster>("dmi_master");
     dmi_master->socket.bind(smmu.upstream);
+  }
+  for (size_t i = 0; i < endpoint_params.size(); ++i) {
+    endpoints.push_back(std::make_unique<model::AtsEndpoint>(
+        ("endpoint" + std::to_string(i)).c_str(), endpoint_params[i]));
+    endpoints.back()->dma.bind(smmu.upstream);
+    endpoints.back()->ats.bind(smmu.ats);
+    smmu.ats_inv.bind(endpoints.back()->inv);
   }
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
 }

@@ -15,6 +15,7 @@
 #include "rtl_model/arch/event.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
+#include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
 
 namespace smmu::test {
@@ -76,11 +77,12 @@ class SmmuTestbench {
   static constexpr uint64_t kTableSize = 0x10000000;
 
   // ports device masters on upstream ports 0..ports-1; with_dmi_master adds a
-  // DmiMaster on the next port.
+  // DmiMaster on the next port; then one ATS endpoint per entry of endpoints.
   explicit SmmuTestbench(const model::SmmuParams& params = model::SmmuParams{},
                          unsigned ports = 1,
                          const model::MemoryParams& mem = default_memory(),
-                         bool with_dmi_master = false);
+                         bool with_dmi_master = false,
+                         const std::vector<model::AtsEndpointParams>& endpoints = {});
   static model::MemoryParams default_memory();
 
   // Finishes elaboration (sc_start(0)); called by the constructor.
@@ -90,6 +92,8 @@ class SmmuTestbench {
   Master cpu;
   std::vector<std::unique_ptr<Master>> masters;
   std::unique_ptr<DmiMaster> dmi_master;
+  // ATS endpoints: each on the next upstream port, with its ats/inv sockets bound.
+  std::vector<std::unique_ptr<model::AtsEndpoint>> endpoints;
   MemoryAdapter writer;
   platform::PageAllocator alloc;
 
