@@ -307,3 +307,50 @@ TEST(SmmuFault, EventQueueWriteAbortRaisesGerror) {
       static_cast<uint32_t>(tb.reg(arch::reg::kGerror)), static_cast<uint32_t>(tb.reg(arch::reg::kGerrorN)));
   EXPECT_EQ(active, arch::reg::gerror::kEvtqAbt.mask());
 }
+
+TEST(SmmuFault, EventQueueInterruptAsMsi) {
+  SmmuTestbench tb;
+  FaultRig s(tb);
+  s.enable();
+  const uint64_t msi = 0x3000040;
+  tb.set_reg(arch::reg::kEvtqIrqCfg0, msi, 8);
+  tb.set_reg(arch::reg::kEvtqIrqCfg1, 0xfeed);
+  tb.set_reg(arch::reg::kIrqCtrl, arch::reg::irq_ctrl::kEvtqIrqEn.mask());
+  EXPECT_FALSE(tb.dma(0x1000, sid(1)).ok());
+  EXPECT_EQ(tb.mem.read32(msi), 0xfeedu);
+  EXPECT_EQ(tb.smmu.stats().evtq_irqs, 1u);
+  sc_core::sc_start(sc_core::sc_time(100, sc_core::SC_NS));
+  EXPECT_FALSE(tb.smmu.evtq_irq.read());  // an MSI replaces the wired pulse
+}
+
+TEST(SmmuFault, InterruptsGatedByIrqCtrl) {
+  SmmuTestbench tb;
+  FaultRig s(tb);
+  s.enable();
+  tb.mem.add_error_range(tb.evtq_base(), 0x1000);
+  EXPECT_FALSE(tb.dma(0x1000, sid(1)).ok());  // EVTQ_ABT_ERR, but GERROR_IRQEN is off
+  EXPECT_EQ(tb.smmu.stats().gerror_irqs, 0u);
+  EXPECT_EQ(tb.smmu.stats().evtq_irqs, 0u);
+}
+
+TEST(SmmuFault, GerrorInterruptAsMsiAndItsAbort) {
+  SmmuTestbench tb;
+  FaultRig s(tb);
+  s.enable();
+  const uint64_t msi = 0x3000080;
+  tb.set_reg(arch::reg::kGerrorIrqCfg0, msi, 8);
+  tb.set_reg(arch::reg::kGerrorIrqCfg1, 0xabcd);
+  tb.set_reg(arch::reg::kIrqCtrl, arch::reg::irq_ctrl::kGerrorIrqEn.mask());
+  tb.mem.add_error_range(tb.evtq_base(), 0x1000);
+  EXPECT_FALSE(tb.dma(0x1000, sid(1)).ok());
+  EXPECT_EQ(tb.mem.read32(msi), 0xabcdu);
+  EXPECT_EQ(tb.smmu.stats().gerror_irqs, 1u);
+  // An MSI that itself aborts raises MSI_GERROR_ABT_ERR.
+  tb.mem.add_error_range(msi, 4);
+  tb.set_reg(arch::reg::kGerrorN, tb.reg(arch::reg::kGerror));
+  tb.mem.add_error_range(tb.evtq_base(), 0x1000);
+  EXPECT_FALSE(tb.dma(0x2000, sid(1)).ok());
+  const uint32_t active = arch::reg::gerror_active(
+      static_cast<uint32_t>(tb.reg(arch::reg::kGerror)), static_cast<uint32_t>(tb.reg(arch::reg::kGerrorN)));
+  EXPECT_EQ(active, arch::reg::gerror::kEvtqAbt.mask() | arch::reg::gerror::kMsiGerrorAbt.mask());
+}
