@@ -1,12 +1,13 @@
 // The scenario smmu-sim runs when none is given (smmu-sim --print-default-scenario shows
 // it). Small enough to run in a fraction of a second, large enough to exercise every
-// cache: micro-TLB, main-TLB, walk-cache and config-cache hits and misses, no faults.
+// cache: micro-TLB, main-TLB, walk-cache and config-cache hits and misses, an ATS
+// device's ATC, and a batch of invalidation commands ending in CMD_SYNC; no faults.
 #include "platform/scenario.h"
 
 namespace smmu::platform {
 
 const std::string& default_scenario_text() {
-  static const std::string kText = R"json(// smmu-sim's built-in scenario: one SMMU with two ports and three devices.
+  static const std::string kText = R"json(// smmu-sim's built-in scenario: one SMMU with three ports and four devices.
 // Every key is optional; see README.md, "Scenario", for all keys and their defaults.
 {
   "duration": "0 ns",        // 0: run until all traffic is done
@@ -14,7 +15,7 @@ const std::string& default_scenario_text() {
   "memory": {"size": "4 GiB", "read_latency": "50 ns", "write_latency": "50 ns"},
   "interconnect": {"latency": "0 ns"},
   "smmus": [
-    {"ports": 2}             // default features, caches and timing
+    {"ports": 3, "atschk": false}  // default features, caches and timing
   ],
   "streams": [
     // A device with its own stage-1 address space: 8 MiB of 4 KiB pages.
@@ -25,7 +26,10 @@ const std::string& default_scenario_text() {
      "mappings": [{"iova": "0x8000_0000", "pa": "0x2000_0000", "size": "128 MiB"}]},
     // A device the guest gives its own stage 1 (nested): 4 MiB of pages.
     {"sid": 3, "translation": "nested", "granule": 4096, "asid": 3, "vmid": 3,
-     "mappings": [{"iova": "0x1_0000_0000", "pa": "0x3000_0000", "size": "4 MiB", "blocks": false}]}
+     "mappings": [{"iova": "0x1_0000_0000", "pa": "0x3000_0000", "size": "4 MiB", "blocks": false}]},
+    // A PCIe device with ATS (STE.EATS = 1): 2 MiB of stage-1 pages.
+    {"sid": 4, "translation": "s1", "granule": 4096, "asid": 4, "ats": true,
+     "mappings": [{"iova": "0x2_0000_0000", "pa": "0x4000_0000", "size": "2 MiB", "blocks": false}]}
   ],
   "traffic": [
     // Streaming through the buffers: mostly micro-TLB hits, a walk per new page.
@@ -37,6 +41,28 @@ const std::string& default_scenario_text() {
     // One access per page, twice over 1009 pages: the second pass hits the main TLB.
     {"port": 0, "sid": 3, "base": "0x1_0000_0000", "length": "4 MiB", "pattern": "strided",
      "stride": "0x1040", "size": 64, "count": 2000, "outstanding": 4}
+  ],
+  "ats_devices": [
+    // The PCIe device on port 2: it asks for translations once per page and caches them
+    // in its ATC; sequential accesses over 16 pages hit it (until the ATC_INV below).
+    {"smmu": 0, "port": 2, "sid": 4, "pcie_round_trip": "500 ns", "ats_enabled": true,
+     "answer_invalidations": true,
+     "atc": {"sets": 16, "ways": 4, "policy": "lru", "lookup": "2 ns"},
+     "traffic": [{"base": "0x2_0000_0000", "length": "64 KiB", "pattern": "sequential",
+                  "size": 64, "write_fraction": 0.25, "count": 2000, "outstanding": 2}]}
+  ],
+  "commands": [
+    // Half-way through, software unmaps: a range TLBI of 32 pages of sid 1's buffer
+    // (ASID 1), the ATS device's ASID, a CMD_SYNC, then its whole ATC and a CMD_SYNC
+    // completed by MSI (the order Linux uses: the SMMU's TLB before the device's ATC).
+    {"smmu": 0, "at": "30 us", "commands": [
+      {"op": "TLBI_NH_VA", "asid": 1, "vmid": 0, "addr": "0x4001_0000", "tg": 1, "ttl": 3,
+       "num": 31, "scale": 0, "leaf": true},
+      {"op": "TLBI_NH_ASID", "asid": 4, "vmid": 0},
+      {"op": "CMD_SYNC", "cs": "none"},
+      {"op": "ATC_INV", "sid": 4, "size": 52},
+      {"op": "CMD_SYNC", "cs": "irq"}
+    ]}
   ]
 }
 )json";

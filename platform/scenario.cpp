@@ -175,6 +175,9 @@ SmmuSpec read_smmu(const ConfigReader& r, uint64_t memory_size) {
   s.ports = static_cast<unsigned>(r.get_uint("ports", 1, 1, 64));
   p.grant_dmi = r.get_bool("grant_dmi", p.grant_dmi);
   read_features(r.get_object("features"), p.features, memory_size);
+  s.atschk = r.get_bool("atschk", false);
+  if (s.atschk && !p.features.ats)
+    r.fail("atschk", "needs ATS, but features.ats is false");
   read_timing(r.get_object("timing"), p.timing);
   const ConfigReader u = r.get_object("micro_tlb");
   p.micro_tlb.entries = static_cast<unsigned>(u.get_uint("entries", p.micro_tlb.entries, 1, kMaxWays * 4));
@@ -306,7 +309,10 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
   const uint64_t asid_mask = F.asid16 ? 0xffff : 0xff;
   const uint64_t vmid_mask = F.vmid16 ? 0xffff : 0xff;
   s.asid = static_cast<uint16_t>(r.get_uint("asid", s.sid & asid_mask, 0, asid_mask));
-  s.vmid = static_cast<uint16_t>(r.get_uint("vmid", s.sid & vmid_mask, 0, vmid_mask));
+  // Stage-1-only streams default to VMID 0, as Linux's stage-1 domains (their TLB
+  // entries carry STE.S2VMID when the SMMU has stage 2; TLBI_NH_* name it).
+  s.vmid = static_cast<uint16_t>(
+      r.get_uint("vmid", has_stage2(s.translation) ? s.sid & vmid_mask : 0, 0, vmid_mask));
 
   if (r.has("ssids")) {
     if (!has_stage1(s.translation))
@@ -320,6 +326,12 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
       s.ssids.push_back(static_cast<uint32_t>(v));
     }
   }
+
+  s.ats = r.get_bool("ats", false);
+  if (s.ats && !F.ats)
+    r.fail("ats", "needs ATS, but " + smmu_name + ".features.ats is false");
+  if (s.ats && (s.translation == Translation::kBypass || s.translation == Translation::kAbort))
+    r.fail("ats", "a stream with translation \"" + tname + "\" answers no ATS requests");
 
   const std::vector<ConfigReader> ms = r.get_array("mappings");
   if (!ms.empty() && (s.translation == Translation::kBypass || s.translation == Translation::kAbort))
@@ -358,19 +370,28 @@ void check_stream_tags(const std::vector<ConfigReader>& readers, const Scenario&
   }
 }
 
-TrafficSpec read_traffic(const ConfigReader& r, const Scenario& sc) {
-  TrafficSpec t;
-  t.smmu = static_cast<unsigned>(r.get_uint("smmu", 0, 0, UINT32_MAX));
-  if (t.smmu >= sc.smmus.size())
-    r.fail("smmu", "no SMMU " + std::to_string(t.smmu) + " (the scenario has " +
+// The SMMU index under `key`, checked against the scenario.
+unsigned read_smmu_index(const ConfigReader& r, const Scenario& sc) {
+  const unsigned smmu = static_cast<unsigned>(r.get_uint("smmu", 0, 0, UINT32_MAX));
+  if (smmu >= sc.smmus.size())
+    r.fail("smmu", "no SMMU " + std::to_string(smmu) + " (the scenario has " +
                        std::to_string(sc.smmus.size()) + ")");
-  const unsigned ports = sc.smmus[t.smmu].ports;
-  t.port = static_cast<unsigned>(r.get_uint("port", 0, 0, UINT32_MAX));
-  if (t.port >= ports)
-    r.fail("port", "smmus[" + std::to_string(t.smmu) + "] has no port " + std::to_string(t.port) +
+  return smmu;
+}
+
+unsigned read_port(const ConfigReader& r, const Scenario& sc, unsigned smmu) {
+  const unsigned ports = sc.smmus[smmu].ports;
+  const unsigned port = static_cast<unsigned>(r.get_uint("port", 0, 0, UINT32_MAX));
+  if (port >= ports)
+    r.fail("port", "smmus[" + std::to_string(smmu) + "] has no port " + std::to_string(port) +
                        " (it has " + std::to_string(ports) + ")");
-  model::TrafficStream& s = t.stream;
-  s.sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  return port;
+}
+
+// The keys of one DMA stream, but smmu, port and sid.
+model::TrafficStream read_traffic_stream(const ConfigReader& r, uint32_t sid) {
+  model::TrafficStream s;
+  s.sid = sid;
   s.ssid = static_cast<uint32_t>(r.get_uint("ssid", 0, 0, 0xfffff));
   s.ssv = r.get_bool("ssv", false);
   s.base = r.get_uint("base", 0);
@@ -394,7 +415,177 @@ TrafficSpec read_traffic(const ConfigReader& r, const Scenario& sc) {
     r.fail("length", std::to_string(s.length) + " is smaller than one transaction (size " +
                          std::to_string(s.size) + ")");
   if (s.base + (s.length - 1) < s.base) r.fail("length", "the region wraps past 2^64");
+  return s;
+}
+
+TrafficSpec read_traffic(const ConfigReader& r, const Scenario& sc) {
+  TrafficSpec t;
+  t.smmu = read_smmu_index(r, sc);
+  t.port = read_port(r, sc, t.smmu);
+  const uint32_t sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  t.stream = read_traffic_stream(r, sid);
   return t;
+}
+
+AtsDeviceSpec read_ats_device(const ConfigReader& r, const Scenario& sc) {
+  AtsDeviceSpec d;
+  d.smmu = read_smmu_index(r, sc);
+  const std::string smmu_name = "smmus[" + std::to_string(d.smmu) + "]";
+  d.port = read_port(r, sc, d.smmu);
+  // A port has one master: a traffic generator or an ATS device.
+  for (size_t k = 0; k < sc.traffic.size(); ++k)
+    if (sc.traffic[k].smmu == d.smmu && sc.traffic[k].port == d.port)
+      r.fail("port", "port " + std::to_string(d.port) + " of " + smmu_name +
+                         " is already used by traffic[" + std::to_string(k) +
+                         "] (a port has either traffic entries or one ATS device)");
+  for (size_t j = 0; j < sc.ats_devices.size(); ++j)
+    if (sc.ats_devices[j].smmu == d.smmu && sc.ats_devices[j].port == d.port)
+      r.fail("port", "port " + std::to_string(d.port) + " of " + smmu_name +
+                         " is already used by ats_devices[" + std::to_string(j) + "]");
+
+  model::AtsEndpointParams& p = d.params;
+  p.sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  const bool has_stream = std::any_of(sc.streams.begin(), sc.streams.end(), [&](const StreamSpec& s) {
+    return s.smmu == d.smmu && s.sid == p.sid;
+  });
+  if (!has_stream)
+    r.fail("sid", "no stream of " + smmu_name + " has SID " + std::to_string(p.sid) +
+                      " (an ATS device needs one)");
+  for (size_t j = 0; j < sc.ats_devices.size(); ++j)
+    if (sc.ats_devices[j].smmu == d.smmu && sc.ats_devices[j].params.sid == p.sid)
+      r.fail("sid", "SID " + std::to_string(p.sid) + " is already used by ats_devices[" +
+                        std::to_string(j) + "] on " + smmu_name);
+  p.pcie_round_trip = r.get_time("pcie_round_trip", p.pcie_round_trip);
+  p.ats_enabled = r.get_bool("ats_enabled", p.ats_enabled);
+  p.answer_invalidations = r.get_bool("answer_invalidations", p.answer_invalidations);
+  p.quantum = sc.quantum;
+  const ConfigReader atc = r.get_object("atc");
+  read_cache(atc, p.atc);
+  p.atc.lookup = atc.get_time("lookup", p.atc.lookup);
+  for (const ConfigReader& t : r.get_array("traffic")) {
+    for (const char* key : {"smmu", "port", "sid"})
+      if (t.has(key))
+        t.fail(key, std::string("an ATS device's traffic uses the device's ") + key);
+    p.traffic.push_back(read_traffic_stream(t, p.sid));
+  }
+  try {
+    model::validate_ats_endpoint_params(p);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(r.path() + ": " + e.what());
+  }
+  return d;
+}
+
+// --- commands
+
+// The fields each opcode has, as named in a scenario (the fact sheet's table).
+const std::vector<std::string>& fields_of(arch::Opcode op) {
+  using arch::Opcode;
+  static const std::vector<std::string> kNone, kSidOnly{"sid"}, kPrefetchConfig{"sid", "ssid", "ssv"},
+      kPrefetchAddr{"sid", "ssid", "ssv", "addr", "size"}, kCfgiSte{"sid", "leaf"},
+      kCfgiSteRange{"sid", "range"}, kCfgiCd{"sid", "ssid", "leaf"}, kVmid{"vmid"},
+      kVmidAsid{"vmid", "asid"}, kAsid{"asid"},
+      kNhVa{"vmid", "asid", "addr", "leaf", "tg", "ttl", "num", "scale"},
+      kNhVaa{"vmid", "addr", "leaf", "tg", "ttl", "num", "scale"},
+      kEl2Va{"asid", "addr", "leaf", "tg", "ttl", "num", "scale"},
+      kEl2Vaa{"addr", "leaf", "tg", "ttl", "num", "scale"},
+      kS2Ipa{"vmid", "ipa", "leaf", "tg", "ttl", "num", "scale"},
+      kAtcInv{"sid", "ssid", "ssv", "global", "addr", "size"}, kSync{"cs"};
+  switch (op) {
+    case Opcode::kPrefetchConfig: return kPrefetchConfig;
+    case Opcode::kPrefetchAddr: return kPrefetchAddr;
+    case Opcode::kCfgiSte: return kCfgiSte;
+    case Opcode::kCfgiSteRange: return kCfgiSteRange;
+    case Opcode::kCfgiCd: return kCfgiCd;
+    case Opcode::kCfgiCdAll: return kSidOnly;
+    case Opcode::kTlbiNhAll: return kVmid;
+    case Opcode::kTlbiNhAsid: return kVmidAsid;
+    case Opcode::kTlbiNhVa: return kNhVa;
+    case Opcode::kTlbiNhVaa: return kNhVaa;
+    case Opcode::kTlbiEl2All: return kNone;
+    case Opcode::kTlbiEl2Asid: return kAsid;
+    case Opcode::kTlbiEl2Va: return kEl2Va;
+    case Opcode::kTlbiEl2Vaa: return kEl2Vaa;
+    case Opcode::kTlbiS12Vmall: return kVmid;
+    case Opcode::kTlbiS2Ipa: return kS2Ipa;
+    case Opcode::kTlbiNsnhAll: return kNone;
+    case Opcode::kAtcInv: return kAtcInv;
+    case Opcode::kPriResp: return kPrefetchConfig;  // sid, ssid, ssv (GRPID, RESP 0)
+    case Opcode::kResume: return kSidOnly;
+    case Opcode::kStallTerm: return kSidOnly;
+    case Opcode::kSync: return kSync;
+  }
+  return kNone;
+}
+
+const std::vector<std::string>& opcode_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (unsigned op = 0; op < 256; ++op)
+      if (arch::opcode_known(static_cast<uint8_t>(op)))
+        v.push_back(arch::to_string(static_cast<arch::Opcode>(op)));
+    return v;
+  }();
+  return names;
+}
+
+arch::Command read_command(const ConfigReader& r) {
+  using arch::Opcode;
+  r.require("op");
+  const std::string name = r.get_string("op", "", opcode_names());
+  Opcode op{};
+  parse_opcode(name, op);
+  arch::Command c(op);
+  const std::vector<std::string>& mine = fields_of(op);
+  static const char* const kAll[] = {"sid", "ssid", "ssv", "vmid", "asid", "addr", "ipa", "leaf",
+                                     "tg", "ttl", "num", "scale", "range", "size", "global", "cs"};
+  for (const char* f : kAll) {
+    if (!r.has(f) || std::find(mine.begin(), mine.end(), f) != mine.end()) continue;
+    std::string list;
+    for (const std::string& m : mine) list += (list.empty() ? "" : ", ") + m;
+    r.fail(f, name + " has no field " + f + " (its fields: " + (list.empty() ? "none" : list) + ")");
+  }
+  auto aligned = [&](const char* key, uint64_t max) {
+    const uint64_t v = r.get_uint(key, 0, 0, max);
+    if (v & 0xfff) r.fail(key, hex(v) + " is not 4 KiB aligned (the command holds bits [..:12])");
+    return v;
+  };
+  auto small = [&](const char* key, uint64_t max) {
+    return static_cast<uint8_t>(r.get_uint(key, 0, 0, max));
+  };
+  for (const std::string& f : mine) {
+    if (f == "sid") c.set_sid(static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX)));
+    else if (f == "ssid") c.set_ssid(static_cast<uint32_t>(r.get_uint("ssid", 0, 0, 0xfffff)));
+    else if (f == "ssv") c.set_ssv(r.get_bool("ssv", false));
+    else if (f == "vmid") c.set_vmid(static_cast<uint16_t>(r.get_uint("vmid", 0, 0, 0xffff)));
+    else if (f == "asid") c.set_asid(static_cast<uint16_t>(r.get_uint("asid", 0, 0, 0xffff)));
+    else if (f == "addr") c.set_addr(aligned("addr", UINT64_MAX));
+    else if (f == "ipa") c.set_ipa(aligned("ipa", low_mask(52)));
+    else if (f == "leaf") c.set_leaf(r.get_bool("leaf", false));
+    else if (f == "tg") c.set_tg(small("tg", 3));
+    else if (f == "ttl") c.set_ttl(small("ttl", 3));
+    else if (f == "num") c.set_num(small("num", 31));
+    else if (f == "scale") c.set_scale(small("scale", 31));
+    else if (f == "range") c.set_range(small("range", 31));
+    else if (f == "size") c.set_size(small("size", op == Opcode::kAtcInv ? 63 : 31));
+    else if (f == "global") c.set_global(r.get_bool("global", false));
+    else if (f == "cs") {
+      const std::string cs = r.get_string("cs", "irq", {"irq", "sev", "none"});
+      c.set_cs(cs == "irq" ? arch::SyncCs::kIrq : cs == "sev" ? arch::SyncCs::kSev : arch::SyncCs::kNone);
+    }
+  }
+  return c;
+}
+
+CommandBatchSpec read_command_batch(const ConfigReader& r, const Scenario& sc) {
+  CommandBatchSpec b;
+  b.smmu = read_smmu_index(r, sc);
+  b.at = r.get_time("at", sc_core::SC_ZERO_TIME);
+  r.require("commands");
+  const std::vector<ConfigReader> cmds = r.get_array("commands");
+  if (cmds.empty()) r.fail("commands", "expected at least one command");
+  for (const ConfigReader& c : cmds) b.commands.push_back(read_command(c));
+  return b;
 }
 
 }  // namespace
@@ -408,6 +599,17 @@ const char* to_string(Translation t) {
     case Translation::kAbort: return "abort";
   }
   return "?";
+}
+
+bool parse_opcode(const std::string& name, arch::Opcode& op) {
+  for (unsigned v = 0; v < 256; ++v) {
+    const uint8_t raw = static_cast<uint8_t>(v);
+    if (arch::opcode_known(raw) && name == arch::to_string(static_cast<arch::Opcode>(raw))) {
+      op = static_cast<arch::Opcode>(raw);
+      return true;
+    }
+  }
+  return false;
 }
 
 uint64_t parse_size(const std::string& text) {
@@ -461,6 +663,10 @@ Scenario read_scenario(const json& doc) {
   for (const ConfigReader& s : streams) sc.streams.push_back(read_stream(s, sc));
   check_stream_tags(streams, sc);
   for (const ConfigReader& t : root.get_array("traffic")) sc.traffic.push_back(read_traffic(t, sc));
+  for (const ConfigReader& d : root.get_array("ats_devices"))
+    sc.ats_devices.push_back(read_ats_device(d, sc));
+  for (const ConfigReader& c : root.get_array("commands"))
+    sc.commands.push_back(read_command_batch(c, sc));
 
   root.finish();
   return sc;

@@ -27,7 +27,8 @@
 //     walk_cache.{sets 128, ways 4, policy}; config_cache.{sets 16, ways 4, policy}
 //     (policy: "lru", "fifo" or "random"; sets a power of two)
 //   streams[]: smmu 0, sid 0, translation "s1" ("s2", "nested", "bypass", "abort"),
-//     granule 4096 (16384, 65536; both stages), asid = sid, vmid = sid, ssids [0]
+//     granule 4096 (16384, 65536; both stages), asid = sid, vmid = sid (s2, nested; 0
+//     for the others, as Linux's stage-1 domains: it tags their TLB entries), ssids [0]
 //     (stage 1 only; more than one, or a non-zero one, gives a CD table with S1DSS =
 //     substream 0), mappings[]: iova, pa, size (required, granule aligned), ipa (nested
 //     only, default pa), blocks true, read_only false. PAs must lie below the table
@@ -36,6 +37,20 @@
 //     "sequential" ("strided", "random"), stride 4096, size 64 (1..4096),
 //     write_fraction 0, count 1000, outstanding 1, start "0 ns", gap "0 ns", seed 1,
 //     privileged false, instruction false. Traffic may name a SID without a stream.
+//   Additions for ATS and commands:
+//   smmus[].atschk false (CR0.ATSCHK: check pre-translated traffic against the STE)
+//   streams[].ats false (true: STE.EATS = 1, full ATS; needs features.ats and a stream
+//     that translates: s1, s2 or nested)
+//   ats_devices[]: smmu 0, port 0 (an upstream port no traffic entry uses), sid 0 (a
+//     stream of that SMMU must have it), pcie_round_trip "500 ns", ats_enabled true,
+//     answer_invalidations true, atc.{sets 16, ways 4, policy "lru", lookup "2 ns"},
+//     traffic[] (the keys of traffic[] but smmu, port and sid)
+//   commands[]: smmu 0, at "0 ns", commands[] (at least one): op (required; the
+//     architectural name without CMD_ but CMD_SYNC, e.g. "TLBI_NH_VA", "ATC_INV",
+//     "CMD_SYNC") and the fields the opcode has, all 0 / false by default: sid, ssid, ssv,
+//     vmid, asid, addr (4 KiB aligned), ipa (4 KiB aligned), leaf, tg, ttl, num, scale,
+//     range, size, global, cs ("irq" (default), "sev", "none"). The scenario's stand-in
+//     for software until the firmware driver issues commands itself.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +62,9 @@
 
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
+#include "rtl_model/arch/command.h"
 #include "rtl_model/mem/traffic_stream.h"
+#include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu_params.h"
 
 namespace smmu::platform {
@@ -87,9 +104,10 @@ struct StreamSpec {
   Translation translation = Translation::kS1;
   unsigned granule_shift = 12;  // both stages
   uint16_t asid = 0;            // stage 1: ASID of every CD of the stream
-  uint16_t vmid = 0;            // STE.S2VMID
+  uint16_t vmid = 0;            // STE.S2VMID (tags stage-1-only entries too)
   std::vector<uint32_t> ssids{0};  // stage 1: the CDs written (they share tables and ASID)
   std::vector<MappingSpec> mappings;
+  bool ats = false;  // STE.EATS = 1 (full ATS)
   // Stage 1 uses a CD table with substreams (S1DSS = substream 0) rather than one CD.
   bool substreams() const { return ssids.size() > 1 || ssids.at(0) != 0; }
 };
@@ -102,7 +120,25 @@ struct TrafficSpec {
 
 struct SmmuSpec {
   unsigned ports = 1;
+  bool atschk = false;  // CR0.ATSCHK
   model::SmmuParams params;
+};
+
+// An ATS-capable PCIe endpoint on an SMMU upstream port (instead of a traffic generator).
+// params.quantum is the scenario's quantum; every traffic stream has params.sid.
+struct AtsDeviceSpec {
+  unsigned smmu = 0;
+  unsigned port = 0;
+  model::AtsEndpointParams params;
+};
+
+// Commands written into an SMMU's command queue at one time, as a driver would. A
+// CMD_SYNC with CS = IRQ gets its MSI address (its own queue slot, MSIDATA 0, as Linux
+// does) when the SoC writes it, if the SMMU has MSIs.
+struct CommandBatchSpec {
+  unsigned smmu = 0;
+  sc_core::sc_time at = sc_core::SC_ZERO_TIME;
+  std::vector<arch::Command> commands;
 };
 
 struct Scenario {
@@ -113,6 +149,8 @@ struct Scenario {
   std::vector<SmmuSpec> smmus;
   std::vector<StreamSpec> streams;
   std::vector<TrafficSpec> traffic;
+  std::vector<AtsDeviceSpec> ats_devices;
+  std::vector<CommandBatchSpec> commands;
 
   Scenario() { memory.size = uint64_t{4} << 30; }
   uint64_t table_region_base() const { return memory.size - kTableRegionSize; }
@@ -120,6 +158,9 @@ struct Scenario {
 
 // Reads and checks a scenario document. Throws ConfigError naming the key.
 Scenario read_scenario(const nlohmann::json& doc);
+
+// The opcode whose name (arch::to_string) is `name`; false when none is.
+bool parse_opcode(const std::string& name, arch::Opcode& op);
 
 // The built-in scenario, as text (JSON with // comments) and parsed.
 const std::string& default_scenario_text();

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "platform/report.h"
+#include "rtl_model/arch/command.h"
 
 namespace smmu::platform {
 
@@ -34,6 +35,30 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
+// The command engine's counters, added to an SMMU's report.
+void add_command_report(const model::CommandStats& c, json& out) {
+  json by_name = json::object();
+  for (unsigned op = 0; op < 256; ++op)
+    if (c.by_opcode[op])
+      by_name[arch::opcode_known(static_cast<uint8_t>(op))
+                  ? arch::to_string(static_cast<arch::Opcode>(op))
+                  : hex(op)] = c.by_opcode[op];
+  out["commands"] = by_name;
+  out["commands_total"] = c.executed;
+  out["command_fetches"] = c.fetches;
+  out["syncs"] = c.syncs;
+  out["sync_latency_ns"] =
+      json{{"mean", c.syncs ? to_ns(c.sync_latency_total) / static_cast<double>(c.syncs) : 0.0},
+           {"max", to_ns(c.sync_latency_max)}};
+  out["command_errors"] =
+      json{{"ill", c.errors_ill}, {"abt", c.errors_abt}, {"atc_inv_sync", c.errors_atc_inv_sync}};
+  out["entries_invalidated"] = json{{"tlb", c.tlb_entries_invalidated},
+                                    {"walk_cache", c.walk_entries_invalidated},
+                                    {"config_cache", c.config_entries_invalidated}};
+  out["atc_inv_sent"] = c.atc_inv_sent;
+  out["atc_inv_timeouts"] = c.atc_inv_timeouts;
+}
+
 json smmu_report(model::Smmu& smmu) {
   const model::SmmuStats& s = smmu.stats();
   const model::ConfigFetchStats& c = smmu.config_stats();
@@ -42,7 +67,7 @@ json smmu_report(model::Smmu& smmu) {
   config["cd"] = hits_misses(c.cd_hits, c.cd_misses);
   json main_tlb = hits_misses(s.main_tlb_hits, s.main_tlb_misses);
   main_tlb["evictions"] = smmu.main_tlb().evictions();
-  return json{
+  json out{
       {"name", smmu.basename()},
       {"ports", smmu.ports()},
       {"transactions", s.transactions},
@@ -65,7 +90,50 @@ json smmu_report(model::Smmu& smmu) {
       {"walk_slot_stalls", smmu.walk_slots().stalls()},
       {"walk_slot_wait_ns", to_ns(smmu.walk_slots().waited())},
       {"dmi_grants", s.dmi_grants},
+      {"ats",
+       {{"requests", s.ats_requests},
+        {"unsupported", s.ats_unsupported},
+        {"no_access", s.ats_no_access},
+        {"translated", s.ats_translated},
+        {"translated_refused", s.ats_translated_refused}}},
   };
+  add_command_report(smmu.command_stats(), out);
+  return out;
+}
+
+// The keys every device reports, generator or ATS endpoint.
+json device_report(const Soc::Device& d, const model::TrafficStats& st) {
+  return json{{"name", d.name},
+              {"kind", d.endpoint ? "ats_endpoint" : "generator"},
+              {"smmu", d.smmu},
+              {"port", d.port},
+              {"transactions", st.transactions()},
+              {"reads", st.reads()},
+              {"writes", st.writes()},
+              {"bytes", st.bytes()},
+              {"faults", st.errors()},
+              {"latency_ns", d.latency.to_json()}};
+}
+
+json ats_endpoint_report(const Soc::Device& d, const model::TrafficStats& st) {
+  const model::AtsEndpoint& e = *d.endpoint;
+  const model::AtsEndpointStats& s = e.stats();
+  json out = device_report(d, st);
+  out["ats_device"] = d.ats_device;
+  out["sid"] = e.sid();
+  out["translation_requests"] = s.translation_requests;
+  out["translation_failures"] = s.translation_failures;
+  out["translated_sent"] = s.translated_sent;
+  out["untranslated_sent"] = s.untranslated_sent;
+  out["page_crossings"] = s.page_crossings;
+  out["atc"] = json{{"hits", s.atc_hits},
+                    {"misses", s.atc_misses},
+                    {"invalidations", e.atc().invalidations()},
+                    {"entries_invalidated", e.atc().entries_invalidated()},
+                    {"evictions", e.atc().evictions()},
+                    {"entries", e.atc().occupancy()}};
+  out["invalidations_answered"] = s.invalidation_answers;
+  return out;
 }
 
 }  // namespace
@@ -80,22 +148,19 @@ json build_report(Soc& soc) {
   json devices = json::array();
   for (const auto& d : soc.devices) {
     if (d->idle()) continue;
-    const model::TrafficStats st = d->generator->total_stats();
+    const model::TrafficStats st = d->total_stats();
     transactions += st.transactions();
     reads += st.reads();
     writes += st.writes();
     bytes += st.bytes();
     faults += st.errors();
-    devices.push_back(json{{"name", d->name},
-                           {"smmu", d->smmu},
-                           {"port", d->port},
-                           {"traffic", d->traffic},
-                           {"transactions", st.transactions()},
-                           {"reads", st.reads()},
-                           {"writes", st.writes()},
-                           {"bytes", st.bytes()},
-                           {"faults", st.errors()},
-                           {"latency_ns", d->latency.to_json()}});
+    if (d->endpoint) {
+      devices.push_back(ats_endpoint_report(*d, st));
+    } else {
+      json dev = device_report(*d, st);
+      dev["traffic"] = d->traffic;
+      devices.push_back(dev);
+    }
   }
   report["dma"] = json{{"transactions", transactions},
                        {"reads", reads},
@@ -123,8 +188,8 @@ void TransactionTrace::record(const TransactionRecord& r) {
   const uint64_t start = to_ps(r.start);
   const uint64_t end = to_ps(r.end);
   events_.push_back(Event{start, end > start ? end - start : 0, r.address, r.sid,
-                          static_cast<uint32_t>(r.traffic), static_cast<uint16_t>(r.smmu),
-                          r.write, r.ok});
+                          static_cast<uint32_t>(r.traffic), r.ats_device,
+                          static_cast<uint16_t>(r.smmu), r.write, r.ok});
 }
 
 json TransactionTrace::to_json(const Scenario& scenario) const {
@@ -145,7 +210,27 @@ json TransactionTrace::to_json(const Scenario& scenario) const {
                                          std::to_string(t.stream.sid) + " port " +
                                          std::to_string(t.port)}}}});
   }
+  // ATS devices' streams come after the traffic entries: first tid of each device.
+  std::vector<size_t> first_tid;
+  size_t next_tid = scenario.traffic.size();
+  for (size_t j = 0; j < scenario.ats_devices.size(); ++j) {
+    const AtsDeviceSpec& d = scenario.ats_devices[j];
+    first_tid.push_back(next_tid);
+    for (size_t k = 0; k < d.params.traffic.size(); ++k)
+      events.push_back(json{{"name", "thread_name"},
+                            {"ph", "M"},
+                            {"pid", d.smmu},
+                            {"tid", next_tid++},
+                            {"args",
+                             {{"name", "ats_devices[" + std::to_string(j) + "].traffic[" +
+                                           std::to_string(k) + "] sid " +
+                                           std::to_string(d.params.sid) + " port " +
+                                           std::to_string(d.port)}}}});
+  }
   for (const Event& e : events_) {
+    const size_t tid = e.ats_device >= 0 && static_cast<size_t>(e.ats_device) < first_tid.size()
+                           ? first_tid[static_cast<size_t>(e.ats_device)] + e.traffic
+                           : e.traffic;
     std::string name = e.write ? "write" : "read";
     if (!e.ok) name += " fault";
     events.push_back(json{{"name", name},
@@ -154,7 +239,7 @@ json TransactionTrace::to_json(const Scenario& scenario) const {
                           {"ts", static_cast<double>(e.start_ps) / 1e6},
                           {"dur", static_cast<double>(e.dur_ps) / 1e6},
                           {"pid", e.smmu},
-                          {"tid", e.traffic},
+                          {"tid", tid},
                           {"args", {{"addr", hex(e.address)}, {"sid", e.sid}}}});
   }
   return json{{"traceEvents", events},

@@ -25,14 +25,24 @@ namespace smmu::platform {
 //        config_cache: hits, misses, hit_rate (STE + CD lookups), ste, cd;
 //        walks, walk_reads, events, events_lost, evtq_irqs, gerror_irqs,
 //        translation_slot_stalls, translation_slot_wait_ns, walk_slot_stalls,
-//        walk_slot_wait_ns, dmi_grants
-//   devices[k] (ports with traffic): name, smmu, port, traffic (scenario indices),
-//        transactions, reads, writes, bytes, faults, latency_ns
+//        walk_slot_wait_ns, dmi_grants,
+//        ats: requests, unsupported, no_access, translated, translated_refused;
+//        commands (executed, by name; only non-zero), commands_total, command_fetches,
+//        syncs, sync_latency_ns: mean, max (CMDQ_PROD write to completion),
+//        command_errors: ill, abt, atc_inv_sync; entries_invalidated: tlb, walk_cache,
+//        config_cache; atc_inv_sent, atc_inv_timeouts
+//   devices[k] (ports with traffic, and every ATS device): name, kind ("generator" or
+//        "ats_endpoint"), smmu, port, transactions, reads, writes, bytes, faults,
+//        latency_ns; generators: traffic (scenario indices); ATS endpoints: ats_device,
+//        sid, translation_requests, translation_failures, translated_sent,
+//        untranslated_sent, page_crossings, invalidations_answered,
+//        atc: hits, misses, hit_rate, invalidations, entries_invalidated, evictions, entries
 nlohmann::json build_report(Soc& soc);
 
 // Records DMA transactions (up to a limit) and writes them as a Chrome trace: one
 // complete ("X") event per transaction, ts and dur in microseconds, pid = SMMU index,
-// tid = traffic entry index. The file's otherData says how many were left out.
+// tid = traffic entry index (the ATS devices' streams are numbered after the traffic
+// entries, in order). The file's otherData says how many were left out.
 class TransactionTrace {
  public:
   static constexpr size_t kDefaultLimit = 100000;
@@ -54,6 +64,7 @@ class TransactionTrace {
     uint64_t start_ps, dur_ps, address;
     uint32_t sid;
     uint32_t traffic;
+    int32_t ats_device;
     uint16_t smmu;
     bool write, ok;
   };

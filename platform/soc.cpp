@@ -1,3 +1,5 @@
+// sc_spawn (the maintenance processes) needs the dynamic-process part of SystemC.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "platform/soc.h"
 
 #include <algorithm>
@@ -123,6 +125,7 @@ Soc::Device::Device(const std::string& name_, unsigned smmu_, unsigned port_)
 
 Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     : sc_module(name),
+      host("host"),
       memory("memory", scenario.memory),
       router("router", scenario.interconnect),
       scenario_(scenario),
@@ -130,6 +133,15 @@ Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
       alloc_(scenario.table_region_base(), kTableRegionSize) {
   router.initiator.bind(memory.socket);
   router.map(0, 0, scenario_.memory.size);
+  host.bind(router.target);
+  for (unsigned i = 0; i < scenario_.smmus.size(); ++i) {
+    queues_.push_back(std::make_unique<CommandQueue>());
+    for (const CommandBatchSpec& b : scenario_.commands)
+      if (b.smmu == i) queues_.back()->batches.push_back(&b);
+    std::stable_sort(queues_.back()->batches.begin(), queues_.back()->batches.end(),
+                     [](const CommandBatchSpec* a, const CommandBatchSpec* b) { return a->at < b->at; });
+    queues_.back()->done = queues_.back()->batches.empty();
+  }
   for (unsigned i = 0; i < scenario_.smmus.size(); ++i) {
     const std::string n = "smmu" + std::to_string(i);
     smmus.push_back(std::make_unique<model::Smmu>(n.c_str(), scenario_.smmus[i].params));
@@ -140,6 +152,8 @@ Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     smmu.walk.bind(router.target);
     build_devices(i);
     build_translation(i);
+    if (!queues_[i]->batches.empty())
+      sc_core::sc_spawn([this, i]() { maintenance(i); }, ("maintenance" + std::to_string(i)).c_str());
   }
   SC_THREAD(monitor);
 }
@@ -150,25 +164,42 @@ void Soc::build_devices(unsigned smmu) {
   model::GeneratorParams gp;
   gp.quantum = scenario_.quantum;
   gp.use_dmi = false;  // every access goes through the SMMU's timed path
+  model::Smmu& s = *smmus[smmu];
   for (unsigned port = 0; port < scenario_.smmus[smmu].ports; ++port) {
     auto d = std::make_unique<Device>("smmu" + std::to_string(smmu) + "_port" + std::to_string(port),
                                       smmu, port);
-    std::vector<model::TrafficStream> streams;
-    for (size_t k = 0; k < scenario_.traffic.size(); ++k) {
-      const TrafficSpec& t = scenario_.traffic[k];
-      if (t.smmu != smmu || t.port != port) continue;
-      d->traffic.push_back(k);
-      streams.push_back(t.stream);
-    }
-    d->generator = std::make_unique<model::TrafficGenerator>(d->name.c_str(), streams, gp);
+    for (size_t j = 0; j < scenario_.ats_devices.size(); ++j)
+      if (scenario_.ats_devices[j].smmu == smmu && scenario_.ats_devices[j].port == port)
+        d->ats_device = static_cast<int>(j);
     d->tap = std::make_unique<TransactionTap>((d->name + "_tap").c_str());
-    d->generator->socket.bind(d->tap->target);
-    d->tap->initiator.bind(smmus[smmu]->upstream);
+    d->tap->initiator.bind(s.upstream);
     Device* dev = d.get();
-    d->generator->on_complete = [this, dev](const tlm::tlm_generic_payload&, sc_time latency) {
-      dev->latency.record(latency);
-      latency_.record(latency);
-    };
+    if (d->ats_device >= 0) {
+      d->endpoint = std::make_unique<model::AtsEndpoint>(
+          d->name.c_str(), scenario_.ats_devices[static_cast<size_t>(d->ats_device)].params);
+      d->endpoint->dma.bind(d->tap->target);
+      d->endpoint->ats.bind(s.ats);
+      s.ats_inv.bind(d->endpoint->inv);
+      d->endpoint->on_complete = [this, dev](const model::DmaAccess&, const model::DmaOutcome&,
+                                             sc_time latency) {
+        dev->latency.record(latency);
+        latency_.record(latency);
+      };
+    } else {
+      std::vector<model::TrafficStream> streams;
+      for (size_t k = 0; k < scenario_.traffic.size(); ++k) {
+        const TrafficSpec& t = scenario_.traffic[k];
+        if (t.smmu != smmu || t.port != port) continue;
+        d->traffic.push_back(k);
+        streams.push_back(t.stream);
+      }
+      d->generator = std::make_unique<model::TrafficGenerator>(d->name.c_str(), streams, gp);
+      d->generator->socket.bind(d->tap->target);
+      d->generator->on_complete = [this, dev](const tlm::tlm_generic_payload&, sc_time latency) {
+        dev->latency.record(latency);
+        latency_.record(latency);
+      };
+    }
     d->tap->observer = [this, dev](const tlm::tlm_generic_payload& p, const sc_time& start,
                                    const sc_time& end) {
       if (on_transaction) observe(*dev, p, start, end);
@@ -188,8 +219,21 @@ void Soc::observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_
   rec.start = start;
   rec.end = end;
   rec.traffic = d.traffic.empty() ? 0 : d.traffic.front();
+  rec.ats_device = d.ats_device;
   if (const auto* ext = gp.get_extension<model::StreamExtension>()) {
     rec.sid = ext->sid;
+    if (d.endpoint) {
+      // The ATS device's stream the transaction came from: the first with its substream.
+      const auto& streams = d.endpoint->params().traffic;
+      for (size_t k = 0; k < streams.size(); ++k) {
+        if (streams[k].ssv == ext->ssv && (!ext->ssv || streams[k].ssid == ext->ssid)) {
+          rec.traffic = k;
+          break;
+        }
+      }
+      on_transaction(rec);
+      return;
+    }
     // The traffic entry the transaction came from: the first of the port with its stream.
     for (size_t k : d.traffic) {
       const model::TrafficStream& s = scenario_.traffic[k].stream;
@@ -220,6 +264,11 @@ void Soc::build_translation(unsigned smmu) {
     t.evtq_log2 = F.evtq_log2_entries;
     const uint64_t evtq_bytes = uint64_t{r::kEventBytes} << t.evtq_log2;
     t.evtq_base = alloc_.alloc(evtq_bytes, std::max<uint64_t>(evtq_bytes, 64));
+    if (!queues_[smmu]->batches.empty()) {
+      t.cmdq_log2 = std::min(8u, F.cmdq_log2_entries);
+      const uint64_t cmdq_bytes = uint64_t{r::kCommandBytes} << t.cmdq_log2;
+      t.cmdq_base = alloc_.alloc(cmdq_bytes, std::max<uint64_t>(cmdq_bytes, 32));
+    }
 
     for (size_t i = 0; i < scenario_.streams.size(); ++i) {
       const StreamSpec& s = scenario_.streams[i];
@@ -250,6 +299,7 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
   arch::Ste ste;
   ste.valid = true;
   ste.s2vmid = s.vmid;
+  ste.eats = s.ats ? 1 : 0;  // full ATS
   switch (s.translation) {
     case Translation::kAbort:
       ste.config = static_cast<uint8_t>(arch::SteConfig::kAbort);
@@ -366,9 +416,112 @@ void Soc::start_of_simulation() {
     write(r::kEvtqBase, 8, qb.encode());
     write(r::kEvtqProd, 4, 0);
     write(r::kEvtqCons, 4, 0);
+    uint64_t cr0 = r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask();
+    if (t.cmdq_base) {
+      r::QueueBase cq;
+      cq.addr = t.cmdq_base;
+      cq.log2size = static_cast<uint8_t>(t.cmdq_log2);
+      write(r::kCmdqBase, 8, cq.encode());
+      write(r::kCmdqProd, 4, 0);
+      write(r::kCmdqCons, 4, 0);
+      cr0 |= r::cr0::kCmdqEn.mask();
+    }
+    if (scenario_.smmus[i].atschk) cr0 |= r::cr0::kAtsChk.mask();
     write(r::kIrqCtrl, 4, r::irq_ctrl::kEvtqIrqEn.mask() | r::irq_ctrl::kGerrorIrqEn.mask());
-    write(r::kCr0, 4, r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask());
+    write(r::kCr0, 4, cr0);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// The maintenance process: the scenario's commands, issued as a driver would.
+
+void Soc::mmio_access(unsigned smmu, uint64_t offset, bool write, uint32_t& value) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(kSmmuWindowBase + smmu * r::kWindowSize + offset);
+  gp.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  gp.set_data_length(4);
+  gp.set_streaming_width(4);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  host->b_transport(gp, delay);
+  if (!gp.is_response_ok())
+    throw std::logic_error(std::string(smmus[smmu]->name()) + ": register " +
+                           (write ? "write" : "read") + " at " + std::to_string(offset) + " failed");
+  // A CPU waits for its register accesses (they are device accesses, never buffered).
+  wait(delay);
+}
+
+uint32_t Soc::mmio_read32(unsigned smmu, uint64_t offset) {
+  uint32_t v = 0;
+  mmio_access(smmu, offset, false, v);
+  return v;
+}
+
+void Soc::mmio_write32(unsigned smmu, uint64_t offset, uint32_t value) {
+  mmio_access(smmu, offset, true, value);
+}
+
+void Soc::refresh_cons(unsigned smmu) {
+  CommandQueue& q = *queues_[smmu];
+  q.cons = mmio_read32(smmu, r::kCmdqCons);
+  // CONS.ERR keeps its value after the queue resumes: GERROR says whether it is live.
+  if (r::cmdq_cons_error(q.cons) == r::CmdqError::kNone) return;
+  const uint32_t gerror = mmio_read32(smmu, r::kGerror);
+  const uint32_t gerrorn = mmio_read32(smmu, r::kGerrorN);
+  if (!(r::gerror_active(gerror, gerrorn) & r::gerror::kCmdqErr.mask())) return;
+  // As Linux's arm_smmu_cmdq_skip_err: an illegal command becomes a CMD_SYNC; an abort
+  // is retried; an ATC_INV_SYNC repeats its CMD_SYNC (the invalidations have timed out).
+  if (r::cmdq_cons_error(q.cons) == r::CmdqError::kIll) {
+    const arch::Command sync = arch::Command(arch::Opcode::kSync).set_cs(arch::SyncCs::kNone);
+    const uint64_t slot = tables_[smmu].cmdq_base +
+                          uint64_t{r::queue_index(q.cons, tables_[smmu].cmdq_log2)} * r::kCommandBytes;
+    memory.write64(slot, sync.dw[0]);
+    memory.write64(slot + 8, sync.dw[1]);
+  }
+  ++q.errors_handled;
+  mmio_write32(smmu, r::kGerrorN, gerrorn ^ r::gerror::kCmdqErr.mask());
+}
+
+void Soc::maintenance(unsigned smmu) {
+  CommandQueue& q = *queues_[smmu];
+  const SmmuTables& t = tables_[smmu];
+  const unsigned log2 = t.cmdq_log2;
+  const bool msi = scenario_.smmus[smmu].params.features.msi;
+  const sc_time poll(kPollIntervalNs, sc_core::SC_NS);
+  uint32_t published = q.prod;
+  auto publish = [&]() {
+    if (published == q.prod) return;
+    mmio_write32(smmu, r::kCmdqProd, q.prod);
+    published = q.prod;
+  };
+  for (const CommandBatchSpec* b : q.batches) {
+    if (b->at > sc_core::sc_time_stamp()) wait(b->at - sc_core::sc_time_stamp());
+    refresh_cons(smmu);  // room in the queue, and any error to handle
+    for (const arch::Command& cmd : b->commands) {
+      while (r::queue_full(q.prod, q.cons, log2)) {
+        publish();
+        wait(poll);
+        refresh_cons(smmu);
+      }
+      arch::Command c = cmd;
+      const uint64_t slot = t.cmdq_base + uint64_t{r::queue_index(q.prod, log2)} * r::kCommandBytes;
+      if (c.opcode() == arch::Opcode::kSync && c.cs() == static_cast<uint8_t>(arch::SyncCs::kIrq) && msi)
+        c.set_msiaddr(slot).set_msidata(0);  // the MSI clears the slot's first word
+      memory.write64(slot, c.dw[0]);
+      memory.write64(slot + 8, c.dw[1]);
+      q.prod = r::queue_increment(q.prod, log2);
+    }
+    publish();
+  }
+  // Wait for the SMMU to consume everything, so the run covers the commands' effects.
+  for (;;) {
+    if (r::queue_empty(q.prod, q.cons, log2)) break;
+    wait(poll);
+    refresh_cons(smmu);
+  }
+  q.done = true;
+  q.drained.notify();
 }
 
 void Soc::monitor() {
@@ -376,12 +529,17 @@ void Soc::monitor() {
     sc_core::sc_event_or_list pending;
     bool all_done = true;
     for (auto& d : devices) {
-      if (d->generator->finished()) {
+      if (d->finished()) {
         if (!d->idle() && !d->done.read()) d->done.write(true);
       } else {
         all_done = false;
-        pending |= d->generator->done_event();
+        pending |= d->done_event();
       }
+    }
+    for (auto& q : queues_) {
+      if (q->done) continue;
+      all_done = false;
+      pending |= q->drained;
     }
     if (all_done) break;
     wait(pending);

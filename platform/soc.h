@@ -1,7 +1,9 @@
 // The simulated SoC of smmu-sim: DRAM and the SMMUs' register windows behind one router,
-// N SMMUs whose downstream and walk sockets go back into the router, and one DMA traffic
-// generator per SMMU port (streams of the same port share it), each seen through a
-// transaction tap that reports start and end times for traces.
+// N SMMUs whose downstream and walk sockets go back into the router, and one master per
+// SMMU port: a DMA traffic generator (streams of the same port share it) or an ATS PCIe
+// endpoint (its ats socket on the SMMU's ats socket, the SMMU's ats_inv on its inv
+// socket), each seen through a transaction tap that reports start and end times for
+// traces.
 //
 // Address map: memory at 0 (scenario memory.size); SMMU i's 128 KiB register window at
 // kSmmuWindowBase + i * 128 KiB. The last 256 MiB of memory hold the SMMUs' tables.
@@ -11,6 +13,18 @@
 // event queue, CDs and page tables written into memory by the table builders, then
 // STRTAB_BASE/_CFG, EVTQ_BASE/PROD/CONS, IRQ_CTRL and CR0 written before simulation.
 // The driver will take this over.
+//
+// Commands: for each SMMU that the scenario gives command batches, the SoC also sets up
+// a command queue (2^min(8, CMDQS) entries in the table region, CR0.CMDQEN) and runs a
+// "maintenance" process, the scenario's stand-in for software: at each batch's time it
+// writes the commands into the queue memory (host-side writes) and publishes them by a
+// timed CMDQ_PROD write through the router (the SoC's `host` initiator). A CMD_SYNC with
+// CS = IRQ gets MSIADDR = its own queue slot and MSIDATA 0, as Linux does, when the SMMU
+// has MSIs. The process learns progress by reading CMDQ_CONS: once per batch, every
+// kPollInterval while the queue is full, and after the last batch until the queue has
+// drained. A command error (CONS.ERR with GERROR.CMDQ_ERR active) is handled as Linux
+// does: CERROR_ILL replaces the command with a CMD_SYNC (CS none); then GERRORN
+// acknowledges it and the queue resumes (an ATC_INV_SYNC repeats its CMD_SYNC).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +43,7 @@
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "rtl_model/mem/traffic_generator.h"
+#include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
 #include "rtl_model/smmu/statistics.h"
 
@@ -38,7 +53,8 @@ namespace smmu::platform {
 struct TransactionRecord {
   unsigned smmu = 0;
   unsigned port = 0;
-  size_t traffic = 0;  // index into Scenario::traffic
+  size_t traffic = 0;  // index into Scenario::traffic, or into the ATS device's traffic
+  int ats_device = -1; // index into Scenario::ats_devices, or -1 (a traffic generator)
   bool write = false;
   bool ok = false;     // TLM_OK_RESPONSE
   uint64_t address = 0;
@@ -68,19 +84,32 @@ class TransactionTap : public sc_core::sc_module {
 
 class Soc : public sc_core::sc_module {
  public:
-  // The master on one SMMU port. A port no traffic uses gets an idle generator (the
-  // SMMU needs every port bound); it has no traffic entries.
+  // The master on one SMMU port: an ATS device of the scenario, else a traffic
+  // generator. A port nothing uses gets an idle generator (the SMMU needs every port
+  // bound); it has no traffic entries.
   struct Device {
     Device(const std::string& name, unsigned smmu, unsigned port);
     std::string name;  // "smmu0_port1"
     unsigned smmu, port;
-    std::vector<size_t> traffic;  // Scenario::traffic indices, in generator stream order
-    std::unique_ptr<model::TrafficGenerator> generator;
+    std::vector<size_t> traffic;  // generator: Scenario::traffic indices, in stream order
+    int ats_device = -1;          // index into Scenario::ats_devices, or -1
+    std::unique_ptr<model::TrafficGenerator> generator;  // null for an ATS device
+    std::unique_ptr<model::AtsEndpoint> endpoint;         // ATS devices only
     std::unique_ptr<TransactionTap> tap;
     model::LatencyStat latency;       // per-transaction latency, issue to completion
     sc_core::sc_signal<bool> done;    // set when its traffic has completed (for waves)
-    bool idle() const { return traffic.empty(); }
+    bool idle() const { return !endpoint && traffic.empty(); }
+    bool finished() const { return endpoint ? endpoint->finished() : generator->finished(); }
+    const sc_core::sc_event& done_event() const {
+      return endpoint ? endpoint->done_event() : generator->done_event();
+    }
+    model::TrafficStats total_stats() const {
+      return endpoint ? endpoint->total_stats() : generator->total_stats();
+    }
   };
+
+  // How often the maintenance process reads CMDQ_CONS while it waits for the queue.
+  static constexpr unsigned kPollIntervalNs = 100;
 
   SC_HAS_PROCESS(Soc);
   // Builds the modules and the translation tables. Throws ConfigError (naming the
@@ -88,6 +117,8 @@ class Soc : public sc_core::sc_module {
   Soc(const sc_core::sc_module_name& name, const Scenario& scenario);
   ~Soc() override;
 
+  // The stand-in software's MMIO initiator (CMDQ_PROD, CMDQ_CONS, GERROR accesses).
+  tlm_utils::simple_initiator_socket<Soc> host;
   model::Memory memory;
   model::Router router;
   std::vector<std::unique_ptr<model::Smmu>> smmus;
@@ -99,12 +130,16 @@ class Soc : public sc_core::sc_module {
   // Called for every completed DMA transaction when set.
   std::function<void(const TransactionRecord&)> on_transaction;
 
-  // Runs the simulation until every device has finished its traffic, or until the
-  // scenario's duration when that is non-zero and comes first. Once per process.
+  // Runs the simulation until every device has finished its traffic and every command
+  // batch has been issued and consumed, or until the scenario's duration when that is
+  // non-zero and comes first. Once per process.
   void run();
   bool traffic_done() const { return traffic_done_; }
-  // When the last transaction completed (traffic done), else when the run stopped.
+  // When the last transaction completed or the last command queue was seen drained
+  // (traffic done), else when the run stopped.
   sc_core::sc_time end_time() const;
+  // Command-queue errors the maintenance process acknowledged, per SMMU.
+  uint64_t command_errors_handled(size_t smmu) const { return queues_.at(smmu)->errors_handled; }
 
   // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
   void trace(sc_core::sc_trace_file* tf) const;
@@ -114,6 +149,8 @@ class Soc : public sc_core::sc_module {
     uint64_t strtab_base_reg = 0, strtab_base_cfg = 0;
     uint64_t evtq_base = 0;
     unsigned evtq_log2 = 0;
+    uint64_t cmdq_base = 0;  // 0: no command queue (the SMMU has no command batches)
+    unsigned cmdq_log2 = 0;
   };
   const SmmuTables& tables(size_t smmu) const { return tables_.at(smmu); }
   uint64_t table_bytes_used() const { return alloc_.used(); }
@@ -129,8 +166,23 @@ class Soc : public sc_core::sc_module {
     model::Memory& mem_;
   };
 
+  // The maintenance process's view of one command queue.
+  struct CommandQueue {
+    std::vector<const CommandBatchSpec*> batches;  // by time, then scenario order
+    uint32_t prod = 0, cons = 0;  // what it wrote and last read
+    bool done = true;
+    uint64_t errors_handled = 0;
+    sc_core::sc_event drained;
+  };
+
   void start_of_simulation() override;
   void monitor();
+  void maintenance(unsigned smmu);
+  // Reads CMDQ_CONS (timed) into the queue state, handling a command error it reports.
+  void refresh_cons(unsigned smmu);
+  uint32_t mmio_read32(unsigned smmu, uint64_t offset);
+  void mmio_write32(unsigned smmu, uint64_t offset, uint32_t value);
+  void mmio_access(unsigned smmu, uint64_t offset, bool write, uint32_t& value);
   void build_devices(unsigned smmu);
   void build_translation(unsigned smmu);
   arch::Ste build_stream(const StreamSpec& s);
@@ -141,6 +193,7 @@ class Soc : public sc_core::sc_module {
   Writer writer_;
   PageAllocator alloc_;
   std::vector<SmmuTables> tables_;
+  std::vector<std::unique_ptr<CommandQueue>> queues_;  // by SMMU
   model::LatencyStat latency_;
   bool traffic_done_ = false;
   sc_core::sc_time done_time_;

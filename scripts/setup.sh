@@ -3,6 +3,8 @@
 # then configure and build in build/ (Release). Sourced, not run.
 set -euo pipefail
 
+# Test discovery at build time runs the test programs: keep the SystemC banner out.
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SMMU_BUILD="${SMMU_BUILD:-$SMMU_ROOT/build}"
 SMMU_PACKAGES=(g++ cmake make pkg-config libsystemc-dev libboost-dev

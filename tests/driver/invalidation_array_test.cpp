@@ -196,7 +196,9 @@ void check_model(const InvArray& a, const std::map<Key, int>& model) {
   for (const auto& [k, users] : model) {
     ASSERT_EQ(key_of(a[i]), k) << "entry " << i;
     ASSERT_EQ(a[i].users, users) << "entry " << i;
-    if (i) ASSERT_LT(inv_compare(a[i - 1], a[i]), 0) << "entry " << i;
+    if (i) {
+      ASSERT_LT(inv_compare(a[i - 1], a[i]), 0) << "entry " << i;
+    }
     zeros += users == 0;
     ++i;
   }
@@ -213,6 +215,11 @@ void run_random(uint32_t seed, int ops) {
   std::map<Key, int> model;
   std::vector<std::vector<InvEntry>> attached;  // what each live "master" contributed
 
+  auto model_has_ats = [&] {
+    for (const auto& kv : model)
+      if (inv_is_ats(static_cast<InvType>(std::get<1>(kv.first)))) return true;
+    return false;
+  };
   auto random_set = [&] {
     InvEntryBuffer buf(8);
     const int n = 1 + static_cast<int>(rng() % 6);
@@ -236,9 +243,7 @@ void run_random(uint32_t seed, int ops) {
       for (auto it = model.begin(); it != model.end();) it = it->second ? std::next(it) : model.erase(it);
       for (const auto& e : set) ++model[key_of(e)];
       attached.push_back(set);
-      bool ats = false;
-      for (const auto& kv : model) ats |= inv_is_ats(static_cast<InvType>(std::get<1>(kv.first)));
-      ASSERT_EQ(d.locked().has_ats(), ats);
+      ASSERT_EQ(d.locked().has_ats(), model_has_ats());
     } else if (what < 8) {  // unref one of the attached sets, in place
       const size_t pick = rng() % attached.size();
       auto set = attached[pick];
@@ -260,6 +265,9 @@ void run_random(uint32_t seed, int ops) {
         d.replace(std::move(p));
       }
       for (auto it = model.begin(); it != model.end();) it = it->second ? std::next(it) : model.erase(it);
+      if (had_trash) {
+        ASSERT_EQ(d.locked().has_ats(), model_has_ats());
+      }
     }
     check_model(d.locked(), model);
     if (::testing::Test::HasFatalFailure()) return;
@@ -372,6 +380,7 @@ TEST(InvEntryBuffer, AttachDetachRoundTripThroughDomainInvs) {
   EXPECT_EQ(d.locked().size(), 0u);
   EXPECT_EQ(scratch[0].users, 0);  // the ASID lost its last user: the caller flushes it
   EXPECT_EQ(InvArray::purge(os, d.locked()), nullptr);
+  EXPECT_TRUE(os.run_grace_period());
 }
 
 // --- RCU
@@ -456,6 +465,7 @@ TEST(DomainInvs, AtsReadersHoldTheArrayLockAgainstUnref) {
   EXPECT_EQ(d.locked().unref(ats), 0u);
   EXPECT_EQ(d.locked().size(), 1u);
   EXPECT_THROW(d.replace(nullptr), std::invalid_argument);
+  EXPECT_TRUE(os.run_grace_period());  // the replaced arrays are freed
 }
 
 }  // namespace

@@ -20,6 +20,11 @@ class HostOs : public driver::Os {
  public:
   explicit HostOs(uint64_t dram_base = 0x40000000, uint64_t dram_size = uint64_t{1} << 30)
       : next_(dram_base), end_(dram_base + dram_size) {}
+  // Whatever was left for a grace period is freed at the end, as an OS would eventually.
+  ~HostOs() override {
+    readers_ = 0;
+    run_grace_period();
+  }
 
   // MMIO: a register file the test can preset and inspect.
   std::map<uint64_t, uint64_t> mmio;

@@ -34,11 +34,21 @@ json run_report(const Scenario& sc) {
   return build_report(soc);
 }
 
-uint64_t total_count(const Scenario& sc) {
+// Transactions of the traffic generators and of the ATS devices.
+uint64_t generator_count(const Scenario& sc) {
   uint64_t n = 0;
   for (const TrafficSpec& t : sc.traffic) n += t.stream.count;
   return n;
 }
+
+uint64_t ats_count(const Scenario& sc) {
+  uint64_t n = 0;
+  for (const AtsDeviceSpec& d : sc.ats_devices)
+    for (const auto& t : d.params.traffic) n += t.count;
+  return n;
+}
+
+uint64_t total_count(const Scenario& sc) { return generator_count(sc) + ats_count(sc); }
 
 uint64_t u(const json& v) { return v.get<uint64_t>(); }
 
@@ -79,7 +89,9 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
   const Scenario sc = read_scenario(default_scenario_json());
   const json r = run_report(sc);
   const uint64_t n = total_count(sc);
-  ASSERT_EQ(n, 9000u);
+  ASSERT_EQ(n, 11000u);
+  const uint64_t n_ats = ats_count(sc);
+  ASSERT_EQ(n_ats, 2000u);
 
   EXPECT_TRUE(r["traffic_done"].get<bool>());
   EXPECT_GT(r["sim_time_ns"].get<double>(), 0.0);
@@ -87,7 +99,7 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
   EXPECT_EQ(u(dma["transactions"]), n);
   EXPECT_EQ(u(dma["faults"]), 0u);
   EXPECT_EQ(u(dma["reads"]) + u(dma["writes"]), n);
-  EXPECT_GT(u(dma["writes"]), 0u);  // stream 0 writes 30 %
+  EXPECT_GT(u(dma["writes"]), 0u);  // stream 0 writes 30 %, the ATS device 25 %
   EXPECT_EQ(u(dma["bytes"]), n * 64);
 
   ASSERT_EQ(r["smmus"].size(), 1u);
@@ -105,23 +117,49 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
     EXPECT_DOUBLE_EQ(rate, static_cast<double>(u(s[cache]["hits"])) /
                                static_cast<double>(u(s[cache]["hits"]) + u(s[cache]["misses"])));
   }
-  // Lookups add up: every transaction looks in its port's micro TLB; every micro-TLB
-  // miss looks up its STE and then the main TLB; every main-TLB miss walks.
+  // The ATS device sends everything pre-translated (ATSCHK 0: no lookup in the SMMU); it
+  // asks for translations instead.
+  const json& ats = s["ats"];
+  EXPECT_EQ(u(ats["translated"]), n_ats);
+  EXPECT_EQ(u(ats["translated_refused"]) + u(ats["unsupported"]) + u(ats["no_access"]), 0u);
+  const uint64_t requests = u(ats["requests"]);
+  EXPECT_GT(requests, 0u);
+  // Lookups add up: every untranslated transaction looks in its port's micro TLB; every
+  // micro-TLB miss and every ATS request looks up its STE and then the main TLB; every
+  // main-TLB miss walks.
   const uint64_t micro_misses = u(s["micro_tlb"]["misses"]);
-  EXPECT_EQ(u(s["micro_tlb"]["hits"]) + micro_misses, n);
-  EXPECT_EQ(u(s["main_tlb"]["hits"]) + u(s["main_tlb"]["misses"]), micro_misses);
+  EXPECT_EQ(u(s["micro_tlb"]["hits"]) + micro_misses, n - n_ats);
+  EXPECT_EQ(u(s["main_tlb"]["hits"]) + u(s["main_tlb"]["misses"]), micro_misses + requests);
   const json& ste = s["config_cache"]["ste"];
   const json& cd = s["config_cache"]["cd"];
-  EXPECT_EQ(u(ste["hits"]) + u(ste["misses"]), micro_misses);
+  EXPECT_EQ(u(ste["hits"]) + u(ste["misses"]), micro_misses + requests);
   EXPECT_GT(u(cd["hits"]) + u(cd["misses"]), 0u);
-  EXPECT_LT(u(cd["hits"]) + u(cd["misses"]), micro_misses);  // the s2 stream has no CD
+  EXPECT_LT(u(cd["hits"]) + u(cd["misses"]), micro_misses + requests);  // the s2 stream has no CD
   EXPECT_EQ(u(s["config_cache"]["hits"]), u(ste["hits"]) + u(cd["hits"]));
   EXPECT_EQ(u(s["config_cache"]["misses"]), u(ste["misses"]) + u(cd["misses"]));
   EXPECT_EQ(u(s["walks"]), u(s["main_tlb"]["misses"]));
   EXPECT_GE(u(s["walk_cache"]["hits"]) + u(s["walk_cache"]["misses"]), u(s["walks"]));
   EXPECT_GT(u(s["walk_reads"]), 0u);
-  // Nothing but DMA writes memory when no event is recorded.
-  EXPECT_EQ(u(r["memory"]["writes"]), u(dma["writes"]));
+  // Nothing but DMA and the CMD_SYNC's MSI write memory when no event is recorded (the
+  // maintenance process writes commands host-side).
+  EXPECT_EQ(u(r["memory"]["writes"]), u(dma["writes"]) + 1);
+
+  // The command batch: 5 commands, both syncs completed, real invalidations.
+  EXPECT_EQ(u(s["commands_total"]), 5u);
+  EXPECT_EQ(s["commands"], json({{"TLBI_NH_VA", 1}, {"TLBI_NH_ASID", 1}, {"CMD_SYNC", 2},
+                                 {"ATC_INV", 1}}));
+  EXPECT_EQ(u(s["syncs"]), 2u);
+  EXPECT_GE(u(s["syncs"]), 1u);
+  const double sync_mean = s["sync_latency_ns"]["mean"].get<double>();
+  EXPECT_GT(sync_mean, 0.0);
+  EXPECT_GE(s["sync_latency_ns"]["max"].get<double>(), sync_mean);
+  // The second CMD_SYNC waits for the ATC_INV's PCIe round trip (500 ns).
+  EXPECT_GT(s["sync_latency_ns"]["max"].get<double>(), 500.0);
+  EXPECT_EQ(s["command_errors"], json({{"ill", 0}, {"abt", 0}, {"atc_inv_sync", 0}}));
+  EXPECT_EQ(u(s["atc_inv_sent"]), 1u);
+  EXPECT_EQ(u(s["atc_inv_timeouts"]), 0u);
+  EXPECT_GT(u(s["entries_invalidated"]["tlb"]), 0u);
+  EXPECT_EQ(u(s["gerror_irqs"]), 0u);
 
   const json& lat = r["translation"]["latency_ns"];
   EXPECT_EQ(u(lat["count"]), n);
@@ -130,7 +168,7 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
   EXPECT_LE(lat["p99"].get<double>(), lat["max"].get<double>());
   EXPECT_EQ(lat["min"].get<double>(), 51.0);  // micro-TLB hit (1 ns) + memory (50 ns)
 
-  ASSERT_EQ(r["devices"].size(), 2u);
+  ASSERT_EQ(r["devices"].size(), 3u);
   uint64_t dev_total = 0;
   for (const json& d : r["devices"]) {
     dev_total += u(d["transactions"]);
@@ -138,8 +176,121 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
     EXPECT_EQ(u(d["latency_ns"]["count"]), u(d["transactions"]));
   }
   EXPECT_EQ(dev_total, n);
+  EXPECT_EQ(r["devices"][0]["kind"], "generator");
   EXPECT_EQ(r["devices"][0]["traffic"], json::array({0, 2}));  // port 0 runs streams 0 and 2
   EXPECT_EQ(u(r["devices"][1]["transactions"]), 3000u);
+
+  // The ATS device: its ATC hits on the pages it revisits, and the ATC_INV emptied it.
+  const json& e = r["devices"][2];
+  EXPECT_EQ(e["kind"], "ats_endpoint");
+  EXPECT_EQ(u(e["port"]), 2u);
+  EXPECT_EQ(u(e["sid"]), 4u);
+  EXPECT_EQ(u(e["ats_device"]), 0u);
+  EXPECT_EQ(u(e["transactions"]), n_ats);
+  EXPECT_EQ(u(e["translated_sent"]), n_ats);
+  EXPECT_EQ(u(e["untranslated_sent"]), 0u);
+  EXPECT_EQ(u(e["translation_requests"]), requests);
+  const json& atc = e["atc"];
+  EXPECT_GT(u(atc["hits"]), 0u);
+  EXPECT_GT(u(atc["hits"]), u(atc["misses"]));  // locality: 64 accesses per page
+  EXPECT_EQ(u(atc["hits"]) + u(atc["misses"]), n_ats);
+  EXPECT_EQ(u(atc["misses"]), requests);
+  EXPECT_GE(u(atc["invalidations"]), 1u);
+  EXPECT_GE(u(atc["entries_invalidated"]), 1u);
+  EXPECT_EQ(u(e["invalidations_answered"]), 1u);
+}
+
+// One ATS device, two reads of one page: the first misses the ATC and asks the SMMU, the
+// second hits. Exact times from the parts.
+TEST(SmmuSim, AtsDeviceTranslatesOnceThenHitsItsAtc) {
+  const json doc = json::parse(R"({
+    "smmus": [{"ports": 1}],
+    "streams": [{"sid": 7, "ats": true,
+                 "mappings": [{"iova": "0x80_8060_4000", "pa": "0x4ECB_A000", "size": 4096,
+                               "blocks": false}]}],
+    "ats_devices": [{"port": 0, "sid": 7,
+                     "traffic": [{"base": "0x80_8060_4000", "length": 4096, "size": 8, "count": 2}]}]
+  })");
+  const json r = run_report(read_scenario(doc));
+  // First: ATC lookup 2 + half the PCIe round trip 250 + the SMMU (link 8 + config 2 +
+  // L1 stream descriptor 50 + STE 50 + CD 50 + main TLB 3 + walk cache 2 + 4 descriptors
+  // 200 + link 8 = 373) + the other half 250 + the pre-translated read 50 = 925 ns.
+  // Second: ATC hit 2 + the read 50, issued when the first completed.
+  EXPECT_EQ(r["sim_time_ns"].get<double>(), 925.0 + 52.0);
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  const json& lat = r["translation"]["latency_ns"];
+  EXPECT_EQ(lat["max"].get<double>(), 925.0);
+  EXPECT_EQ(lat["min"].get<double>(), 52.0);
+  ASSERT_EQ(r["devices"].size(), 1u);
+  const json& e = r["devices"][0];
+  EXPECT_EQ(e["kind"], "ats_endpoint");
+  EXPECT_EQ(u(e["atc"]["hits"]), 1u);
+  EXPECT_EQ(u(e["atc"]["misses"]), 1u);
+  EXPECT_EQ(u(e["translation_requests"]), 1u);
+  EXPECT_EQ(u(e["translated_sent"]), 2u);
+  EXPECT_EQ(u(e["untranslated_sent"]), 0u);
+  EXPECT_EQ(u(e["faults"]), 0u);
+  EXPECT_EQ(u(e["bytes"]), 16u);
+  const json& s = r["smmus"][0];
+  EXPECT_EQ(u(s["ats"]["requests"]), 1u);
+  EXPECT_EQ(u(s["ats"]["translated"]), 2u);
+  EXPECT_EQ(u(s["transactions"]), 2u);
+  EXPECT_EQ(u(s["walks"]), 1u);
+  EXPECT_EQ(u(s["micro_tlb"]["hits"]) + u(s["micro_tlb"]["misses"]), 0u);  // pre-translated
+  EXPECT_EQ(u(s["commands_total"]), 0u);
+  EXPECT_EQ(s["commands"], json::object());
+  EXPECT_EQ(u(r["dma"]["transactions"]), 2u);
+}
+
+// An endpoint that never answers invalidations: the CMD_SYNC after its ATC_INV times out
+// (ATC_INV_SYNC); the maintenance process acknowledges the error as Linux does and the
+// repeated CMD_SYNC completes. Exact times from the parts.
+TEST(SmmuSim, UnansweredAtcInvalidationFailsTheSyncUntilAcknowledged) {
+  const json doc = json::parse(R"({
+    "smmus": [{"ports": 1, "timing": {"atc_inv_timeout": "5 us"}}],
+    "streams": [{"sid": 7, "ats": true,
+                 "mappings": [{"iova": "0x80_8060_4000", "pa": "0x4ECB_A000", "size": 4096,
+                               "blocks": false}]}],
+    "ats_devices": [{"port": 0, "sid": 7, "answer_invalidations": false,
+                     "traffic": [{"base": "0x80_8060_4000", "length": 4096, "size": 8, "count": 2}]}],
+    "commands": [{"at": "2 us", "commands": [{"op": "ATC_INV", "sid": 7, "size": 52},
+                                             {"op": "CMD_SYNC", "cs": "irq"}]}]
+  })");
+  const Scenario sc = read_scenario(doc);
+  Soc soc("soc", sc);
+  soc.run();
+  const json r = build_report(soc);
+  const json& s = r["smmus"][0];
+  EXPECT_EQ(u(s["atc_inv_sent"]), 1u);
+  EXPECT_EQ(u(s["atc_inv_timeouts"]), 1u);
+  EXPECT_EQ(s["command_errors"], json({{"ill", 0}, {"abt", 0}, {"atc_inv_sync", 1}}));
+  EXPECT_EQ(u(s["gerror_irqs"]), 1u);
+  EXPECT_EQ(soc.command_errors_handled(0), 1u);
+  // The SYNC ran twice: it failed, then completed once the error was acknowledged.
+  EXPECT_EQ(s["commands"], json({{"ATC_INV", 1}, {"CMD_SYNC", 2}}));
+  EXPECT_EQ(u(s["commands_total"]), 3u);
+  EXPECT_EQ(u(s["syncs"]), 1u);
+  // The device removed its entry but never answered.
+  const json& e = r["devices"][0];
+  EXPECT_EQ(u(e["atc"]["invalidations"]), 1u);
+  EXPECT_EQ(u(e["atc"]["entries_invalidated"]), 1u);
+  EXPECT_EQ(u(e["invalidations_answered"]), 0u);
+  EXPECT_EQ(u(e["faults"]), 0u);
+  // The only memory write is the repeated SYNC's MSI (into its own queue slot).
+  EXPECT_EQ(u(r["memory"]["writes"]), 1u);
+  // Times (register access 2 ns, memory 50 ns, command 2 ns, polls every 100 ns):
+  //   2000 CONS read -> 2002, PROD write takes effect at 2004;
+  //   fetch 2004 -> 2054; ATC_INV issued at 2056; SYNC waits for its deadline 2056 + 5000
+  //   = 7056 and stops the queue (ATC_INV_SYNC);
+  //   polls read CONS at 2104 + 102 k; the one at 7102 sees the error: GERROR, GERRORN,
+  //   and the GERRORN write takes effect at 7110;
+  //   refetch 7110 -> 7160, SYNC 7162, MSI write -> 7212 (latency from the PROD write:
+  //   7212 - 2004 = 5208); CONS passes it at 7212;
+  //   polls at 7210 (CONS, GERROR, GERRORN -> 7216) and 7316 (-> 7322) see it drained.
+  EXPECT_EQ(s["sync_latency_ns"]["max"].get<double>(), 5208.0);
+  EXPECT_EQ(s["sync_latency_ns"]["mean"].get<double>(), 5208.0);
+  EXPECT_EQ(r["sim_time_ns"].get<double>(), 7322.0);
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
 }
 
 // One stage-1 stream, two reads of the same page: exact times from the parts.
@@ -167,13 +318,81 @@ TEST(SmmuSim, OneStreamTakesTheSumOfItsSteps) {
   EXPECT_EQ(u(r["dma"]["faults"]), 0u);
 }
 
+// A small SoC for command tests: one s1 stream (sid 1) and a little traffic.
+json command_doc(const std::string& smmu_extra, const std::string& commands) {
+  return json::parse(R"({"smmus": [{"ports": 1)" + smmu_extra + R"(}],
+    "streams": [{"sid": 1, "mappings": [{"iova": "0x10000", "pa": "0x100000", "size": "64 KiB"}]}],
+    "traffic": [{"sid": 1, "base": "0x10000", "length": "64 KiB", "count": 20}],
+    "commands": )" + commands + "}");
+}
+
+// An illegal command (a range TLBI on an SMMU without RIL) stops the queue with
+// CERROR_ILL; the maintenance process replaces it with a CMD_SYNC, as Linux does.
+TEST(SmmuSim, IllegalCommandIsReplacedBySync) {
+  const Scenario sc = read_scenario(command_doc(
+      R"(, "features": {"range_invalidation": false})",
+      R"([{"at": "1 us", "commands": [{"op": "TLBI_NH_VA", "asid": 1, "addr": "0x10000", "tg": 1},
+                                      {"op": "TLBI_NH_ASID", "asid": 1},
+                                      {"op": "CMD_SYNC", "cs": "sev"}]}])"));
+  Soc soc("soc", sc);
+  soc.run();
+  const json r = build_report(soc);
+  const json& s = r["smmus"][0];
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  EXPECT_EQ(s["command_errors"], json({{"ill", 1}, {"abt", 0}, {"atc_inv_sync", 0}}));
+  EXPECT_EQ(soc.command_errors_handled(0), 1u);
+  // The illegal command counts as seen; its replacement and the batch's own SYNC ran.
+  EXPECT_EQ(s["commands"], json({{"TLBI_NH_VA", 1}, {"TLBI_NH_ASID", 1}, {"CMD_SYNC", 2}}));
+  EXPECT_EQ(u(s["syncs"]), 2u);
+  EXPECT_GT(u(s["entries_invalidated"]["tlb"]), 0u);  // the ASID's entries went
+  EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+}
+
+// A batch larger than the queue (4 entries): the maintenance process publishes what
+// fits and waits for room, as a driver does.
+TEST(SmmuSim, BatchLargerThanTheQueueWaitsForRoom) {
+  json cmds = json::array();
+  for (int i = 0; i < 10; ++i) cmds.push_back({{"op", "TLBI_NH_ALL"}});
+  cmds.push_back({{"op", "CMD_SYNC"}});
+  const json batches = json::array({{{"at", "1 us"}, {"commands", cmds}}});
+  const Scenario sc = read_scenario(command_doc(
+      R"(, "features": {"cmdq_log2_entries": 2})", batches.dump()));
+  Soc soc("soc", sc);
+  soc.run();
+  const json r = build_report(soc);
+  const json& s = r["smmus"][0];
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  EXPECT_EQ(s["commands"], json({{"TLBI_NH_ALL", 10}, {"CMD_SYNC", 1}}));
+  EXPECT_EQ(u(s["syncs"]), 1u);
+  EXPECT_GE(u(s["command_fetches"]), 3u);  // at most 4 commands per fetch
+  EXPECT_EQ(s["command_errors"], json({{"ill", 0}, {"abt", 0}, {"atc_inv_sync", 0}}));
+}
+
+// Commands after the traffic: the run lasts until the SMMU has consumed them; batches
+// run in time order whatever their order in the scenario.
+TEST(SmmuSim, RunLastsUntilTheCommandsAreConsumed) {
+  const Scenario sc = read_scenario(command_doc(
+      "", R"([{"at": "50 us", "commands": [{"op": "CMD_SYNC", "cs": "none"}]},
+             {"at": "20 us", "commands": [{"op": "TLBI_NH_ALL"}]}])"));
+  Soc soc("soc", sc);
+  soc.run();
+  const json r = build_report(soc);
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  EXPECT_GT(r["sim_time_ns"].get<double>(), 50000.0);
+  EXPECT_LT(r["sim_time_ns"].get<double>(), 51000.0);
+  EXPECT_EQ(r["smmus"][0]["commands"], json({{"TLBI_NH_ALL", 1}, {"CMD_SYNC", 1}}));
+  // The SYNC's latency: PROD write to completion (fetch 50 + 2 cycles), nothing to wait for.
+  EXPECT_EQ(r["smmus"][0]["sync_latency_ns"]["max"].get<double>(), 52.0);
+  EXPECT_EQ(u(r["dma"]["transactions"]), 20u);
+}
+
 TEST(SmmuSim, UnmappedTrafficFaultsAndRecordsEvents) {
   // A fourth device reads 50 times from an IOVA sid 1 does not map.
   const Scenario sc = default_with(
       {"traffic[3]={\"sid\": 1, \"port\": 1, \"base\": \"0x5000_0000\", \"count\": 50}"});
   const json r = run_report(sc);
   EXPECT_TRUE(r["traffic_done"].get<bool>());
-  EXPECT_EQ(u(r["dma"]["transactions"]), 9050u);
+  EXPECT_EQ(u(r["dma"]["transactions"]), 11050u);
   EXPECT_EQ(u(r["dma"]["faults"]), 50u);
   const json& s = r["smmus"][0];
   EXPECT_EQ(u(s["faults"]), 50u);
@@ -189,7 +408,7 @@ TEST(SmmuSim, DurationStopsTheRunEarly) {
   EXPECT_FALSE(r["traffic_done"].get<bool>());
   EXPECT_EQ(r["sim_time_ns"].get<double>(), 10000.0);
   EXPECT_GT(u(r["dma"]["transactions"]), 0u);
-  EXPECT_LT(u(r["dma"]["transactions"]), 9000u);
+  EXPECT_LT(u(r["dma"]["transactions"]), 11000u);
 }
 
 TEST(SmmuSim, SocRejectsBadSmmuParametersWithAReport) {
@@ -212,8 +431,10 @@ TEST(SmmuSim, ProgramPrintsReportAndWritesJsonTraceAndWaves) {
   EXPECT_NE(out.find("hit_rate"), std::string::npos);
 
   const json r = read_json(json_path);
-  EXPECT_EQ(u(r["dma"]["transactions"]), 9000u);
+  EXPECT_EQ(u(r["dma"]["transactions"]), 11000u);
   EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+  EXPECT_NE(out.find("sync_latency_ns:"), std::string::npos);
+  EXPECT_NE(out.find("atc:"), std::string::npos);
 
   const json t = read_json(trace_path);
   size_t complete = 0;
@@ -222,8 +443,14 @@ TEST(SmmuSim, ProgramPrintsReportAndWritesJsonTraceAndWaves) {
     ++complete;
     EXPECT_GT(e["dur"].get<double>(), 0.0);
   }
-  EXPECT_EQ(complete, 9000u);
-  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 9000u);
+  EXPECT_EQ(complete, 11000u);
+  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 11000u);
+  // The ATS device's stream is numbered after the three traffic entries.
+  bool ats_thread = false;
+  for (const json& e : t["traceEvents"])
+    if (e["ph"] == "M" && e["name"] == "thread_name" && e["tid"] == 3)
+      ats_thread = e["args"]["name"] == "ats_devices[0].traffic[0] sid 4 port 2";
+  EXPECT_TRUE(ats_thread);
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 0u);
   EXPECT_EQ(u(t["otherData"]["event_limit"]), TransactionTrace::kDefaultLimit);
 
@@ -271,7 +498,10 @@ TEST(SmmuSim, BadInputExitsTwoWithOneLine) {
   EXPECT_EQ(out, "");
 
   EXPECT_EQ(run_cli({"--set", "traffic[0].port=7"}, out, err), 2);
-  EXPECT_EQ(err, "scenario.traffic[0].port: smmus[0] has no port 7 (it has 2)\n");
+  EXPECT_EQ(err, "scenario.traffic[0].port: smmus[0] has no port 7 (it has 3)\n");
+
+  EXPECT_EQ(run_cli({"--set", "commands[0].commands[2].asid=1"}, out, err), 2);
+  EXPECT_EQ(err, "scenario.commands[0].commands[2].asid: CMD_SYNC has no field asid (its fields: cs)\n");
 
   EXPECT_EQ(run_cli({"--bogus"}, out, err), 2);
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
@@ -293,10 +523,14 @@ TEST(SmmuSim, BadInputExitsTwoWithOneLine) {
 
 TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
   const Scenario sc = read_scenario(default_scenario_json());
-  TransactionTrace trace(2);
-  for (int i = 0; i < 3; ++i) {
+  TransactionTrace trace(3);
+  for (int i = 0; i < 4; ++i) {
     TransactionRecord r;
     r.traffic = 2;
+    if (i == 2) {
+      r.ats_device = 0;  // the ATS device's first stream
+      r.traffic = 0;
+    }
     r.write = i == 1;
     r.ok = i != 1;
     r.address = 0x1000 + i;
@@ -305,7 +539,7 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
     r.end = r.start + sc_core::sc_time(51, sc_core::SC_NS);
     trace.record(r);
   }
-  EXPECT_EQ(trace.recorded(), 2u);
+  EXPECT_EQ(trace.recorded(), 3u);
   EXPECT_EQ(trace.dropped(), 1u);
   const json t = trace.to_json(sc);
   std::vector<json> x;
@@ -314,8 +548,10 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
     if (e["ph"] == "X") x.push_back(e);
     if (e["ph"] == "M") ++names;
   }
-  EXPECT_EQ(names, 1u + 3u);  // smmu0 and the three traffic entries
-  ASSERT_EQ(x.size(), 2u);
+  EXPECT_EQ(names, 1u + 3u + 1u);  // smmu0, the three traffic entries, the ATS device's stream
+  ASSERT_EQ(x.size(), 3u);
+  EXPECT_EQ(x[2]["tid"], 3);  // numbered after the traffic entries
+  EXPECT_EQ(x[2]["pid"], 0);
   EXPECT_EQ(x[0]["name"], "read");
   EXPECT_EQ(x[1]["name"], "write fault");
   EXPECT_DOUBLE_EQ(x[0]["ts"].get<double>(), 1.5);  // microseconds
@@ -325,5 +561,5 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
   EXPECT_EQ(x[0]["tid"], 2);
   EXPECT_EQ(x[0]["args"]["addr"], "0x1000");
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 1u);
-  EXPECT_EQ(u(t["otherData"]["event_limit"]), 2u);
+  EXPECT_EQ(u(t["otherData"]["event_limit"]), 3u);
 }

@@ -7,6 +7,7 @@
 
 #include "platform/config_reader.h"
 #include "platform/scenario.h"
+#include "rtl_model/arch/command.h"
 
 using namespace smmu;
 using namespace smmu::platform;
@@ -80,8 +81,11 @@ TEST(Scenario, EmptyDocumentGivesDefaults) {
   EXPECT_EQ(p.main_tlb.sets, def.main_tlb.sets);
   EXPECT_EQ(p.micro_tlb.entries, def.micro_tlb.entries);
   EXPECT_TRUE(p.grant_dmi);
+  EXPECT_FALSE(sc.smmus[0].atschk);
   EXPECT_TRUE(sc.streams.empty());
   EXPECT_TRUE(sc.traffic.empty());
+  EXPECT_TRUE(sc.ats_devices.empty());
+  EXPECT_TRUE(sc.commands.empty());
   EXPECT_EQ(sc.table_region_base(), 4 * kGiB - 256 * kMiB);
 }
 
@@ -98,6 +102,8 @@ TEST(Scenario, StreamAndTrafficDefaults) {
   EXPECT_EQ(s.ssids, std::vector<uint32_t>{0});
   EXPECT_FALSE(s.substreams());
   EXPECT_TRUE(s.mappings.empty());
+  EXPECT_FALSE(s.ats);
+  EXPECT_EQ(s.vmid, 0u);  // stage 1 only: VMID 0, as Linux
   ASSERT_EQ(sc.traffic.size(), 1u);
   const model::TrafficStream& t = sc.traffic[0].stream;
   EXPECT_EQ(sc.traffic[0].port, 0u);
@@ -115,11 +121,30 @@ TEST(Scenario, StreamAndTrafficDefaults) {
 TEST(Scenario, DefaultScenarioReads) {
   const Scenario sc = read_scenario(default_scenario_json());
   ASSERT_EQ(sc.smmus.size(), 1u);
-  EXPECT_EQ(sc.smmus[0].ports, 2u);
-  ASSERT_EQ(sc.streams.size(), 3u);
+  EXPECT_EQ(sc.smmus[0].ports, 3u);
+  ASSERT_EQ(sc.streams.size(), 4u);
   EXPECT_EQ(sc.streams[0].translation, Translation::kS1);
   EXPECT_EQ(sc.streams[1].translation, Translation::kS2);
   EXPECT_EQ(sc.streams[2].translation, Translation::kNested);
+  EXPECT_EQ(sc.streams[0].vmid, 0u);
+  EXPECT_EQ(sc.streams[1].vmid, 2u);
+  EXPECT_FALSE(sc.streams[0].ats);
+  EXPECT_TRUE(sc.streams[3].ats);
+  // The ATS device on port 2 and the invalidation batch.
+  ASSERT_EQ(sc.ats_devices.size(), 1u);
+  const AtsDeviceSpec& d = sc.ats_devices[0];
+  EXPECT_EQ(d.port, 2u);
+  EXPECT_EQ(d.params.sid, 4u);
+  EXPECT_EQ(d.params.quantum, sc.quantum);
+  ASSERT_EQ(d.params.traffic.size(), 1u);
+  EXPECT_EQ(d.params.traffic[0].sid, 4u);
+  EXPECT_EQ(d.params.traffic[0].count, 2000u);
+  ASSERT_EQ(sc.commands.size(), 1u);
+  EXPECT_EQ(sc.commands[0].at, sc_time(30, sc_core::SC_US));
+  ASSERT_EQ(sc.commands[0].commands.size(), 5u);
+  EXPECT_EQ(sc.commands[0].commands[0].opcode(), arch::Opcode::kTlbiNhVa);
+  EXPECT_EQ(sc.commands[0].commands[3].opcode(), arch::Opcode::kAtcInv);
+  EXPECT_EQ(sc.commands[0].commands[4].cs(), static_cast<uint8_t>(arch::SyncCs::kIrq));
   EXPECT_EQ(sc.streams[0].mappings.at(0).size, 8 * kMiB);
   EXPECT_FALSE(sc.streams[0].mappings.at(0).blocks);
   EXPECT_TRUE(sc.streams[1].mappings.at(0).blocks);
@@ -140,8 +165,8 @@ TEST(Scenario, EveryKeyIsRead) {
     "memory": {"size": "2 GiB", "read_latency": "40 ns", "write_latency": "30 ns"},
     "interconnect": {"latency": "3 ns"},
     "smmus": [{
-      "ports": 3, "grant_dmi": false,
-      "features": {"stage1": true, "stage2": true, "ats": false, "msi": false, "sev": false,
+      "ports": 3, "grant_dmi": false, "atschk": true,
+      "features": {"stage1": true, "stage2": true, "ats": true, "msi": false, "sev": false,
                    "hyp": false, "range_invalidation": false, "two_level_stream_table": false,
                    "two_level_cd_table": false, "coherent": false, "asid16": false,
                    "vmid16": false, "gran4k": true, "gran16k": false, "gran64k": true,
@@ -160,7 +185,7 @@ TEST(Scenario, EveryKeyIsRead) {
     }],
     "streams": [
       {"smmu": 0, "sid": 7, "translation": "nested", "granule": "64 KiB", "asid": 200,
-       "vmid": 100, "ssids": [0, 9],
+       "vmid": 100, "ssids": [0, 9], "ats": true,
        "mappings": [{"iova": "0x1_0000", "pa": "0x20_0000", "ipa": "0x4000_0000",
                      "size": "0x2_0000", "blocks": false, "read_only": true}]},
       {"sid": 8, "translation": "bypass"},
@@ -169,7 +194,24 @@ TEST(Scenario, EveryKeyIsRead) {
     "traffic": [{"smmu": 0, "port": 2, "sid": 7, "ssid": 9, "ssv": true, "base": "0x1_0000",
                  "length": "128 KiB", "pattern": "strided", "stride": 8192, "size": 32,
                  "write_fraction": 0.25, "count": 77, "outstanding": 3, "start": "1 us",
-                 "gap": "10 ns", "seed": 42, "privileged": true, "instruction": true}]
+                 "gap": "10 ns", "seed": 42, "privileged": true, "instruction": true}],
+    "ats_devices": [{"smmu": 0, "port": 1, "sid": 7, "pcie_round_trip": "300 ns",
+                     "ats_enabled": false, "answer_invalidations": false,
+                     "atc": {"sets": 8, "ways": 2, "policy": "fifo", "lookup": "3 ns"},
+                     "traffic": [{"ssid": 9, "ssv": true, "base": "0x1_0000", "length": "64 KiB",
+                                  "pattern": "random", "stride": 128, "size": 16,
+                                  "write_fraction": 0.5, "count": 5, "outstanding": 2,
+                                  "start": "2 us", "gap": "1 ns", "seed": 3,
+                                  "privileged": true, "instruction": false}]}],
+    "commands": [{"smmu": 0, "at": "4 us", "commands": [
+      {"op": "TLBI_NH_VA", "vmid": 100, "asid": 200, "addr": "0x1_0000", "leaf": true, "tg": 3,
+       "ttl": 3, "num": 5, "scale": 2},
+      {"op": "TLBI_S2_IPA", "vmid": 100, "ipa": "0x4000_0000"},
+      {"op": "CFGI_STE_RANGE", "sid": 7, "range": 31},
+      {"op": "ATC_INV", "sid": 7, "ssid": 9, "ssv": true, "global": true, "addr": "0x1_0000",
+       "size": 4},
+      {"op": "CMD_SYNC", "cs": "sev"}
+    ]}]
   })");
   const Scenario sc = read_scenario(doc);  // finish() found no unknown key
   EXPECT_EQ(sc.duration, sc_time(20000, SC_NS));
@@ -211,6 +253,111 @@ TEST(Scenario, EveryKeyIsRead) {
   EXPECT_EQ(t.start_time, sc_time(1000, SC_NS));
   EXPECT_EQ(t.gap, sc_time(10, SC_NS));
   EXPECT_TRUE(t.instruction);
+
+  EXPECT_TRUE(s.atschk);
+  EXPECT_TRUE(st.ats);
+  ASSERT_EQ(sc.ats_devices.size(), 1u);
+  const AtsDeviceSpec& d = sc.ats_devices[0];
+  EXPECT_EQ(d.port, 1u);
+  EXPECT_EQ(d.params.sid, 7u);
+  EXPECT_EQ(d.params.pcie_round_trip, sc_time(300, SC_NS));
+  EXPECT_FALSE(d.params.ats_enabled);
+  EXPECT_FALSE(d.params.answer_invalidations);
+  EXPECT_EQ(d.params.quantum, sc_time(500, SC_NS));  // the scenario's
+  EXPECT_EQ(d.params.atc.sets, 8u);
+  EXPECT_EQ(d.params.atc.ways, 2u);
+  EXPECT_EQ(d.params.atc.policy, model::ReplacementPolicy::kFifo);
+  EXPECT_EQ(d.params.atc.lookup, sc_time(3, SC_NS));
+  ASSERT_EQ(d.params.traffic.size(), 1u);
+  const model::TrafficStream& at = d.params.traffic[0];
+  EXPECT_EQ(at.sid, 7u);  // the device's
+  EXPECT_EQ(at.ssid, 9u);
+  EXPECT_TRUE(at.ssv);
+  EXPECT_EQ(at.pattern, model::TrafficStream::kRandom);
+  EXPECT_EQ(at.size, 16u);
+  EXPECT_EQ(at.count, 5u);
+  EXPECT_EQ(at.outstanding, 2u);
+  EXPECT_EQ(at.start_time, sc_time(2000, SC_NS));
+  EXPECT_EQ(at.seed, 3u);
+  EXPECT_TRUE(at.privileged);
+
+  ASSERT_EQ(sc.commands.size(), 1u);
+  const CommandBatchSpec& b = sc.commands[0];
+  EXPECT_EQ(b.at, sc_time(4000, SC_NS));
+  ASSERT_EQ(b.commands.size(), 5u);
+  // Each command is the architectural encoding of its fields.
+  const arch::Command va = b.commands[0];
+  EXPECT_EQ(va.opcode(), arch::Opcode::kTlbiNhVa);
+  EXPECT_EQ(va.vmid(), 100u);
+  EXPECT_EQ(va.asid(), 200u);
+  EXPECT_EQ(va.addr(), 0x10000u);
+  EXPECT_TRUE(va.leaf());
+  EXPECT_EQ(va.tg(), 3u);
+  EXPECT_EQ(va.ttl(), 3u);
+  EXPECT_EQ(va.num(), 5u);
+  EXPECT_EQ(va.scale(), 2u);
+  EXPECT_EQ(va, arch::Command(arch::Opcode::kTlbiNhVa).set_vmid(100).set_asid(200).set_addr(0x10000)
+                    .set_leaf(true).set_tg(3).set_ttl(3).set_num(5).set_scale(2));
+  EXPECT_EQ(b.commands[1], arch::Command(arch::Opcode::kTlbiS2Ipa).set_vmid(100).set_ipa(0x40000000));
+  EXPECT_EQ(b.commands[2], arch::Command(arch::Opcode::kCfgiSteRange).set_sid(7).set_range(31));
+  EXPECT_EQ(b.commands[3], arch::Command(arch::Opcode::kAtcInv).set_sid(7).set_ssid(9).set_ssv(true)
+                               .set_global(true).set_addr(0x10000).set_size(4));
+  EXPECT_EQ(b.commands[4], arch::Command(arch::Opcode::kSync).set_cs(arch::SyncCs::kSev));
+  for (const arch::Command& c : b.commands) EXPECT_TRUE(arch::command_reserved_bits_clear(c));
+}
+
+TEST(Scenario, AtsDeviceAndCommandDefaults) {
+  const json doc = json::parse(R"({
+    "smmus": [{"ports": 2}],
+    "streams": [{"sid": 1}, {"sid": 2, "translation": "s2"}],
+    "ats_devices": [{"port": 1, "sid": 1, "traffic": [{}]}],
+    "commands": [{"commands": [{"op": "CMD_SYNC"}, {"op": "TLBI_NH_ALL"}, {"op": "ATC_INV"}]}]
+  })");
+  const Scenario sc = read_scenario(doc);
+  EXPECT_EQ(sc.streams[1].vmid, 2u);  // stage 2: the SID
+  ASSERT_EQ(sc.ats_devices.size(), 1u);
+  const AtsDeviceSpec& d = sc.ats_devices[0];
+  const model::AtsEndpointParams def;
+  EXPECT_EQ(d.smmu, 0u);
+  EXPECT_EQ(d.params.pcie_round_trip, sc_time(500, SC_NS));
+  EXPECT_EQ(d.params.pcie_round_trip, def.pcie_round_trip);
+  EXPECT_TRUE(d.params.ats_enabled);
+  EXPECT_TRUE(d.params.answer_invalidations);
+  EXPECT_EQ(d.params.atc.sets, 16u);
+  EXPECT_EQ(d.params.atc.ways, 4u);
+  EXPECT_EQ(d.params.atc.policy, model::ReplacementPolicy::kLru);
+  EXPECT_EQ(d.params.atc.lookup, sc_time(2, SC_NS));
+  ASSERT_EQ(d.params.traffic.size(), 1u);
+  EXPECT_EQ(d.params.traffic[0].sid, 1u);
+  EXPECT_EQ(d.params.traffic[0].count, 1000u);
+  ASSERT_EQ(sc.commands.size(), 1u);
+  EXPECT_EQ(sc.commands[0].smmu, 0u);
+  EXPECT_EQ(sc.commands[0].at, sc_core::SC_ZERO_TIME);
+  // Every field 0; a CMD_SYNC signals by IRQ (MSI) unless told otherwise.
+  EXPECT_EQ(sc.commands[0].commands[0], arch::Command(arch::Opcode::kSync).set_cs(arch::SyncCs::kIrq));
+  EXPECT_EQ(sc.commands[0].commands[1], arch::Command(arch::Opcode::kTlbiNhAll));
+  EXPECT_EQ(sc.commands[0].commands[2], arch::Command(arch::Opcode::kAtcInv));
+}
+
+TEST(Scenario, EveryOpcodeNameParses) {
+  unsigned known = 0;
+  for (unsigned v = 0; v < 256; ++v) {
+    if (!arch::opcode_known(static_cast<uint8_t>(v))) continue;
+    ++known;
+    const arch::Opcode op = static_cast<arch::Opcode>(v);
+    arch::Opcode parsed{};
+    ASSERT_TRUE(parse_opcode(arch::to_string(op), parsed)) << arch::to_string(op);
+    EXPECT_EQ(parsed, op);
+    // And a scenario may name it.
+    json doc = base_doc();
+    doc["commands"] = json::parse(R"([{"commands": [{}]}])");
+    doc["commands"][0]["commands"][0]["op"] = arch::to_string(op);
+    EXPECT_EQ(error_of(doc), "") << arch::to_string(op);
+  }
+  EXPECT_EQ(known, 22u);
+  arch::Opcode ignored{};
+  EXPECT_FALSE(parse_opcode("TLBI_NH_FOO", ignored));
+  EXPECT_FALSE(parse_opcode("UNKNOWN", ignored));
 }
 
 TEST(Scenario, UnknownKeysAreNamedByPath) {
@@ -298,8 +445,8 @@ TEST(Scenario, CrossReferencesAreChecked) {
   EXPECT_ERROR(error_with({"streams[0].smmu=1"}),
                "scenario.streams[0].smmu: no SMMU 1 (the scenario has 1)");
   EXPECT_ERROR(error_with({"traffic[0].smmu=2"}), "scenario.traffic[0].smmu: no SMMU 2");
-  EXPECT_ERROR(error_with({"traffic[1].port=2"}),
-               "scenario.traffic[1].port: smmus[0] has no port 2 (it has 2)");
+  EXPECT_ERROR(error_with({"traffic[1].port=3"}),
+               "scenario.traffic[1].port: smmus[0] has no port 3 (it has 3)");
   EXPECT_ERROR(error_with({"streams[2].sid=1"}),
                "scenario.streams[2].sid: SID 1 is already used by streams[0] on smmus[0]");
   EXPECT_ERROR(error_with({"smmus[0].features.sid_bits=4", "streams[0].sid=16"}),
@@ -307,7 +454,99 @@ TEST(Scenario, CrossReferencesAreChecked) {
   // Traffic may use a SID without a stream: it faults or bypasses as the SMMU decides.
   EXPECT_EQ(error_with({"traffic[0].sid=999"}), "");
   // The same SID on two SMMUs is two different streams.
-  EXPECT_EQ(error_with({"smmus[1]={}", "streams[3]={\"smmu\": 1, \"sid\": 1}"}), "");
+  EXPECT_EQ(error_with({"smmus[1]={}", "streams[4]={\"smmu\": 1, \"sid\": 1}"}), "");
+}
+
+TEST(Scenario, AtsDevicesAreChecked) {
+  // A port has one master: traffic entries or one ATS device.
+  EXPECT_ERROR(error_with({"ats_devices[0].port=0"}),
+               "scenario.ats_devices[0].port: port 0 of smmus[0] is already used by traffic[0] "
+               "(a port has either traffic entries or one ATS device)");
+  EXPECT_ERROR(error_with({"traffic[1].port=2"}),
+               "scenario.ats_devices[0].port: port 2 of smmus[0] is already used by traffic[1]");
+  EXPECT_ERROR(error_with({"smmus[0].ports=4", "ats_devices[1]={\"port\": 2, \"sid\": 1}"}),
+               "scenario.ats_devices[1].port: port 2 of smmus[0] is already used by ats_devices[0]");
+  EXPECT_ERROR(error_with({"smmus[0].ports=4", "ats_devices[1]={\"port\": 3, \"sid\": 4}"}),
+               "scenario.ats_devices[1].sid: SID 4 is already used by ats_devices[0] on smmus[0]");
+  EXPECT_EQ(error_with({"smmus[0].ports=4", "ats_devices[1]={\"port\": 3, \"sid\": 1}"}), "");
+  EXPECT_ERROR(error_with({"ats_devices[0].port=3"}),
+               "scenario.ats_devices[0].port: smmus[0] has no port 3 (it has 3)");
+  EXPECT_ERROR(error_with({"ats_devices[0].smmu=1"}), "scenario.ats_devices[0].smmu: no SMMU 1");
+  // Its SID must have a stream on that SMMU.
+  EXPECT_ERROR(error_with({"ats_devices[0].sid=9"}),
+               "scenario.ats_devices[0].sid: no stream of smmus[0] has SID 9 (an ATS device needs one)");
+  EXPECT_ERROR(error_with({"smmus[1]={\"ports\": 1}", "ats_devices[0].smmu=1", "ats_devices[0].port=0"}),
+               "scenario.ats_devices[0].sid: no stream of smmus[1] has SID 4");
+  // Its traffic takes the device's SMMU, port and SID.
+  EXPECT_ERROR(error_with({"ats_devices[0].traffic[0].sid=4"}),
+               "scenario.ats_devices[0].traffic[0].sid: an ATS device's traffic uses the device's sid");
+  EXPECT_ERROR(error_with({"ats_devices[0].traffic[0].port=2"}),
+               "scenario.ats_devices[0].traffic[0].port: an ATS device's traffic uses the device's port");
+  EXPECT_ERROR(error_with({"ats_devices[0].traffic[0].size=0"}),
+               "scenario.ats_devices[0].traffic[0].size: expected an integer in [1, 4096]");
+  EXPECT_ERROR(error_with({"ats_devices[0].atc.sets=12"}),
+               "scenario.ats_devices[0].atc.sets: expected a power of two, got 12");
+  EXPECT_ERROR(error_with({"ats_devices[0].atc.policy=\"mru\""}),
+               "scenario.ats_devices[0].atc.policy: expected one of \"lru\"");
+  EXPECT_ERROR(error_with({"ats_devices[0].pcie_round_trip=\"1 parsec\""}),
+               "scenario.ats_devices[0].pcie_round_trip: bad time");
+  EXPECT_ERROR(error_with({"ats_devices[0].answer=true"}),
+               "scenario.ats_devices[0].answer: unknown key");
+  // EATS and ATSCHK need an SMMU with ATS, and EATS a stream that translates.
+  EXPECT_ERROR(error_with({"smmus[0].features.ats=false"}),
+               "scenario.streams[3].ats: needs ATS, but smmus[0].features.ats is false");
+  EXPECT_ERROR(error_with({"smmus[0].features.ats=false", "smmus[0].atschk=true", "streams[3].ats=false"}),
+               "scenario.smmus[0].atschk: needs ATS, but features.ats is false");
+  EXPECT_ERROR(error_with({"streams[3].translation=\"bypass\"", "streams[3].mappings=[]"}),
+               "scenario.streams[3].ats: a stream with translation \"bypass\" answers no ATS requests");
+  // An ATS device whose stream has no EATS is allowed: its requests are refused (UR).
+  EXPECT_EQ(error_with({"streams[3].ats=false"}), "");
+}
+
+TEST(Scenario, CommandsAreChecked) {
+  const struct {
+    const char* set;
+    const char* error;
+  } cases[] = {
+      {"commands[0].commands[0].op=\"TLBI_NH_FOO\"",
+       "scenario.commands[0].commands[0].op: expected one of \"PREFETCH_CONFIG\""},
+      {"commands[0].commands[0].op=\"CMD_TLBI_NH_VA\"", "scenario.commands[0].commands[0].op: expected one of"},
+      {"commands[0].commands[0].op=18", "scenario.commands[0].commands[0].op: expected one of"},
+      {"commands[0].commands[1]={\"asid\": 1}", "scenario.commands[0].commands[1].op: missing required key"},
+      {"commands[0].commands[2].asid=1",
+       "scenario.commands[0].commands[2].asid: CMD_SYNC has no field asid (its fields: cs)"},
+      {"commands[0].commands[3].vmid=1",
+       "scenario.commands[0].commands[3].vmid: ATC_INV has no field vmid (its fields: sid, ssid, ssv, "
+       "global, addr, size)"},
+      {"commands[0].commands[0].ipa=0",
+       "scenario.commands[0].commands[0].ipa: TLBI_NH_VA has no field ipa"},
+      {"commands[0].commands[5]={\"op\": \"TLBI_NSNH_ALL\", \"sid\": 3}",
+       "scenario.commands[0].commands[5].sid: TLBI_NSNH_ALL has no field sid (its fields: none)"},
+      {"commands[0].commands[0].pasid=1", "scenario.commands[0].commands[0].pasid: unknown key (known here: "},
+      {"commands[0].commands[0].tg=4", "scenario.commands[0].commands[0].tg: expected an integer in [0, 3]"},
+      {"commands[0].commands[0].num=32", "scenario.commands[0].commands[0].num: expected an integer in [0, 31]"},
+      {"commands[0].commands[0].asid=65536", "scenario.commands[0].commands[0].asid: expected an integer in [0, 65535]"},
+      {"commands[0].commands[0].leaf=1", "scenario.commands[0].commands[0].leaf: expected true or false"},
+      {"commands[0].commands[0].addr=\"0x4001_0800\"",
+       "scenario.commands[0].commands[0].addr: 0x40010800 is not 4 KiB aligned"},
+      {"commands[0].commands[3].size=64", "scenario.commands[0].commands[3].size: expected an integer in [0, 63]"},
+      {"commands[0].commands[3].ssid=1048576", "scenario.commands[0].commands[3].ssid: expected an integer in [0, 1048575]"},
+      {"commands[0].commands[2].cs=\"msi\"",
+       "scenario.commands[0].commands[2].cs: expected one of \"irq\", \"sev\", \"none\""},
+      {"commands[0].commands=[]", "scenario.commands[0].commands: expected at least one command"},
+      {"commands[0].commands=null", "scenario.commands[0].commands: missing required key"},
+      {"commands[0].smmu=1", "scenario.commands[0].smmu: no SMMU 1 (the scenario has 1)"},
+      {"commands[0].at=\"later\"", "scenario.commands[0].at: bad time"},
+      {"commands[0].when=\"1 us\"", "scenario.commands[0].when: unknown key"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string("--set ") + c.set);
+    EXPECT_ERROR(error_with({c.set}), c.error);
+  }
+  // PREFETCH_ADDR's SIZE has 5 bits, ATC_INV's 6.
+  EXPECT_ERROR(error_with({"commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 32}"}),
+               "scenario.commands[0].commands[5].size: expected an integer in [0, 31]");
+  EXPECT_EQ(error_with({"commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 31}"}), "");
 }
 
 TEST(Scenario, TlbTagsMustNotClash) {
