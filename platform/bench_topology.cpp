@@ -12,7 +12,8 @@ using namespace bench_layout;
 
 void fill_bench_pages(model::Memory& mem, const std::vector<BenchPage>& pages) {
   for (const BenchPage& p : pages)
-    for (uint64_t off = 0; off < kPageSize; off += 8) mem.write64(p.pa + off, bench_pattern(p.va + off));
+    for (uint64_t off = 0; off < kPageSize; off += 8)
+      mem.write64(p.pa + off, bench_pattern(p.va + off));
 }
 
 RouterPath::RouterPath(const sc_core::sc_module_name& name, const model::MemoryParams& mem_params)

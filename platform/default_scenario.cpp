@@ -8,10 +8,11 @@ namespace smmu::platform {
 
 const std::string& default_scenario_text() {
   static const std::string kText = R"json(// smmu-sim's built-in scenario: one SMMU with three ports and four devices.
-// Every key is optional; see README.md, "Scenario", for all keys and their defaults.
+// Every key is optional; see README.md, "smmu-sim: scenarios and reports", for all
+// keys and their defaults.
 {
-  "duration": "0 ns",        // 0: run until all traffic is done
-  "quantum": "1 us",         // temporal decoupling of the traffic generators
+  "duration": "0 ns",        // 0: run until all traffic and commands are done
+  "quantum": "1 us",         // temporal decoupling of the traffic generators and devices
   "memory": {"size": "4 GiB", "read_latency": "50 ns", "write_latency": "50 ns"},
   "interconnect": {"latency": "0 ns"},
   "smmus": [

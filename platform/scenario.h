@@ -1,7 +1,9 @@
 // The smmu-sim scenario: what SoC to build (memory, interconnect, SMMUs), which streams
-// each SMMU translates and how, and what DMA traffic runs. Read strictly from JSON: every
-// key is optional with a documented default (README, "Scenario"), an unknown key or a
-// bad value is a ConfigError naming its path ("scenario.smmus[0].main_tlb.ways: ...").
+// each SMMU translates and how, what DMA traffic runs (traffic generators and ATS
+// devices), and which commands software issues when. Read strictly from JSON: every key
+// is optional with a documented default (README, "smmu-sim: scenarios and reports"), an
+// unknown key or a bad value is a ConfigError naming its path
+// ("scenario.smmus[0].main_tlb.ways: ...").
 //
 // read_scenario also checks everything the SoC construction would otherwise reject
 // later (SMMU parameters, cross references, mapping alignment and overlaps, ASID/VMID
@@ -9,7 +11,8 @@
 //
 // Keys and defaults (times: "10 ns" or a number of ns; sizes: a number, "0x1000" or
 // "4 KiB"/"2 MiB"/"4 GiB"; addresses: a number or "0x8000_0000"):
-//   duration "0 ns" (0: until all traffic is done), quantum "1 us"
+//   duration "0 ns" (0: until all traffic is done and the command batches consumed),
+//   quantum "1 us"
 //   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
 //           write_latency "50 ns"
 //   interconnect: latency "0 ns"

@@ -191,7 +191,7 @@ class BenchMaster : public sc_core::sc_module {
 
   void run_router_phase() {
     const SequentialAddress addr{kDataBase};
-    drive(socket_a, kWarmup, addr, "", "");
+    check_data(drive(socket_a, kWarmup, addr, "router warm-up", ""));
     const uint64_t reads0 = a_.mem.reads();
     PhaseResult r = repeat(socket_a, opt_.transactions, addr, "router", "a router -> memory");
     check_data(r);
@@ -201,7 +201,8 @@ class BenchMaster : public sc_core::sc_module {
 
   void run_tlb_hit_phase() {
     const SequentialAddress addr{kHitVa};
-    drive(socket_b, kWarmup, addr, "", "");  // fills the micro TLB with the 8 pages
+    // The warm-up fills the micro TLB with the 8 pages.
+    check_data(drive(socket_b, kWarmup, addr, "tlb_hit warm-up", ""));
     const model::SmmuStats s0 = b_.smmu.stats();
     const uint64_t reads0 = b_.mem.reads();
     PhaseResult r = repeat(socket_b, opt_.transactions, addr, "tlb_hit", "b smmu, micro TLB hit");
@@ -219,7 +220,8 @@ class BenchMaster : public sc_core::sc_module {
 
   void run_walk_phase() {
     const SpreadAddress addr{walk_pages_};
-    drive(socket_c, kWarmup, addr, "", "");  // brings the STE and CD into the config cache
+    // The warm-up brings the STE and CD into the config cache.
+    check_data(drive(socket_c, kWarmup, addr, "walk warm-up", ""));
     const model::SmmuStats s0 = c_.smmu.stats();
     const uint64_t reads0 = c_.mem.reads();
     const uint64_t wc_hits0 = c_.smmu.walk_cache().hits();
@@ -299,7 +301,6 @@ class BenchMaster : public sc_core::sc_module {
     r.host_seconds = std::chrono::duration<double>(host_end - host_start).count();
     r.sim_time = sim_end - sim_start;
     r.bad = bad;
-    if (key.empty() && bad) failures.push_back("warm-up: " + std::to_string(bad) + " bad transactions");
     return r;
   }
 
@@ -350,7 +351,8 @@ nlohmann::json to_json(const std::vector<PhaseResult>& rs, const Options& opt, u
 
 std::vector<BenchPage> contiguous_pages(uint64_t va) {
   std::vector<BenchPage> pages;
-  for (unsigned p = 0; p < kHitPages; ++p) pages.push_back({va + p * kPageSize, kDataBase + p * kPageSize});
+  for (unsigned p = 0; p < kHitPages; ++p)
+    pages.push_back({va + p * kPageSize, kDataBase + p * kPageSize});
   return pages;
 }
 
