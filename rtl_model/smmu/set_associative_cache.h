@@ -34,17 +34,28 @@ class SetAssociativeCache {
   // The first valid entry of the set for which match(entry) holds, or nullptr.
   // A hit refreshes the entry's LRU age. Does not count hits/misses: callers do, since
   // one logical lookup may probe several sets (one per page size).
+  // way_out, when given, receives the way of the hit.
   template <typename Match>
-  Entry* find(unsigned set, Match&& match) {
+  Entry* find(unsigned set, Match&& match, unsigned* way_out = nullptr) {
     Line* base = &lines_[size_t{set} * ways_];
     for (unsigned w = 0; w < ways_; ++w) {
       Line& l = base[w];
       if (l.valid && match(l.entry)) {
         l.last_use = ++clock_;
+        if (way_out) *way_out = w;
         return &l.entry;
       }
     }
     return nullptr;
+  }
+
+  // Like find, for one way only (a caller's guess of where the entry is).
+  template <typename Match>
+  Entry* probe(unsigned set, unsigned way, Match&& match) {
+    Line& l = lines_[size_t{set} * ways_ + way];
+    if (!l.valid || !match(l.entry)) return nullptr;
+    l.last_use = ++clock_;
+    return &l.entry;
   }
 
   // Inserts into the set, replacing an entry for which same(entry) holds if any (so

@@ -108,11 +108,13 @@ void Smmu::end_of_elaboration() {
 // Upstream: device traffic.
 
 Smmu::Stream Smmu::stream_of(int port, const tlm::tlm_generic_payload& trans,
-                             Access& access) const {
+                             Access& access, const StreamExtension** ext_out) const {
   Stream s;
   access.write = trans.is_write();
   // The extension is ignorable: traffic without it is StreamID = port, no SubstreamID.
-  if (const StreamExtension* ext = trans.get_extension<StreamExtension>()) {
+  const StreamExtension* ext = trans.get_extension<StreamExtension>();
+  if (ext_out) *ext_out = ext;
+  if (ext) {
     s.sid = ext->sid;
     s.ssid = ext->ssid;
     s.ssv = ext->ssv;
@@ -126,13 +128,13 @@ Smmu::Stream Smmu::stream_of(int port, const tlm::tlm_generic_payload& trans,
 
 void Smmu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_time& delay) {
   Access access;
-  const Stream s = stream_of(port, trans, access);
+  const StreamExtension* ext;
+  const Stream s = stream_of(port, trans, access, &ext);
   const uint64_t va = trans.get_address();
   const unsigned len = trans.get_data_length();
   ++stats_.transactions;
   stats_.bytes += len;
 
-  const StreamExtension* ext = trans.get_extension<StreamExtension>();
   if (ext && ext->ats_translated && regs_.smmu_enabled() && params_.features.ats) {
     // Pre-translated by the endpoint's ATC: no TLB lookup, only the ATS checks.
     uint64_t pa;

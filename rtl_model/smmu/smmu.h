@@ -140,7 +140,8 @@ class Smmu : public sc_core::sc_module {
   unsigned mmio_transport_dbg(tlm::tlm_generic_payload& trans);
   void downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
-  Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access) const;
+  Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access,
+                   const StreamExtension** ext = nullptr) const;
   Translation translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
                         sc_core::sc_time& delay, Mode mode);
   // The shared part (config, main TLB, walk) behind a micro-TLB miss.

@@ -37,12 +37,6 @@ void MainTlb::clear() { cache_.clear(); }
 
 MicroTlb::MicroTlb(const MicroTlbParams& p) : cache_(1, p.entries, p.policy) {}
 
-const MicroTlbEntry* MicroTlb::lookup(uint32_t sid, uint32_t ssid, bool ssv, uint64_t va) {
-  return cache_.find(0, [&](const MicroTlbEntry& e) {
-    return e.tlb.covers(va) && e.sid == sid && e.ssv == ssv && (!ssv || e.ssid == ssid);
-  });
-}
-
 void MicroTlb::insert(const MicroTlbEntry& e) {
   cache_.insert(0, e, [&](const MicroTlbEntry& t) {
     return t.sid == e.sid && t.ssv == e.ssv && t.ssid == e.ssid && t.tlb.va == e.tlb.va &&

@@ -103,7 +103,15 @@ class MicroTlb {
  public:
   explicit MicroTlb(const MicroTlbParams& p);
 
-  const MicroTlbEntry* lookup(uint32_t sid, uint32_t ssid, bool ssv, uint64_t va);
+  // On the hit path of every transaction: the way of the last hit is probed first,
+  // since device traffic mostly stays on its page.
+  const MicroTlbEntry* lookup(uint32_t sid, uint32_t ssid, bool ssv, uint64_t va) {
+    auto match = [&](const MicroTlbEntry& e) {
+      return e.tlb.covers(va) && e.sid == sid && e.ssv == ssv && (!ssv || e.ssid == ssid);
+    };
+    if (const MicroTlbEntry* e = cache_.probe(0, last_hit_, match)) return e;
+    return cache_.find(0, match, &last_hit_);
+  }
   void insert(const MicroTlbEntry& e);
   unsigned invalidate_if(const std::function<bool(const MicroTlbEntry&)>& pred);
   void clear();
@@ -113,6 +121,7 @@ class MicroTlb {
 
  private:
   SetAssociativeCache<MicroTlbEntry> cache_;  // one set: fully associative
+  unsigned last_hit_ = 0;
 };
 
 }  // namespace smmu::model

@@ -65,7 +65,29 @@ struct Permissions {
 // Permission check of one access against the permissions of a translation, stage 1
 // first as the architecture orders them. Returns kNone or kPermission; sets
 // fault_stage2 when stage 2 denied it.
-FaultType check_permissions(const Permissions& perms, const Access& access, bool& fault_stage2);
+// Inline: it runs on every micro-TLB hit.
+inline bool stage_allows(const StagePerms& p, const Access& a) {
+  if (!a.priv && !p.user) return false;
+  if (a.write ? !p.write : !p.read) return false;
+  if (a.exec && !(a.priv ? p.pexec : p.uexec)) return false;
+  return true;
+}
+
+inline FaultType check_permissions(const Permissions& perms, const Access& access,
+                                   bool& fault_stage2) {
+  fault_stage2 = false;
+  if (!stage_allows(perms.s1, access)) return FaultType::kPermission;
+  // Stage 2 has no notion of EL0: only read/write/execute.
+  Access s2_access = access;
+  s2_access.priv = true;
+  StagePerms s2 = perms.s2;
+  s2.user = true;
+  if (!stage_allows(s2, s2_access)) {
+    fault_stage2 = true;
+    return FaultType::kPermission;
+  }
+  return FaultType::kNone;
+}
 
 // Why a stage-2 fault happened during a nested translation (event CLASS field).
 enum class FaultClass : uint8_t { kCdFetch = 0, kTableWalk = 1, kInputAddress = 2 };
