@@ -1,0 +1,151 @@
+// The command queue of one SMMU instance, shared by every CPU running the driver.
+//
+// A CPU reserves slots, writes its commands and publishes them with one CMDQ_PROD write,
+// all under one lock; it then waits for its own CMD_SYNC only, outside the lock. Slots
+// are tracked by a 64-bit count of entries ever produced, so "has CONS passed my SYNC"
+// stays exact however often the queue wraps: CONS (index + wrap bit) is always within
+// one queue size behind that count.
+//
+// CMD_SYNC completion, as chosen by the device:
+//   kMsi      CS = IRQ, MSIADDR = the SYNC's own slot, MSIDATA = 0: the SMMU's MSI
+//             zeroes the first word of the slot, which the CPU polls (cheap memory reads).
+//   kConsPoll CS = SEV: the CPU polls CMDQ_CONS until it has passed the SYNC.
+//   kIrq      CS = IRQ without an MSI address: the wired cmd_sync interrupt, then CONS.
+// Every wait is bounded (timeout -> SmmuStatus::kSyncTimeout, never a hang). A command
+// error seen while waiting (CMDQ_CONS.ERR) is handed to the device's GERROR handling,
+// then the wait goes on.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "driver/invalidation_commands.h"
+#include "driver/os.h"
+#include "rtl_model/arch/command.h"
+#include "rtl_model/arch/registers.h"
+
+namespace smmu::driver {
+
+enum class SmmuStatus : uint8_t {
+  kOk = 0,
+  kNoTranslation,      // IDR0: neither stage 1 nor stage 2
+  kBadTtf,             // IDR0.TTF: no AArch64 tables
+  kBadEndian,          // IDR0.TTENDIAN: no little-endian walks
+  kNoGranule,          // IDR5: no translation granule
+  kPresetUnsupported,  // IDR1: tables or queues at fixed addresses
+  kNotProbed,          // reset() before a successful probe()
+  kNoMemory,           // dma_alloc failed
+  kAckTimeout,         // CR0ACK / IRQ_CTRLACK / GBPA.UPDATE did not follow in time
+  kSyncTimeout,        // CMD_SYNC not complete in time
+  kQueueTimeout,       // no room in the command queue in time
+  kBadStreamId,        // sid beyond the stream table
+};
+const char* to_string(SmmuStatus s);
+
+enum class SyncCompletion : uint8_t { kMsi, kConsPoll, kIrq };
+const char* to_string(SyncCompletion c);
+
+struct CommandQueueConfig {
+  uint64_t mmio_base = 0;    // the SMMU's register window
+  uint64_t queue_pa = 0;     // 2^log2size * 16 bytes, DMA memory
+  unsigned log2size = 8;
+  SyncCompletion completion = SyncCompletion::kConsPoll;
+  uint64_t sync_timeout_ns = 1'000'000;
+  uint64_t poll_ns = 100;        // between two polls
+  unsigned cons_check_every = 16;  // kMsi: read CONS (errors, passed SYNC) every n polls
+  bool use_wfe = false;          // kConsPoll: wait_for_event between polls (SEV wakes)
+  unsigned cmd_sync_irq = 0;     // kIrq
+};
+
+struct CommandQueueStats {
+  uint64_t commands = 0;     // excluding CMD_SYNCs
+  uint64_t syncs = 0;
+  uint64_t publishes = 0;    // CMDQ_PROD writes
+  uint64_t full_waits = 0;   // polls while the queue lacked room
+  uint64_t sync_polls = 0;
+  uint64_t sync_timeouts = 0;
+  uint64_t queue_timeouts = 0;
+  uint64_t errors_seen = 0;  // CONS.ERR found set while waiting
+  uint64_t ill_skipped = 0;  // commands replaced by CMD_SYNC after CERROR_ILL
+};
+
+// A published CMD_SYNC: its sequence number (entries produced before it) and its slot.
+struct SyncTicket {
+  uint64_t seq = 0;
+  uint64_t slot_pa = 0;
+  bool valid = false;
+};
+
+class CommandQueue {
+ public:
+  // on_error: the device's GERROR handling (called without the queue lock held by the
+  // waiter, possibly with it held by a CPU waiting for room; it must not take it).
+  CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<void()> on_error);
+  CommandQueue(const CommandQueue&) = delete;
+  CommandQueue& operator=(const CommandQueue&) = delete;
+
+  // Writes n commands (and a CMD_SYNC when sync) and publishes them; waits only for
+  // room. *ticket (optional) gets the SYNC to wait for.
+  SmmuStatus issue(const arch::Command* cmds, size_t n, bool sync, SyncTicket* ticket = nullptr);
+  // Waits until that SYNC has completed.
+  SmmuStatus wait(const SyncTicket& ticket);
+  // issue() then wait().
+  SmmuStatus issue_and_wait(const arch::Command* cmds, size_t n, bool sync = true);
+  SmmuStatus issue_and_wait(const std::vector<arch::Command>& cmds, bool sync = true) {
+    return issue_and_wait(cmds.data(), cmds.size(), sync);
+  }
+
+  // Up to kMaxBatchCommands commands for this queue.
+  class Batch {
+   public:
+    explicit Batch(CommandQueue& q) : q_(q) {}
+    // Adds c; a full batch is issued first (without CMD_SYNC) and the batch starts again.
+    SmmuStatus add(const arch::Command& c);
+    // Issues what is left and, when sync, a CMD_SYNC, and waits for it.
+    SmmuStatus submit(bool sync = true);
+    size_t size() const { return num_; }
+    CommandQueue& queue() const { return q_; }
+
+   private:
+    CommandQueue& q_;
+    std::array<arch::Command, kMaxBatchCommands> cmds_{};
+    size_t num_ = 0;
+  };
+
+  // CERROR_ILL recovery: the command at CONS becomes a CMD_SYNC (CS = SEV), which the
+  // SMMU runs when the error is acknowledged. cons: the CMDQ_CONS value.
+  void replace_with_sync(uint32_t cons);
+
+  // The CMD_SYNC this queue uses (CS per completion mode; slot_pa for kMsi).
+  arch::Command make_sync(uint64_t slot_pa) const;
+
+  uint64_t slot_pa(uint32_t ptr) const;
+  unsigned log2size() const { return cfg_.log2size; }
+  uint32_t entries() const { return uint32_t{1} << cfg_.log2size; }
+  SyncCompletion completion() const { return cfg_.completion; }
+  uint64_t produced() const { return prod64_.load(); }
+  // Entries consumed so far, from a CMDQ_CONS value (exact across wraps).
+  uint64_t consumed_from(uint32_t cons) const;
+  const CommandQueueStats& stats() const { return stats_; }
+
+ private:
+  uint32_t read_cons();
+  // Polls until n slots are free; called with the lock held.
+  SmmuStatus wait_for_room(uint32_t n);
+  void check_error(uint32_t cons);
+  bool passed(const SyncTicket& t, uint32_t cons) const { return consumed_from(cons) > t.seq; }
+
+  Os& os_;
+  CommandQueueConfig cfg_;
+  std::function<void()> on_error_;
+  std::unique_ptr<Lock> lock_;
+  std::atomic<uint64_t> prod64_{0};  // entries produced (== CMDQ_PROD as a count)
+  CommandQueueStats stats_;
+};
+
+}  // namespace smmu::driver
