@@ -32,6 +32,9 @@
 // consume it. Every CPU connected to a line sees every pulse (a broadcast: a waiter may
 // wake for a pulse it did not cause and must recheck its condition, as with WFE; no
 // wake-up is ever lost). Connect during elaboration (or later, from a process).
+//
+// Os services (see sc_os.h) are for the CPU's programs, during simulation: before it
+// the sockets may not be bound yet.
 #pragma once
 
 #include <cstdint>
@@ -110,7 +113,7 @@ class Cpu : public sc_core::sc_module {
   // CPU's own thread (on_cpu()); from another process (the RCU worker running a
   // callback) costs are not counted and MMIO latencies are dropped.
   bool on_cpu() const;
-  sc_core::sc_time local_time() const;
+  sc_core::sc_time local_time() const;  // sc_time_stamp() + offset (from the CPU's thread)
   void charge(const sc_core::sc_time& t);  // adds to the local time, syncs past the quantum
   void sync();                             // lets SystemC time catch up with the local time
   void resume_after_wait();  // after a wait() taken with a zero offset: re-arm the keeper
@@ -155,8 +158,8 @@ class Cpu : public sc_core::sc_module {
   void run();
   void before_end_of_elaboration() override;
   void watch(Latch& latch, const sc_core::sc_event& source);
-  bool wait_latch(Latch& latch, uint64_t timeout_ns, const char* what);
-  void require_on_cpu(const char* what) const;
+  bool wait_latch(Latch& latch, uint64_t timeout_ns);
+  bool require_on_cpu(const char* what) const;  // false after an SC_REPORT_ERROR
   void mmio_access(uint64_t pa, uint8_t* data, unsigned len, bool write);
   // Moves len bytes at pa (read into / write from buf; fill when buf is null on write).
   void mem_access(uint64_t pa, uint8_t* buf, size_t len, bool write, uint8_t fill = 0);
@@ -183,7 +186,6 @@ class Cpu : public sc_core::sc_module {
 
   std::vector<tlm::tlm_dmi> dmi_;                          // granted regions
   std::vector<std::pair<uint64_t, uint64_t>> no_dmi_;      // refused ranges [first, last]
-  tlm::tlm_generic_payload mmio_gp_;
 };
 
 }  // namespace smmu::platform

@@ -17,7 +17,8 @@
 //    retry instant at or after the release (the CPU is busy all along). Modelled
 //    without a wake-up per retry: it sleeps until a release, then until its next retry
 //    instant, then tries again. Among waiters the earliest retry wins (no queue, as a
-//    test-and-set lock).
+//    test-and-set lock; a tie at one instant goes in SystemC process order, which is
+//    deterministic).
 //  - rwlock: fair (FIFO). A request that cannot be granted at once queues; a release
 //    grants the queue head: one writer, or every reader up to the next writer (those
 //    readers overlap). A reader never passes a queued writer, so writers do not
@@ -35,12 +36,15 @@
 // non-preemptible kernel). A grace period started at some point in host order ends
 // when every context that was inside a section at that point has left that section
 // (its outermost unlock: a quiescent state); a context outside a section then, or one
-// that entered after, does not delay it. Each reader section that a grace period waits
-// for records it as a watcher and fills in the exit time at its outermost unlock, so
-// the grace period ends at the simulated time the last such reader left (exact, even
-// when that reader ran ahead of SystemC time). Taking the snapshot in host order is
-// what makes it safe: a reader that ran ahead and entered before the snapshot may hold
-// the old pointer, so it is waited for even if its entry time is later.
+// that entered after, does not delay it. Sections play the role of per-CPU
+// generations: at its start a grace period registers as a watcher of the section each
+// reader is in; that section's outermost unlock fills in its exit time (the reader's
+// local time) and drops the watchers, and a later section of the same CPU is a new
+// generation that the grace period does not watch. So it ends at the simulated time the
+// last watched reader left (exact, even when that reader ran ahead of SystemC time).
+// Taking the snapshot in host order is what makes it safe: a reader that ran ahead and
+// entered before the snapshot may hold the old pointer, so it is waited for even if its
+// entry time is later (conservative by at most its quantum).
 //  - synchronize_rcu(): charges cached_access, syncs, snapshots, sleeps until the
 //    readers it found have left, and returns at max(its time, their exit times).
 //    Calling it inside one's own read-side section is an SC_REPORT_ERROR (deadlock).
