@@ -52,40 +52,6 @@ std::string uint_expectation(uint64_t min, uint64_t max) {
   return "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
 }
 
-// Decimal or 0x-hex digits, '_' allowed between digits. False when malformed or too big.
-bool parse_uint_text(const std::string& text, uint64_t& out) {
-  size_t i = 0;
-  unsigned base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    i = 2;
-  }
-  if (i >= text.size()) return false;
-  uint64_t v = 0;
-  bool prev_digit = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '_') {
-      if (!prev_digit || i + 1 == text.size()) return false;
-      prev_digit = false;
-      continue;
-    }
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
-      return false;
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / base) return false;
-    v = v * base + d;
-    prev_digit = true;
-  }
-  out = v;
-  return true;
-}
 
 [[noreturn]] void bad_value(const std::string& where, const std::string& expected, const json& v) {
   throw ConfigError(where + ": expected " + expected + ", got " + describe(v));
@@ -147,6 +113,41 @@ int64_t to_int(const json& v, const std::string& where, int64_t min, int64_t max
 }
 
 }  // namespace
+
+// Decimal or 0x-hex digits, '_' allowed between digits. False when malformed or too big.
+bool parse_uint_text(const std::string& text, uint64_t& out) {
+  size_t i = 0;
+  unsigned base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    i = 2;
+  }
+  if (i >= text.size()) return false;
+  uint64_t v = 0;
+  bool prev_digit = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '_') {
+      if (!prev_digit || i + 1 == text.size()) return false;
+      prev_digit = false;
+      continue;
+    }
+    unsigned d;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return false;
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / base) return false;
+    v = v * base + d;
+    prev_digit = true;
+  }
+  out = v;
+  return true;
+}
 
 // --- time parsing
 

@@ -120,4 +120,8 @@ void apply_override(nlohmann::json& root, const std::string& assignment);
 // "<path>: duplicate key <key path>" (nlohmann would silently keep the last).
 nlohmann::json load_json_file(const std::string& path);
 
+// Decimal or 0x-hex digits, '_' allowed between digits ("0x8000_0000"). False when
+// malformed or above 2^64 - 1.
+bool parse_uint_text(const std::string& text, uint64_t& out);
+
 }  // namespace smmu::platform

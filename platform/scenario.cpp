@@ -38,40 +38,6 @@ std::string range(uint64_t base, uint64_t size) {
   return "[" + hex(base) + ", " + hex(base + size) + ")";
 }
 
-// Decimal or 0x-hex digits, '_' allowed between digits.
-bool parse_digits(const std::string& text, uint64_t& out) {
-  size_t i = 0;
-  unsigned base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    i = 2;
-  }
-  if (i >= text.size()) return false;
-  uint64_t v = 0;
-  bool prev_digit = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '_') {
-      if (!prev_digit || i + 1 == text.size()) return false;
-      prev_digit = false;
-      continue;
-    }
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F')
-      d = static_cast<unsigned>(c - 'A' + 10);
-    else
-      return false;
-    if (v > (UINT64_MAX - d) / base) return false;
-    v = v * base + d;
-    prev_digit = true;
-  }
-  out = v;
-  return true;
-}
 
 uint64_t get_size(const ConfigReader& r, const std::string& key, uint64_t def, uint64_t min,
                   uint64_t max = UINT64_MAX) {
@@ -629,7 +595,7 @@ uint64_t parse_size(const std::string& text) {
   }
   while (!number.empty() && number.back() == ' ') number.pop_back();
   uint64_t v = 0;
-  if (!parse_digits(number, v))
+  if (!parse_uint_text(number, v))
     throw std::invalid_argument("expected a size such as 4096, \"0x1000\" or \"4 KiB\" (KiB, "
                                 "MiB, GiB, TiB), got \"" + text + "\"");
   if (shift && v > (UINT64_MAX >> shift))
