@@ -70,6 +70,7 @@ Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
       mem_(walk),
       walk_cache_(params.walk_cache),
       walker_(mem_, &walk_cache_, WalkerParams{params.timing.cycles(params.timing.walk_cache_cycles)}),
+      probe_walker_(mem_, nullptr, WalkerParams{}),
       config_cache_(params.config_cache),
       config_(mem_, walker_, config_cache_, caps_of(params.features), params.features.sid_bits,
               params.features.ssid_bits, params.timing.cycles(params.timing.config_cache_cycles)),
@@ -370,7 +371,7 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
   req.s1 = cfg.s1 ? &cfg.s1_regime : nullptr;
   req.s2 = cfg.s2 ? &cfg.s2_config : nullptr;
   req.vmid = cfg.vmid;
-  const WalkResult w = walker_.walk(req, delay);
+  const WalkResult w = (counted ? walker_ : probe_walker_).walk(req, delay);
   if (counted) {
     walk_slots_.release(slot, delay);
     stats_.walk_reads += w.memory_reads;

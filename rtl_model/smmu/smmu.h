@@ -203,6 +203,7 @@ class Smmu : public sc_core::sc_module {
   MemoryPort mem_;
   WalkCache walk_cache_;
   TableWalker walker_;
+  TableWalker probe_walker_;  // DMI and debug lookups: walks that leave the walk cache alone
   ConfigCache config_cache_;
   ConfigFetcher config_;
   EventQueue evtq_;

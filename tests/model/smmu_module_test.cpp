@@ -202,6 +202,10 @@ TEST(SmmuDmi, GrantsTheTranslatedPageAndRevokesOnConfigChange) {
   tlm::tlm_dmi none;
   EXPECT_FALSE(dev.request(0x9000, none));  // unmapped: no grant, and no event
   EXPECT_EQ(tb.smmu.stats().faults, 0u);
+  // DMI lookups leave the translation caches as they were.
+  EXPECT_EQ(tb.smmu.walk_cache().occupancy(), 0u);
+  EXPECT_EQ(tb.smmu.main_tlb().occupancy(), 0u);
+  EXPECT_EQ(tb.smmu.stats().walks, 0u);
 
   tb.set_reg(r::kCr0, 0);  // SMMUEN off: the translation may change
   ASSERT_EQ(dev.revoked.size(), 1u);
