@@ -391,11 +391,16 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
   if (counted) main_tlb_.insert(e);
   if (mode == Mode::kTransaction)
     micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e});
+  return translation_of(e, va);
+}
+
+Smmu::Translation Smmu::translation_of(const TlbEntry& e, uint64_t va) {
   Translation t;
-  t.kind = Translation::Kind::kTranslated;
-  t.out_addr = w.out_addr;
+  t.kind = (e.s1 || e.s2) ? Translation::Kind::kTranslated : Translation::Kind::kBypass;
+  t.out_addr = e.translate(va);
   t.va_base = e.va;
   t.pa_base = e.pa;
+  t.ipa_base = e.ipa;
   t.size_shift = e.size_shift;
   t.perms = e.perms;
   return t;
@@ -434,14 +439,7 @@ Smmu::Translation Smmu::hit(const TlbEntry& e, const Stream& s, uint64_t va,
     ev.ipa = e.ipa | (va & ((uint64_t{1} << e.size_shift) - 1));
     return fault(ev, s, va, access, delay, mode);
   }
-  Translation t;
-  t.kind = (e.s1 || e.s2) ? Translation::Kind::kTranslated : Translation::Kind::kBypass;
-  t.out_addr = e.translate(va);
-  t.va_base = e.va;
-  t.pa_base = e.pa;
-  t.size_shift = e.size_shift;
-  t.perms = e.perms;
-  return t;
+  return translation_of(e, va);
 }
 
 Smmu::Translation Smmu::fault(arch::EventRecord ev, const Stream& s, uint64_t va,

@@ -111,6 +111,7 @@ class Smmu : public sc_core::sc_module {
     uint64_t out_addr = 0;
     // The input region [va_base, va_base + 2^size_shift) maps linearly onto pa_base.
     uint64_t va_base = 0, pa_base = 0;
+    uint64_t ipa_base = 0;  // nested: the stage-1 output (IPA) of va_base
     unsigned size_shift = 12;
     Permissions perms;
     bool ok() const { return kind == Kind::kTranslated || kind == Kind::kBypass; }
@@ -159,6 +160,8 @@ class Smmu : public sc_core::sc_module {
                   sc_core::sc_time delay, Mode mode);
   StreamTableConfig stream_table() const;
   static TlbEntry entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w);
+  // The translation a TLB entry gives for va.
+  static Translation translation_of(const TlbEntry& e, uint64_t va);
 
   // Faults: the event record is written in parallel with the abort response, so its
   // memory time does not add to the transaction's delay.

@@ -54,13 +54,8 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
         req->read = check_permissions(t.perms, rd, s2) == FaultType::kNone;
         req->write = !req->no_write && check_permissions(t.perms, wr, s2) == FaultType::kNone;
         req->size_shift = static_cast<uint8_t>(t.size_shift);
-        req->translated = t.pa_base;
-        if (split) {
-          // The TLB entry keeps the IPA of the region: answer with it.
-          const TlbEntry* e = main_tlb_.lookup(TlbKey{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, va});
-          if (e) req->translated = e->ipa;
-          else req->read = req->write = false;
-        }
+        // Split stage answers with the region's IPA; stage 2 applies to the traffic.
+        req->translated = split ? t.ipa_base : t.pa_base;
       }
       if (!req->read && !req->write) ++stats_.ats_no_access;
     }

@@ -245,3 +245,39 @@ TEST(SmmuAts, NoStaleTranslationInTheAtc) {
                 atc_inv(kSid, 0x1000, 0), Command(Opcode::kSync)});
   EXPECT_EQ(rig.read(0x1000), 0x0e01u);
 }
+
+TEST(SmmuAts, SplitStageAnswersWithTheIpaAndStage2AppliesToTraffic) {
+  SmmuTestbench tb({}, 0, SmmuTestbench::default_memory(), false, {endpoint()});
+  auto st = StreamTableBuilder::linear(tb.writer, tb.alloc, 4);
+  // Stage 2: identity on the first GiB (where the tables live), and IPA 0x50001000 to
+  // the data page.
+  PageTableBuilder s2(tb.writer, tb.alloc, arch::Granule{12}, 0, 1, platform::Stage::kS2);
+  s2.map(0, 0, uint64_t{1} << 30, rw_s2(), true);
+  s2.map(0x50001000, kOld + 0x1000, 0x1000, rw_s2(), false);
+  auto cds = CdTableBuilder::linear(tb.writer, tb.alloc, 0);
+  PageTableBuilder s1(tb.writer, tb.alloc, arch::Granule{12}, 0);
+  s1.map(0x1000, 0x50001000, 0x1000, ng_rw(), false);
+  cds.write_cd(0, make_cd_4k(s1.root(), 1));
+  arch::Ste ste = make_s2_ste(s2.root(), 3, 0x14, 2);
+  ste.config = static_cast<uint8_t>(arch::SteConfig::kNested);
+  ste.eats = static_cast<uint8_t>(arch::Eats::kSplit);
+  cds.attach(ste);
+  st.write_ste(kSid, ste);
+  tb.mem.write64(kOld + 0x1000, 0x5b11);
+  tb.enable(st);
+  tb.set_reg(r::kCr0, tb.reg(r::kCr0) | r::cr0::kAtsChk.mask());
+
+  uint64_t data = 0;
+  model::DmaAccess a;
+  a.address = 0x1000;
+  a.size = 8;
+  a.data = reinterpret_cast<uint8_t*>(&data);
+  sc_time d = sc_core::SC_ZERO_TIME;
+  const model::DmaOutcome o = tb.endpoints[0]->dma_access(a, d);
+  ASSERT_EQ(o.status, tlm::TLM_OK_RESPONSE);
+  EXPECT_TRUE(o.ats_translated);
+  EXPECT_EQ(o.sent_address, 0x50001000u);  // the IPA, not the PA
+  EXPECT_EQ(data, 0x5b11u);                // stage 2 applied to the translated access
+  EXPECT_EQ(tb.smmu.stats().ats_translated, 1u);
+  EXPECT_TRUE(tb.events().empty());
+}
