@@ -19,8 +19,6 @@ namespace r = arch::reg;
 
 namespace {
 
-sc_time ns(double v) { return sc_time(v, SC_NS); }
-
 constexpr uint32_t kSid = 7;
 constexpr uint64_t kOld = 0x20000000, kNew = 0x30000000;
 
@@ -31,12 +29,6 @@ model::AtsEndpointParams endpoint(uint32_t sid = kSid, double round_trip_ns = 50
   p.pcie_round_trip = ns(round_trip_ns);
   p.answer_invalidations = answers;
   return p;
-}
-
-arch::S1LeafAttrs ng_rw() {
-  auto a = rw_s1();
-  a.ng = true;
-  return a;
 }
 
 // A stage-1 stream for kSid with ATS (EATS as given) and, with substreams, a CD table of
@@ -52,7 +44,7 @@ struct AtsRig {
         st(StreamTableBuilder::linear(t.writer, t.alloc, 4)),
         cds(CdTableBuilder::linear(t.writer, t.alloc, substreams ? 2 : 0)),
         pt(t.writer, t.alloc, arch::Granule{12}, 0) {
-    pt.map(0x1000, kOld + 0x1000, 0x4000, ng_rw(), false);
+    pt.map(0x1000, kOld + 0x1000, 0x4000, rw_s1_ng(), false);
     cds.write_cd(0, make_cd_4k(pt.root(), 1));
     if (substreams) cds.write_cd(1, make_cd_4k(pt.root(), 2));
     ste = make_s1_ste(cds);
@@ -237,7 +229,7 @@ TEST(SmmuAts, NoStaleTranslationInTheAtc) {
   SmmuTestbench tb({}, 0, SmmuTestbench::default_memory(), false, {endpoint()});
   AtsRig rig(tb);
   EXPECT_EQ(rig.read(0x1000), 0x0101u);
-  rig.pt.write_entry(0x1000, 3, arch::make_s1_leaf(kNew + 0x1000, 3, ng_rw()));
+  rig.pt.write_entry(0x1000, 3, arch::make_s1_leaf(kNew + 0x1000, 3, rw_s1_ng()));
   rig.commands({Command(Opcode::kTlbiNhVa).set_asid(1).set_addr(0x1000), Command(Opcode::kSync)});
   EXPECT_EQ(rig.read(0x1000), 0x0101u);  // the ATC still translates the old way
   // TLBIs synced before the ATC invalidation, as the driver orders them.
@@ -256,7 +248,7 @@ TEST(SmmuAts, SplitStageAnswersWithTheIpaAndStage2AppliesToTraffic) {
   s2.map(0x50001000, kOld + 0x1000, 0x1000, rw_s2(), false);
   auto cds = CdTableBuilder::linear(tb.writer, tb.alloc, 0);
   PageTableBuilder s1(tb.writer, tb.alloc, arch::Granule{12}, 0);
-  s1.map(0x1000, 0x50001000, 0x1000, ng_rw(), false);
+  s1.map(0x1000, 0x50001000, 0x1000, rw_s1_ng(), false);
   cds.write_cd(0, make_cd_4k(s1.root(), 1));
   arch::Ste ste = make_s2_ste(s2.root(), 3, 0x14, 2);
   ste.config = static_cast<uint8_t>(arch::SteConfig::kNested);

@@ -21,8 +21,6 @@ namespace r = arch::reg;
 
 namespace {
 
-sc_time ns(double v) { return sc_time(v, SC_NS); }
-
 // Streams with every kind of TLB entry:
 //   sid 1: S1, VMID 1, ASID 1: 4K pages 0x1000-0x3fff (non-global), a 2 MiB block at 1 GiB
 //   sid 2: S1, VMID 1, ASID 2: page 0x1000 (non-global), page 0x200000 (global)

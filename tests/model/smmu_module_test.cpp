@@ -14,8 +14,6 @@ using sc_core::SC_NS;
 namespace r = arch::reg;
 
 namespace {
-sc_time ns(double v) { return sc_time(v, SC_NS); }
-
 struct S1Rig {
   StreamTableBuilder st;
   CdTableBuilder cds;

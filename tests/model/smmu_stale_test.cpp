@@ -21,13 +21,6 @@ namespace {
 
 constexpr uint64_t kOld = 0x20000000, kNew = 0x30000000;
 
-// Per-ASID (non-global) leaves, so ASID-based invalidations name them.
-arch::S1LeafAttrs leaf_attrs() {
-  auto a = rw_s1();
-  a.ng = true;
-  return a;
-}
-
 struct Rig {
   SmmuTestbench& tb;
   StreamTableBuilder st;
@@ -38,7 +31,7 @@ struct Rig {
         st(StreamTableBuilder::linear(t.writer, t.alloc, 4)),
         cds(CdTableBuilder::linear(t.writer, t.alloc, 0)),
         pt(t.writer, t.alloc, arch::Granule{12}, 0) {
-    pt.map(0x1000, kOld + 0x1000, 0x2000, leaf_attrs(), false);
+    pt.map(0x1000, kOld + 0x1000, 0x2000, rw_s1_ng(), false);
     cds.write_cd(0, make_cd_4k(pt.root(), 1));
     st.write_ste(0, make_s1_ste(cds));
     tb.mem.write64(kOld + 0x1000, 0x01d1);
@@ -54,7 +47,7 @@ struct Rig {
     return res.data;
   }
   void remap_leaf(uint64_t va, uint64_t pa) {
-    pt.write_entry(va, 3, arch::make_s1_leaf(pa, 3, leaf_attrs()));
+    pt.write_entry(va, 3, arch::make_s1_leaf(pa, 3, rw_s1_ng()));
   }
   void invalidate(std::vector<Command> cmds) {
     cmds.push_back(Command(Opcode::kSync));
@@ -97,7 +90,7 @@ TEST(SmmuStale, WalkCache) {
   EXPECT_EQ(rig.read(0x1000), 0x01d1u);
   // Point the level-2 descriptor of 0x2000 at a new level-3 table that maps it elsewhere.
   const uint64_t table = tb.alloc.alloc(0x1000, 0x1000);
-  tb.writer.write64(table + 2 * 8, arch::make_s1_leaf(kNew + 0x2000, 3, leaf_attrs()));
+  tb.writer.write64(table + 2 * 8, arch::make_s1_leaf(kNew + 0x2000, 3, rw_s1_ng()));
   rig.pt.write_entry(0x2000, 2, arch::make_table_descriptor(table));
   EXPECT_EQ(rig.read(0x2000), 0x01d2u);  // the walk cache still has the old L2 entry
   EXPECT_EQ(tb.smmu.walk_cache().hits(), 1u);
@@ -111,7 +104,7 @@ TEST(SmmuStale, LeafTlbiKeepsAStaleWalkCacheEntry) {
   Rig rig(tb);
   EXPECT_EQ(rig.read(0x1000), 0x01d1u);
   const uint64_t table = tb.alloc.alloc(0x1000, 0x1000);
-  tb.writer.write64(table + 2 * 8, arch::make_s1_leaf(kNew + 0x2000, 3, leaf_attrs()));
+  tb.writer.write64(table + 2 * 8, arch::make_s1_leaf(kNew + 0x2000, 3, rw_s1_ng()));
   rig.pt.write_entry(0x2000, 2, arch::make_table_descriptor(table));
   rig.invalidate({tlbi_va(0x2000, /*leaf=*/true)});
   EXPECT_EQ(rig.read(0x2000), 0x01d2u);
@@ -122,7 +115,7 @@ TEST(SmmuStale, ConfigCacheCd) {
   Rig rig(tb);
   EXPECT_EQ(rig.read(0x1000), 0x01d1u);
   PageTableBuilder other(tb.writer, tb.alloc, arch::Granule{12}, 0);
-  other.map(0x1000, kNew + 0x1000, 0x1000, leaf_attrs(), false);
+  other.map(0x1000, kNew + 0x1000, 0x1000, rw_s1_ng(), false);
   rig.cds.write_cd(0, make_cd_4k(other.root(), 1));
   rig.invalidate({Command(Opcode::kTlbiNhAsid).set_asid(1)});
   EXPECT_EQ(rig.read(0x1000), 0x01d1u);  // the cached CD still points at the old tables

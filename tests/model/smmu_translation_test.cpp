@@ -16,8 +16,6 @@ namespace {
 constexpr uint64_t kVa = 0x8080604567;  // level-0..3 indexes 1, 2, 3, 4
 constexpr uint64_t kPa = 0x4ECBA567;
 
-sc_time ns(double v) { return sc_time(v, SC_NS); }
-
 // A stage-1 stream: linear stream table, one CD, a 4K 4-level table.
 struct S1Stream {
   StreamTableBuilder st;

@@ -203,6 +203,12 @@ arch::S1LeafAttrs rw_s1() {
   return a;
 }
 
+arch::S1LeafAttrs rw_s1_ng() {
+  arch::S1LeafAttrs a = rw_s1();
+  a.ng = true;
+  return a;
+}
+
 arch::S2LeafAttrs rw_s2() {
   arch::S2LeafAttrs a;
   a.af = true;

@@ -60,6 +60,8 @@ class DmiMaster : public sc_core::sc_module {
   void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) { revoked.emplace_back(start, end); }
 };
 
+inline sc_core::sc_time ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
+
 struct DmaAttrs {
   uint32_t sid = 0;
   uint32_t ssid = 0;
@@ -135,6 +137,7 @@ arch::Ste make_s1_ste(const platform::CdTableBuilder& cds, uint16_t vmid = 0);
 arch::Ste make_s2_ste(uint64_t s2ttb, uint16_t vmid, uint8_t s2t0sz, uint8_t s2sl0,
                       uint8_t s2tg = 0, uint8_t s2ps = 5);
 arch::S1LeafAttrs rw_s1();  // AF set, read/write, EL0 allowed
+arch::S1LeafAttrs rw_s1_ng();  // the same, non-global (tagged by ASID)
 arch::S2LeafAttrs rw_s2();  // AF set, read/write
 
 }  // namespace smmu::test

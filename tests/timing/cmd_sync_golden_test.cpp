@@ -39,8 +39,6 @@ std::pair<sc_time, sc_time> sync_after_tlbis(unsigned n, Opcode op = Opcode::kTl
   return {written, tb.smmu.command_stats().sync_latency_max};
 }
 
-sc_time ns(double v) { return sc_time(v, SC_NS); }
-
 }  // namespace
 
 // Fetches of up to 8 commands (50 ns each) interleave with execution; a TLBI by VA is
