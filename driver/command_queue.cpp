@@ -21,6 +21,10 @@ const char* to_string(SmmuStatus s) {
     case SmmuStatus::kSyncTimeout: return "CMD_SYNC timeout";
     case SmmuStatus::kQueueTimeout: return "command queue full timeout";
     case SmmuStatus::kBadStreamId: return "stream ID out of range";
+    case SmmuStatus::kIncompatible: return "domain incompatible with this SMMU";
+    case SmmuStatus::kTagExhausted: return "no free ASID or VMID";
+    case SmmuStatus::kInvalidArgument: return "invalid argument";
+    case SmmuStatus::kBusy: return "in use";
   }
   return "unknown";
 }

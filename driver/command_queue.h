@@ -44,6 +44,10 @@ enum class SmmuStatus : uint8_t {
   kSyncTimeout,        // CMD_SYNC not complete in time
   kQueueTimeout,       // no room in the command queue in time
   kBadStreamId,        // sid beyond the stream table
+  kIncompatible,       // a domain this SMMU cannot use (stage, granule, address sizes)
+  kTagExhausted,       // no free ASID or VMID on this SMMU
+  kInvalidArgument,    // a request the driver refuses (bad range, wrong domain type, ...)
+  kBusy,               // still in use (a domain with masters, a vSMMU with domains)
 };
 const char* to_string(SmmuStatus s);
 

@@ -71,13 +71,13 @@ void emit_tlbi_range(const Command& base, const InvRange& r, unsigned pgsize_log
   uint64_t pages = r.size >> tg;
   if (pages == 0) pages = 1;  // a sub-page range still names one page
   uint8_t ttl = 0;
-  if (r.leaf) {
+  if (r.leaf && r.one_level) {
     // The level whose entries have the granule's size: 3 for a page, 2 for the block
     // above it, ... (0 when the granule is no table level of this page size).
     const unsigned lvl = 4 - (log2_of(r.granule) - 3) / (tg - 3);
     ttl = (lvl >= 1 && lvl <= 3 && log2_of(r.granule) >= tg) ? static_cast<uint8_t>(lvl) : 0;
   } else if ((pages & 31) == 1) {
-    // Non-leaf: no level hint; keep away from a NUM 0 / SCALE 0 command by invalidating
+    // No level hint (non-leaf, or leaves of several sizes); keep away from a NUM 0 / SCALE 0 command by invalidating
     // one page more (harmless).
     ++pages;
   }

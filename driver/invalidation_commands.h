@@ -24,6 +24,10 @@ struct InvRange {
   uint64_t size = 0;     // 0 (or all ones): everything
   uint64_t granule = 0;  // size of the unit that changed (page or block); power of two >= 4K
   bool leaf = false;     // only leaf entries changed: walk caches may be kept
+  // Every changed leaf is `granule` in size, so range TLBIs may name its level (TTL).
+  // False when an unmap removed leaves of several sizes: a TTL naming the smallest
+  // would let the SMMU keep a larger block's entry.
+  bool one_level = true;
 
   static InvRange all() { return {}; }
   static InvRange range(uint64_t iova, uint64_t size, uint64_t granule, bool leaf) {

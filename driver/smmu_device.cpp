@@ -89,6 +89,7 @@ SmmuStatus SmmuDevice::probe() {
     completion_ = SyncCompletion::kConsPoll;
   handle_.range_inv = f.ril;
   handle_.e2h = opts_.e2h && f.hyp;
+  if (!tags_) tags_ = std::make_unique<IotlbTags>(f.asid_bits, f.vmid_bits);
   probed_ = true;
   return SmmuStatus::kOk;
 }

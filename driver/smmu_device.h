@@ -14,6 +14,7 @@
 #include "driver/entry_writer.h"
 #include "driver/invalidation_array.h"
 #include "driver/invalidation_commands.h"
+#include "driver/iotlb_tags.h"
 #include "driver/os.h"
 #include "rtl_model/arch/event.h"
 #include "rtl_model/arch/registers.h"
@@ -94,6 +95,8 @@ class SmmuDevice {
   static SmmuStatus issue_batches_all_then_wait(const std::vector<const InvBatch*>& batches);
   static SmmuDevice* from_handle(const SmmuHandle* h) { return static_cast<SmmuDevice*>(h->device); }
   const SmmuHandle& handle() const { return handle_; }
+  // This instance's ASIDs and VMIDs (created by probe(); callers hold the attach mutex).
+  IotlbTags& tags() { return *tags_; }
 
   // --- events and global errors
   // Reads the records between EVTQ_CONS and EVTQ_PROD, moves CONS, acknowledges an
@@ -141,6 +144,7 @@ class SmmuDevice {
   size_t strtab_bytes_ = 0;
   std::vector<uint64_t> l2_pa_;  // per level-1 descriptor; 0 = not allocated
   std::unique_ptr<CommandQueue> cmdq_;
+  std::unique_ptr<IotlbTags> tags_;
   std::unique_ptr<Lock> strtab_lock_, event_lock_, gerror_lock_;
   std::deque<arch::EventRecord> event_log_;
   SmmuDeviceStats stats_;

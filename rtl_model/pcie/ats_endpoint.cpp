@@ -118,6 +118,11 @@ TrafficStats AtsEndpoint::total_stats() const {
   return total;
 }
 
+void AtsEndpoint::set_ats_enabled(bool on) {
+  if (!on) atc_.clear();
+  params_.ats_enabled = on;
+}
+
 DmaOutcome AtsEndpoint::dma_access(const DmaAccess& access, sc_time& delay) {
   Context ctx;
   return transact(ctx, access, delay);

@@ -119,6 +119,10 @@ class AtsEndpoint : public sc_core::sc_module {
 
   const AtsEndpointParams& params() const { return params_; }
   uint32_t sid() const { return params_.sid; }
+  // The ATS capability's Enable bit, as software writes it in config space. Clearing it
+  // empties the ATC (the function may not use translations it got while enabled).
+  void set_ats_enabled(bool on);
+  bool ats_enabled() const { return params_.ats_enabled; }
   Atc& atc() { return atc_; }
   const Atc& atc() const { return atc_; }
   const AtsEndpointStats& stats() const { return stats_; }

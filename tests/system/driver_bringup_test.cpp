@@ -3,6 +3,7 @@
 // SMMU's real command engine.
 #include <gtest/gtest.h>
 
+#include "driver/iommu.h"
 #include "driver/smmu_device.h"
 #include "platform/cpu.h"
 #include "platform/sc_os.h"
@@ -127,4 +128,50 @@ TEST(DriverBringUp, InterruptCompletion) {
   bring_up(soc, SyncCompletion::kIrq, b);
   expect_enabled(soc, b);
   EXPECT_EQ(b.mode, SyncCompletion::kIrq);
+}
+
+// The first attach: an S1 domain with one page, DMA through it, then unmap (the TLBI
+// and its CMD_SYNC come from the domain's invalidation array) and the DMA faults.
+TEST(DriverBringUp, AttachS1DomainMapUnmap) {
+  DriverSoc soc;
+  BringUp b;
+  std::unique_ptr<driver::Iommu> iommu;
+  std::unique_ptr<driver::Domain> dom;
+  std::unique_ptr<driver::Master> master;
+  bool before = false, after_unmap = true;
+  uint64_t read_before = 0;
+  driver::SmmuStatus attach = SmmuStatus::kNotProbed;
+  soc.mem.write64(0x2000'0008, 0x1234'5678'9abc'def0ull);
+  soc.cpu.add_program([&](driver::Os& os) {
+    b.device = std::make_unique<driver::SmmuDevice>(os, kSmmuBase, driver::SmmuDeviceOptions{});
+    b.probe = b.device->probe();
+    b.reset = b.device->reset();
+    iommu = std::make_unique<driver::Iommu>(os);
+    iommu->add_smmu(*b.device);
+    ASSERT_EQ(iommu->alloc_paging_domain(driver::PagingDomainConfig{}, dom), SmmuStatus::kOk);
+    ASSERT_EQ(dom->map(0x4000'0000, 0x2000'0000, 0x1000, driver::IommuProt{}), driver::PgtableStatus::kOk);
+    driver::MasterConfig mc;
+    mc.sids = {5};
+    ASSERT_EQ(iommu->probe_master(*b.device, mc, master), SmmuStatus::kOk);
+    attach = iommu->attach(*master, *dom);
+    model::StreamExtension ext(5);
+    const auto r = soc.dev.access(0x4000'0008, 8, false, 0, &ext);
+    before = r.ok();
+    read_before = r.data;
+    const auto u = dom->unmap(0x4000'0000, 0x1000);
+    EXPECT_EQ(u.inv, SmmuStatus::kOk);
+    EXPECT_EQ(u.pgtable.unmapped, 0x1000u);
+    after_unmap = soc.dev.access(0x4000'0008, 8, false, 0, &ext).ok();
+    iommu->release_master(master);
+    EXPECT_EQ(iommu->free_domain(dom), SmmuStatus::kOk);
+  });
+  sc_core::sc_start(sc_time(1, sc_core::SC_MS));
+  EXPECT_EQ(attach, SmmuStatus::kOk);
+  EXPECT_TRUE(before);
+  EXPECT_EQ(read_before, 0x1234'5678'9abc'def0ull);
+  EXPECT_FALSE(after_unmap);
+  EXPECT_EQ(b.device->tags().asids_in_use(), 0u);
+  const auto& cs = soc.smmu.command_stats();
+  EXPECT_EQ(cs.by_opcode[static_cast<uint8_t>(arch::Opcode::kTlbiNhVa)], 1u);
+  EXPECT_EQ(cs.by_opcode[static_cast<uint8_t>(arch::Opcode::kTlbiNhAsid)], 1u);  // tag flush
 }

@@ -1,0 +1,71 @@
+#include "driver/domain.h"
+
+#include "driver/iommu.h"
+
+namespace smmu::driver {
+
+const char* to_string(DomainType t) {
+  switch (t) {
+    case DomainType::kBlocked: return "blocked";
+    case DomainType::kIdentity: return "identity";
+    case DomainType::kS1Paging: return "s1";
+    case DomainType::kS2Paging: return "s2";
+    case DomainType::kNested: return "nested";
+  }
+  return "unknown";
+}
+
+Domain::Domain(Iommu& iommu, DomainType type) : iommu_(iommu), os_(iommu.os()), type_(type) {}
+
+Domain::~Domain() = default;
+
+DomainInvs* Domain::invs() const {
+  if (type_ == DomainType::kNested) return vsmmu_ ? vsmmu_->parent().invs_.get() : nullptr;
+  return invs_.get();
+}
+
+PgtableStatus Domain::map(uint64_t iova, uint64_t pa, uint64_t size, const IommuProt& prot) {
+  if (!is_paging()) return PgtableStatus::kInvalidArgument;
+  LockGuard g(*pgtable_lock_);
+  return pgtable_->map(iova, pa, size, prot);
+}
+
+Domain::UnmapOutcome Domain::unmap(uint64_t iova, uint64_t size) {
+  UnmapOutcome out;
+  if (!is_paging()) {
+    out.pgtable.status = PgtableStatus::kInvalidArgument;
+    return out;
+  }
+  Gather gather;
+  {
+    LockGuard g(*pgtable_lock_);
+    out.pgtable = pgtable_->unmap(iova, size, gather);
+  }
+  if (gather.empty()) return out;
+  if (gather.size()) {
+    InvRange r = InvRange::range(gather.start, gather.size(), gather.granule(), gather.leaf);
+    r.one_level = gather.leaf_shift == gather.max_leaf_shift;
+    out.inv = inv_range(r);
+  }
+  // A walk may still be using the unlinked tables until the invalidation has completed;
+  // when it did not complete, they are never reused (leaked rather than corrupted).
+  if (out.inv == SmmuStatus::kOk) free_gathered_tables(os_, gather);
+  return out;
+}
+
+SmmuStatus Domain::inv_range(uint64_t iova, uint64_t size, uint64_t granule, bool leaf) {
+  return inv_range(InvRange::range(iova, size, granule, leaf));
+}
+
+SmmuStatus Domain::inv_range(const InvRange& r) {
+  if (!is_paging()) return SmmuStatus::kInvalidArgument;
+  if (!r.whole() && (r.granule < 4096 || (r.granule & (r.granule - 1)) != 0))
+    return SmmuStatus::kInvalidArgument;
+  inv_stats_.calls.fetch_add(1, std::memory_order_relaxed);
+  SmmuStatus st = SmmuStatus::kOk;
+  invs_->with_invs([&](const InvArray& invs) { st = iommu_.issue_invalidation(invs, r, inv_stats_); });
+  if (st != SmmuStatus::kOk) inv_stats_.failures.fetch_add(1, std::memory_order_relaxed);
+  return st;
+}
+
+}  // namespace smmu::driver

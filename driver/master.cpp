@@ -1,0 +1,17 @@
+#include "driver/master.h"
+
+#include <algorithm>
+
+#include "driver/smmu_device.h"
+
+namespace smmu::driver {
+
+Master::Master(SmmuDevice& smmu, MasterConfig cfg)
+    : smmu_(smmu),
+      cfg_(std::move(cfg)),
+      sids_(cfg_.sids),
+      scratch_(InvEntryBuffer::capacity_for_master(cfg_.sids.size(), cfg_.ats_capable)) {
+  std::sort(sids_.begin(), sids_.end());
+}
+
+}  // namespace smmu::driver
