@@ -1,0 +1,118 @@
+#include "support/driver_soc.h"
+
+#include <string>
+
+namespace smmu::test {
+
+namespace r = arch::reg;
+using sc_core::sc_time;
+
+DriverSoc::DriverSoc(const DriverSocConfig& cfg) : cfg_(cfg), dma_(cfg.dma_base, cfg.dma_size) {
+  model::MemoryParams mp;
+  mp.size = cfg.mem_size;
+  mem_ = std::make_unique<model::Memory>("mem", mp);
+  router_ = std::make_unique<model::Router>("router");
+  router_->initiator.bind(mem_->socket);
+  router_->map(0, 0, cfg.mem_size);
+  sync_ = std::make_unique<platform::ScSync>("sync");
+  masters_.resize(cfg.smmus);
+  endpoints_.resize(cfg.smmus);
+  for (unsigned i = 0; i < cfg.smmus; ++i) {
+    const std::string n = "smmu" + std::to_string(i);
+    smmus_.push_back(std::make_unique<model::Smmu>(n.c_str(), cfg.smmu));
+    model::Smmu& s = *smmus_.back();
+    router_->initiator.bind(s.mmio);
+    router_->map(1 + i, kDriverSmmuBase + i * r::kWindowSize, r::kWindowSize);
+    s.downstream.bind(router_->target);
+    s.walk.bind(router_->target);
+    for (unsigned p = 0; p < cfg.plain_masters; ++p) {
+      const std::string mn = n + "_dev" + std::to_string(p);
+      masters_[i].push_back(std::make_unique<Master>(mn.c_str()));
+      masters_[i].back()->socket.bind(s.upstream);
+    }
+    for (unsigned e = 0; e < cfg.ats_endpoints; ++e) {
+      model::AtsEndpointParams ep;
+      ep.sid = endpoint_sid(i, e);
+      ep.pcie_round_trip = cfg.pcie_round_trip;
+      ep.ats_enabled = false;  // the driver enables it at attach
+      const std::string en = n + "_ats" + std::to_string(e);
+      endpoints_[i].push_back(std::make_unique<model::AtsEndpoint>(en.c_str(), ep));
+      model::AtsEndpoint& a = *endpoints_[i].back();
+      a.dma.bind(s.upstream);
+      a.ats.bind(s.ats);
+      s.ats_inv.bind(a.inv);
+    }
+  }
+  for (unsigned c = 0; c < cfg.cpus; ++c) {
+    platform::CpuParams cp = cfg.cpu;
+    cp.id = c;
+    const std::string n = "cpu" + std::to_string(c);
+    cpus_.push_back(std::make_unique<platform::Cpu>(n.c_str(), cp, dma_, *sync_));
+    platform::Cpu& cpu = *cpus_.back();
+    cpu.bus.bind(router_->target);
+    for (unsigned i = 0; i < cfg.smmus; ++i) {
+      cpu.connect_irq(3 * i, smmus_[i]->evtq_irq);
+      cpu.connect_irq(3 * i + 1, smmus_[i]->gerror_irq);
+      cpu.connect_irq(3 * i + 2, smmus_[i]->cmd_sync_irq);
+      cpu.connect_sev(smmus_[i]->sev_event());
+    }
+  }
+}
+
+DriverSoc::~DriverSoc() = default;
+
+driver::SmmuDeviceOptions DriverSoc::device_options(unsigned smmu, driver::SyncCompletion c) const {
+  driver::SmmuDeviceOptions o;
+  o.completion = c;
+  o.evtq_irq = 3 * smmu;
+  o.gerror_irq = 3 * smmu + 1;
+  o.cmd_sync_irq = 3 * smmu + 2;
+  return o;
+}
+
+bool DriverSoc::bring_up(driver::Os& os, driver::SyncCompletion c, const driver::IommuOptions& opts) {
+  iommu_ = std::make_unique<driver::Iommu>(os, opts);
+  for (unsigned i = 0; i < cfg_.smmus; ++i) {
+    devices_.push_back(std::make_unique<driver::SmmuDevice>(
+        os, kDriverSmmuBase + i * r::kWindowSize, device_options(i, c), i));
+    driver::SmmuDevice& d = *devices_.back();
+    if (d.probe() != driver::SmmuStatus::kOk || d.reset() != driver::SmmuStatus::kOk) return false;
+    iommu_->add_smmu(d);
+  }
+  return true;
+}
+
+Master::Result DriverSoc::dma(unsigned smmu, unsigned port, uint32_t sid, uint64_t iova, bool write,
+                              uint64_t wdata) {
+  model::StreamExtension ext(sid);
+  return master(smmu, port).access(iova, 8, write, wdata, &ext);
+}
+
+model::DmaOutcome DriverSoc::ats_dma(unsigned smmu, unsigned i, uint64_t iova, bool write,
+                                     uint64_t* rdata) {
+  uint64_t buf = 0;
+  model::DmaAccess a;
+  a.address = iova;
+  a.write = write;
+  a.size = 8;
+  a.data = reinterpret_cast<uint8_t*>(&buf);
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  const model::DmaOutcome out = endpoint(smmu, i).dma_access(a, delay);
+  if (rdata) *rdata = buf;
+  return out;
+}
+
+std::vector<arch::Command> DriverSoc::queued_commands(unsigned smmu, uint64_t from, uint64_t to) {
+  driver::CommandQueue& q = device(smmu).cmdq();
+  std::vector<arch::Command> out;
+  for (uint64_t n = from; n < to; ++n) {
+    const uint64_t pa = q.slot_pa(static_cast<uint32_t>(n & (q.entries() - 1)));
+    arch::Command c;
+    c.dw[0] = mem_->read64(pa);
+    c.dw[1] = mem_->read64(pa + 8);
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace smmu::test

@@ -1,0 +1,100 @@
+// A SoC for system tests of the driver: DRAM and N SMMUs behind one router, M CPUs that
+// run driver code, and per SMMU some plain device masters (test::Master on the first
+// upstream ports) and ATS endpoints (on the next ones). Every CPU sees every SMMU's
+// interrupts (SMMU i: evtq 3i, gerror 3i+1, cmd_sync 3i+2) and SEV.
+//
+// bring_up() (from a CPU program) creates the driver's SmmuDevice per SMMU and the
+// Iommu; they outlive the simulation (the SMMUs keep using the driver's memory).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "driver/iommu.h"
+#include "driver/smmu_device.h"
+#include "platform/cpu.h"
+#include "platform/sc_os.h"
+#include "platform/sc_sync.h"
+#include "rtl_model/mem/memory.h"
+#include "rtl_model/mem/router.h"
+#include "rtl_model/pcie/ats_endpoint.h"
+#include "rtl_model/smmu/smmu.h"
+#include "support/smmu_testbench.h"
+
+namespace smmu::test {
+
+constexpr uint64_t kDriverSmmuBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 128 KiB
+
+struct DriverSocConfig {
+  unsigned smmus = 1;
+  unsigned cpus = 1;
+  unsigned plain_masters = 1;  // per SMMU, ports 0..plain_masters-1
+  unsigned ats_endpoints = 0;  // per SMMU, the ports after them
+  model::SmmuParams smmu;
+  platform::CpuParams cpu;      // id set per CPU
+  sc_core::sc_time pcie_round_trip{500, sc_core::SC_NS};
+  uint64_t mem_size = uint64_t{4} << 30;
+  uint64_t dma_base = 0x1000'0000, dma_size = 0x1000'0000;  // the driver's DMA memory
+};
+
+class DriverSoc {
+ public:
+  explicit DriverSoc(const DriverSocConfig& cfg = {});
+  ~DriverSoc();
+
+  const DriverSocConfig& config() const { return cfg_; }
+  model::Memory& memory() { return *mem_; }
+  model::Smmu& smmu(unsigned i) { return *smmus_.at(i); }
+  platform::Cpu& cpu(unsigned i) { return *cpus_.at(i); }
+  Master& master(unsigned smmu, unsigned port) { return *masters_.at(smmu).at(port); }
+  model::AtsEndpoint& endpoint(unsigned smmu, unsigned i) { return *endpoints_.at(smmu).at(i); }
+  platform::DmaAllocator& dma() { return dma_; }
+  static uint32_t endpoint_sid(unsigned smmu, unsigned i) { return 0x100 + 16 * smmu + i; }
+
+  driver::SmmuDeviceOptions device_options(unsigned smmu,
+                                           driver::SyncCompletion c = driver::SyncCompletion::kMsi) const;
+  // From a CPU program: an SmmuDevice per SMMU (probed, reset) and the Iommu over them.
+  // False when a step failed (the test should stop).
+  bool bring_up(driver::Os& os, driver::SyncCompletion c = driver::SyncCompletion::kMsi,
+                const driver::IommuOptions& opts = {});
+  driver::SmmuDevice& device(unsigned i) { return *devices_.at(i); }
+  driver::Iommu& iommu() { return *iommu_; }
+
+  // One 8-byte DMA through a plain master (any SystemC thread).
+  Master::Result dma(unsigned smmu, unsigned port, uint32_t sid, uint64_t iova, bool write = false,
+                     uint64_t wdata = 0);
+  // One 8-byte DMA through an ATS endpoint; *rdata gets what a read returned.
+  model::DmaOutcome ats_dma(unsigned smmu, unsigned i, uint64_t iova, bool write = false,
+                            uint64_t* rdata = nullptr);
+
+  uint64_t read64(uint64_t pa) { return mem_->read64(pa); }
+  void write64(uint64_t pa, uint64_t v) { mem_->write64(pa, v); }
+
+  // The commands the SMMU's queue holds from entry `from` (a count of entries produced,
+  // as CommandQueue::produced()) to `to`.
+  std::vector<arch::Command> queued_commands(unsigned smmu, uint64_t from, uint64_t to);
+  uint64_t opcode_count(unsigned smmu, arch::Opcode op) {
+    return smmu_stats(smmu).by_opcode[static_cast<uint8_t>(op)];
+  }
+  const model::CommandStats& smmu_stats(unsigned i) { return smmus_.at(i)->command_stats(); }
+
+  void run(const sc_core::sc_time& t) { sc_core::sc_start(t); }
+
+ private:
+  DriverSocConfig cfg_;
+  std::unique_ptr<model::Memory> mem_;
+  std::unique_ptr<model::Router> router_;
+  std::vector<std::unique_ptr<model::Smmu>> smmus_;
+  std::vector<std::vector<std::unique_ptr<Master>>> masters_;
+  std::vector<std::vector<std::unique_ptr<model::AtsEndpoint>>> endpoints_;
+  platform::DmaAllocator dma_;
+  std::unique_ptr<platform::ScSync> sync_;
+  std::vector<std::unique_ptr<platform::Cpu>> cpus_;
+  std::vector<std::unique_ptr<driver::SmmuDevice>> devices_;
+  std::unique_ptr<driver::Iommu> iommu_;
+};
+
+}  // namespace smmu::test
