@@ -57,6 +57,9 @@ DriverSoc::DriverSoc(const DriverSocConfig& cfg) : cfg_(cfg), dma_(cfg.dma_base,
       cpu.connect_sev(smmus_[i]->sev_event());
     }
   }
+  std::vector<platform::Cpu*> cpus;
+  for (auto& c : cpus_) cpus.push_back(c.get());
+  system_os_ = std::make_unique<platform::SystemOs>(cpus);
 }
 
 DriverSoc::~DriverSoc() = default;
@@ -70,7 +73,10 @@ driver::SmmuDeviceOptions DriverSoc::device_options(unsigned smmu, driver::SyncC
   return o;
 }
 
-bool DriverSoc::bring_up(driver::Os& os, driver::SyncCompletion c, const driver::IommuOptions& opts) {
+bool DriverSoc::bring_up(driver::Os& cpu_os, driver::SyncCompletion c,
+                         const driver::IommuOptions& opts) {
+  (void)cpu_os;  // the caller's CPU: the shared objects get the machine's Os instead
+  driver::Os& os = *system_os_;
   iommu_ = std::make_unique<driver::Iommu>(os, opts);
   for (unsigned i = 0; i < cfg_.smmus; ++i) {
     devices_.push_back(std::make_unique<driver::SmmuDevice>(

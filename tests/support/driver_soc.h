@@ -18,6 +18,7 @@
 #include "platform/cpu.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
+#include "platform/system_os.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
@@ -56,12 +57,15 @@ class DriverSoc {
 
   driver::SmmuDeviceOptions device_options(unsigned smmu,
                                            driver::SyncCompletion c = driver::SyncCompletion::kMsi) const;
-  // From a CPU program: an SmmuDevice per SMMU (probed, reset) and the Iommu over them.
-  // False when a step failed (the test should stop).
-  bool bring_up(driver::Os& os, driver::SyncCompletion c = driver::SyncCompletion::kMsi,
+  // From a CPU program: an SmmuDevice per SMMU (probed, reset) and the Iommu over them,
+  // all on the machine's Os (os() below), so that any CPU may use them. False when a
+  // step failed (the test should stop).
+  bool bring_up(driver::Os& cpu_os, driver::SyncCompletion c = driver::SyncCompletion::kMsi,
                 const driver::IommuOptions& opts = {});
   driver::SmmuDevice& device(unsigned i) { return *devices_.at(i); }
   driver::Iommu& iommu() { return *iommu_; }
+  // The OS of whichever CPU is running (what shared driver objects must hold).
+  driver::Os& os() { return *system_os_; }
 
   // One 8-byte DMA through a plain master (any SystemC thread).
   Master::Result dma(unsigned smmu, unsigned port, uint32_t sid, uint64_t iova, bool write = false,
@@ -93,6 +97,7 @@ class DriverSoc {
   platform::DmaAllocator dma_;
   std::unique_ptr<platform::ScSync> sync_;
   std::vector<std::unique_ptr<platform::Cpu>> cpus_;
+  std::unique_ptr<platform::SystemOs> system_os_;
   std::vector<std::unique_ptr<driver::SmmuDevice>> devices_;
   std::unique_ptr<driver::Iommu> iommu_;
 };
