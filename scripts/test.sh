@@ -5,4 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 cd "$SMMU_BUILD"
-exec ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" "$@"
+ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" "$@"
+# With arguments (a subset of the tests) the sanitizer run is skipped.
+if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "test: the concurrency and RCU tests again under AddressSanitizer and UBSan"
+  smmu_build_asan
+  cd "$SMMU_ASAN_BUILD"
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" -R 'DriverConcurrency|Rcu'
+fi
