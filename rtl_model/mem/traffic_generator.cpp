@@ -132,8 +132,22 @@ TrafficGenerator::Slot* TrafficGenerator::earliest_free(Stream& s, const Slot* e
   return best;
 }
 
+void TrafficGenerator::open_gate() {
+  if (gate_open_) return;
+  gate_open_ = true;
+  const sc_core::sc_time t = sc_core::sc_time_stamp();
+  for (auto& st : streams_) {
+    st->next_issue += t;
+    for (auto& o : st->slots) o->free_at += t;
+  }
+}
+
 void TrafficGenerator::worker(Stream& s, unsigned slot) {
   Slot& me = *s.slots[slot];
+  if (params_.start_gate && !gate_open_) {
+    sc_core::wait(*params_.start_gate);
+    open_gate();
+  }
   me.qk.reset();
   for (;;) {
     if (me.state != Slot::kPicked) {

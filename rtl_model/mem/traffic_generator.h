@@ -37,6 +37,10 @@ struct GeneratorParams {
   // invalidate_direct_mem_ptr.
   bool use_dmi = false;
   unsigned latency_histogram_ns = TrafficStats::kDefaultHistogramNs;
+  // When set, nothing is issued before this event's first notification, and the
+  // streams' start times count from it (e.g. traffic that waits for software to set
+  // the SMMU up). The event must outlive the simulation.
+  const sc_core::sc_event* start_gate = nullptr;
 };
 
 class TrafficGenerator : public sc_core::sc_module {
@@ -73,11 +77,13 @@ class TrafficGenerator : public sc_core::sc_module {
   struct Stream;
 
   void worker(Stream& s, unsigned slot);
+  void open_gate();  // once: shifts every stream's times to the gate's time
   void issue_one(Stream& s, Slot& me);
   bool try_dmi(Stream& s, Slot& me, uint64_t address, bool write, sc_core::sc_time issue,
                sc_core::sc_time& completion);
   void acquire_dmi(Stream& s, Slot& me);
   Slot* earliest_free(Stream& s, const Slot* exclude);
+  bool gate_open_ = false;
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
   GeneratorParams params_;

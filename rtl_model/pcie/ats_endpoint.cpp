@@ -254,6 +254,17 @@ void AtsEndpoint::send(Context& ctx, const DmaAccess& a, bool translated, uint64
 }
 
 void AtsEndpoint::run_stream(Stream& s) {
+  if (params_.start_gate && !gate_open_) {
+    sc_core::wait(*params_.start_gate);
+    if (!gate_open_) {
+      gate_open_ = true;
+      const sc_time t = sc_core::sc_time_stamp();
+      for (auto& st : streams_) {
+        st->next_issue += t;
+        for (sc_time& f : st->free_at) f += t;
+      }
+    }
+  }
   const sc_time& quantum = params_.quantum;
   // The next multiple of the quantum after now (now itself with a zero quantum): the
   // thread runs ahead of simulated time until an issue reaches it.

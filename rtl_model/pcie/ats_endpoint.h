@@ -62,6 +62,8 @@ struct AtsEndpointParams {
   // The DMA the endpoint performs; every stream's sid must equal `sid`.
   std::vector<TrafficStream> traffic;
   unsigned latency_histogram_ns = TrafficStats::kDefaultHistogramNs;
+  // As GeneratorParams::start_gate: traffic waits for it; start times count from it.
+  const sc_core::sc_event* start_gate = nullptr;
 };
 
 // Throws std::invalid_argument naming the bad key (e.g. "traffic stream 1: 'sid' (5) must
@@ -156,6 +158,7 @@ class AtsEndpoint : public sc_core::sc_module {
   void send(Context& ctx, const DmaAccess& a, bool translated, uint64_t address,
             DmaOutcome& out, sc_core::sc_time& delay);
   void run_stream(Stream& s);
+  bool gate_open_ = false;
   void inv_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   AtsEndpointParams params_;

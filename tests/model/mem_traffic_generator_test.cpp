@@ -230,6 +230,35 @@ TEST(MemTrafficGenerator, TenSequentialReadsEndAt500ns) {
 // With a 100 ns quantum the thread syncs whenever an issue time reaches the next
 // multiple of 100 ns: access i (issued at 50i ns) completes with sc_time_stamp() at
 // floor(50i / 100) * 100 ns. The results do not change.
+// A start gate holds the traffic back; start times count from its notification: a
+// stream starting at 100 ns behind a gate opened at 2 us ends its 10 reads at 2.6 us.
+TEST(MemTrafficGenerator, StartGateDelaysTrafficAndStartTimesCountFromIt) {
+  Memory mem("mem");
+  sc_core::sc_event gate;
+  GeneratorParams gp;
+  gp.start_gate = &gate;
+  TrafficStream s = basic(0x2000, 4096, 64, 10);
+  s.start_time = ns(100);
+  TrafficGenerator gen("gen", {s}, gp);
+  gen.socket.bind(mem.socket);
+  std::vector<Completion> done;
+  record_into(gen, done);
+  sc_core::sc_time done_at = sc_core::SC_ZERO_TIME;
+  size_t before_gate = 99;
+  test::ScriptThread opener("opener");
+  opener.body = [&] {
+    sc_core::wait(ns(2000));
+    before_gate = done.size();
+    gate.notify();
+    sc_core::wait(gen.done_event());
+    done_at = sc_core::sc_time_stamp();
+  };
+  sc_core::sc_start();
+  EXPECT_EQ(before_gate, 0u);
+  ASSERT_EQ(done.size(), 10u);
+  EXPECT_EQ(done_at, ns(2600));
+}
+
 TEST(MemTrafficGenerator, QuantumBoundsDecoupling) {
   Memory mem("mem");
   GeneratorParams gp;
