@@ -1,7 +1,8 @@
 // The scenario smmu-sim runs when none is given (smmu-sim --print-default-scenario shows
 // it). Small enough to run in a fraction of a second, large enough to exercise every
 // cache: micro-TLB, main-TLB, walk-cache and config-cache hits and misses, an ATS
-// device's ATC, and a batch of invalidation commands ending in CMD_SYNC; no faults.
+// device's ATC, and the driver's invalidations (range TLBIs, ATC_INV, CMD_SYNC); no
+// faults. The firmware driver on a simulated CPU sets everything up.
 #include "platform/scenario.h"
 
 namespace smmu::platform {
@@ -11,8 +12,11 @@ const std::string& default_scenario_text() {
 // Every key is optional; see README.md, "smmu-sim: scenarios and reports", for all
 // keys and their defaults.
 {
-  "duration": "0 ns",        // 0: run until all traffic and commands are done
-  "quantum": "1 us",         // temporal decoupling of the traffic generators and devices
+  "duration": "0 ns",        // 0: run until all traffic and driver operations are done
+  "quantum": "1 us",         // temporal decoupling of the CPUs, traffic generators and devices
+  "setup": "driver",         // the firmware driver sets the SMMU up (on CPU 0, from time 0)
+  "cpus": {"count": 1, "cached_access": "2 ns"},
+  "driver": {"completion": "msi", "inv_all_then_wait": false},
   "memory": {"size": "4 GiB", "read_latency": "50 ns", "write_latency": "50 ns"},
   "interconnect": {"latency": "0 ns"},
   "smmus": [
@@ -20,16 +24,16 @@ const std::string& default_scenario_text() {
   ],
   "streams": [
     // A device with its own stage-1 address space: 8 MiB of 4 KiB pages.
-    {"sid": 1, "translation": "s1", "granule": 4096, "asid": 1,
+    {"sid": 1, "translation": "s1", "granule": 4096,
      "mappings": [{"iova": "0x4000_0000", "pa": "0x1000_0000", "size": "8 MiB", "blocks": false}]},
     // A device assigned to a VM (stage 2 only): 128 MiB of guest RAM in 2 MiB blocks.
-    {"sid": 2, "translation": "s2", "granule": 4096, "vmid": 2,
+    {"sid": 2, "translation": "s2", "granule": 4096,
      "mappings": [{"iova": "0x8000_0000", "pa": "0x2000_0000", "size": "128 MiB"}]},
-    // A device the guest gives its own stage 1 (nested): 4 MiB of pages.
-    {"sid": 3, "translation": "nested", "granule": 4096, "asid": 3, "vmid": 3,
+    // A device the guest gives its own stage 1 (nested, through a vSMMU): 4 MiB of pages.
+    {"sid": 3, "translation": "nested", "granule": 4096,
      "mappings": [{"iova": "0x1_0000_0000", "pa": "0x3000_0000", "size": "4 MiB", "blocks": false}]},
     // A PCIe device with ATS (STE.EATS = 1): 2 MiB of stage-1 pages.
-    {"sid": 4, "translation": "s1", "granule": 4096, "asid": 4, "ats": true,
+    {"sid": 4, "translation": "s1", "granule": 4096, "ats": true,
      "mappings": [{"iova": "0x2_0000_0000", "pa": "0x4000_0000", "size": "2 MiB", "blocks": false}]}
   ],
   "traffic": [
@@ -45,25 +49,20 @@ const std::string& default_scenario_text() {
   ],
   "ats_devices": [
     // The PCIe device on port 2: it asks for translations once per page and caches them
-    // in its ATC; sequential accesses over 16 pages hit it (until the ATC_INV below).
+    // in its ATC; sequential accesses over 16 pages hit it (until the remap below).
     {"smmu": 0, "port": 2, "sid": 4, "pcie_round_trip": "500 ns", "ats_enabled": true,
      "answer_invalidations": true,
      "atc": {"sets": 16, "ways": 4, "policy": "lru", "lookup": "2 ns"},
      "traffic": [{"base": "0x2_0000_0000", "length": "64 KiB", "pattern": "sequential",
                   "size": 64, "write_fraction": 0.25, "count": 2000, "outstanding": 2}]}
   ],
-  "commands": [
-    // Half-way through, software unmaps: a range TLBI of 32 pages of sid 1's buffer
-    // (ASID 1), the ATS device's ASID, a CMD_SYNC, then its whole ATC and a CMD_SYNC
-    // completed by MSI (the order Linux uses: the SMMU's TLB before the device's ATC).
-    {"smmu": 0, "at": "30 us", "commands": [
-      {"op": "TLBI_NH_VA", "asid": 1, "vmid": 0, "addr": "0x4001_0000", "tg": 1, "ttl": 3,
-       "num": 31, "scale": 0, "leaf": true},
-      {"op": "TLBI_NH_ASID", "asid": 4, "vmid": 0},
-      {"op": "CMD_SYNC", "cs": "none"},
-      {"op": "ATC_INV", "sid": 4, "size": 52},
-      {"op": "CMD_SYNC", "cs": "irq"}
-    ]}
+  "driver_ops": [
+    // 30 us after the set-up, software remaps 128 KiB of sid 1's buffer (a range TLBI
+    // and a CMD_SYNC), and invalidates 64 KiB of the ATS device's mappings (the TLBI is
+    // synced before the device's ATC_INV, which has its own CMD_SYNC).
+    {"at": "30 us", "op": "remap", "sid": 1, "iova": "0x4001_0000", "size": "128 KiB",
+     "pa": "0x1001_0000"},
+    {"at": "30 us", "op": "inv_range", "sid": 4, "iova": "0x2_0000_0000", "size": "64 KiB"}
   ]
 }
 )json";

@@ -272,6 +272,19 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
     r.fail("granule", format_size(granule) + " is not supported by " + smmu_name + ".features");
   s.granule_shift = granule == 4096 ? 12 : granule == 16384 ? 14 : 16;
 
+  if (sc.setup == Setup::kDriver) {
+    for (const char* key : {"asid", "vmid"})
+      if (r.has(key))
+        r.fail(key, "the driver allocates ASIDs and VMIDs with setup \"driver\" (remove the key, "
+                    "or use setup \"tables\")");
+    if (r.has("ssids") && r.get_uint_array("ssids", 0, UINT32_MAX) != std::vector<uint64_t>{0})
+      r.fail("ssids", "the driver attaches domains at SubstreamID 0 only (setup \"driver\")");
+  }
+  s.domain = r.get_string("domain", "", {});
+  if (!s.domain.empty() && sc.setup != Setup::kDriver)
+    r.fail("domain", "shared domains need setup \"driver\"");
+  if (!s.domain.empty() && s.translation != Translation::kS1 && s.translation != Translation::kS2)
+    r.fail("domain", "only s1 and s2 streams can share a domain");
   const uint64_t asid_mask = F.asid16 ? 0xffff : 0xff;
   const uint64_t vmid_mask = F.vmid16 ? 0xffff : 0xff;
   s.asid = static_cast<uint16_t>(r.get_uint("asid", s.sid & asid_mask, 0, asid_mask));
@@ -327,6 +340,7 @@ void check_stream_tags(const std::vector<ConfigReader>& readers, const Scenario&
     Seen& k = seen[s.smmu];
     if (!k.sids.emplace(s.sid, i).second)
       clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu, "");
+    if (sc.setup == Setup::kDriver) continue;  // the driver allocates the tags
     if (has_stage1(s.translation) && !k.asids.emplace(s.asid, i).second)
       clash(readers[i], "asid", "ASID " + std::to_string(s.asid), k.asids[s.asid], s.smmu,
             " (stage-1 streams need distinct ASIDs; the default is the SID)");
@@ -554,7 +568,84 @@ CommandBatchSpec read_command_batch(const ConfigReader& r, const Scenario& sc) {
   return b;
 }
 
+// Streams sharing a domain: one translation and granule, and mappings that are either
+// the same in both or do not overlap (the domain maps their union).
+void check_shared_domains(const std::vector<ConfigReader>& readers, const Scenario& sc) {
+  std::map<std::string, size_t> first;
+  for (size_t i = 0; i < sc.streams.size(); ++i) {
+    const StreamSpec& s = sc.streams[i];
+    if (s.domain.empty()) continue;
+    const auto [it, fresh] = first.emplace(s.domain, i);
+    if (fresh) continue;
+    const StreamSpec& f = sc.streams[it->second];
+    const std::string other = "streams[" + std::to_string(it->second) + "]";
+    if (f.translation != s.translation || f.granule_shift != s.granule_shift)
+      readers[i].fail("domain", "\"" + s.domain + "\" is " + other + "'s domain, which has another "
+                                "translation or granule");
+    for (const MappingSpec& m : s.mappings)
+      for (const MappingSpec& o : f.mappings) {
+        const bool same = m.iova == o.iova && m.pa == o.pa && m.size == o.size && m.read_only == o.read_only;
+        if (!same && m.iova < o.iova + o.size && o.iova < m.iova + m.size)
+          readers[i].fail("mappings", "overlaps a different mapping of the shared domain \"" +
+                                          s.domain + "\" (" + other + ")");
+      }
+  }
+}
+
+// The stream an entry names by smmu and sid.
+size_t find_stream(const ConfigReader& r, const Scenario& sc) {
+  const unsigned smmu = read_smmu_index(r, sc);
+  r.require("sid");
+  const uint64_t sid = r.get_uint("sid", 0, 0, UINT32_MAX);
+  for (size_t i = 0; i < sc.streams.size(); ++i)
+    if (sc.streams[i].smmu == smmu && sc.streams[i].sid == sid) return i;
+  r.fail("sid", "no stream with SID " + std::to_string(sid) + " on smmus[" + std::to_string(smmu) + "]");
+  return 0;
+}
+
+DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
+  DriverOpSpec o;
+  r.require("op");
+  const std::string op = r.get_string("op", "", {"map", "unmap", "remap", "inv_range"});
+  o.op = op == "map"     ? DriverOpSpec::Op::kMap
+         : op == "unmap" ? DriverOpSpec::Op::kUnmap
+         : op == "remap" ? DriverOpSpec::Op::kRemap
+                         : DriverOpSpec::Op::kInvRange;
+  o.at = r.get_time("at", sc_core::SC_ZERO_TIME);
+  o.cpu = static_cast<unsigned>(r.get_uint("cpu", 0, 0, sc.cpus.count - 1));
+  o.stream = find_stream(r, sc);
+  const StreamSpec& s = sc.streams[o.stream];
+  if (s.translation != Translation::kS1 && s.translation != Translation::kS2)
+    r.fail("sid", "the stream's translation is \"" + std::string(to_string(s.translation)) +
+                      "\": driver_ops change s1 and s2 domains only");
+  const uint64_t g = uint64_t{1} << s.granule_shift;
+  r.require("iova");
+  r.require("size");
+  o.iova = r.get_uint("iova", 0);
+  o.size = get_size(r, "size", 0, g);
+  if (o.iova % g) r.fail("iova", "not aligned to the stream's granule (" + format_size(g) + ")");
+  if (o.size % g) r.fail("size", "not a multiple of the stream's granule (" + format_size(g) + ")");
+  if (o.op == DriverOpSpec::Op::kMap || o.op == DriverOpSpec::Op::kRemap) {
+    r.require("pa");
+    o.pa = r.get_uint("pa", 0);
+    if (o.pa % g) r.fail("pa", "not aligned to the stream's granule (" + format_size(g) + ")");
+    if (o.pa + o.size > sc.table_region_base())
+      r.fail("pa", "the range must lie below the table region");
+  }
+  return o;
+}
+
 }  // namespace
+
+const char* to_string(DriverOpSpec::Op op) {
+  switch (op) {
+    case DriverOpSpec::Op::kMap: return "map";
+    case DriverOpSpec::Op::kUnmap: return "unmap";
+    case DriverOpSpec::Op::kRemap: return "remap";
+    case DriverOpSpec::Op::kInvRange: return "inv_range";
+  }
+  return "?";
+}
 
 const char* to_string(Translation t) {
   switch (t) {
@@ -608,6 +699,14 @@ Scenario read_scenario(const json& doc) {
   Scenario sc;
   sc.duration = root.get_time("duration", sc_core::SC_ZERO_TIME);
   sc.quantum = root.get_time("quantum", sc.quantum);
+  sc.setup = root.get_string("setup", "driver", {"driver", "tables"}) == "driver" ? Setup::kDriver
+                                                                                : Setup::kTables;
+  const ConfigReader cpus = root.get_object("cpus");
+  sc.cpus.count = static_cast<unsigned>(cpus.get_uint("count", 1, 1, 64));
+  sc.cpus.cached_access = cpus.get_time("cached_access", sc.cpus.cached_access);
+  const ConfigReader drv = root.get_object("driver");
+  sc.driver.completion = drv.get_string("completion", "msi", {"msi", "cons", "irq"});
+  sc.driver.inv_all_then_wait = drv.get_bool("inv_all_then_wait", false);
 
   const ConfigReader mem = root.get_object("memory");
   sc.memory.size = get_size(mem, "size", sc.memory.size, kMinMemorySize, kMaxMemorySize);
@@ -628,11 +727,19 @@ Scenario read_scenario(const json& doc) {
   const auto streams = root.get_array("streams");
   for (const ConfigReader& s : streams) sc.streams.push_back(read_stream(s, sc));
   check_stream_tags(streams, sc);
+  check_shared_domains(streams, sc);
   for (const ConfigReader& t : root.get_array("traffic")) sc.traffic.push_back(read_traffic(t, sc));
   for (const ConfigReader& d : root.get_array("ats_devices"))
     sc.ats_devices.push_back(read_ats_device(d, sc));
-  for (const ConfigReader& c : root.get_array("commands"))
-    sc.commands.push_back(read_command_batch(c, sc));
+  const std::vector<ConfigReader> batches = root.get_array("commands");
+  if (!batches.empty() && sc.setup == Setup::kDriver)
+    root.fail("commands", "raw commands would race the driver's command queue: with setup "
+                          "\"driver\" use driver_ops (or setup \"tables\")");
+  for (const ConfigReader& c : batches) sc.commands.push_back(read_command_batch(c, sc));
+  const std::vector<ConfigReader> ops = root.get_array("driver_ops");
+  if (!ops.empty() && sc.setup != Setup::kDriver)
+    root.fail("driver_ops", "driver operations need setup \"driver\"");
+  for (const ConfigReader& o : ops) sc.driver_ops.push_back(read_driver_op(o, sc));
 
   root.finish();
   return sc;

@@ -103,6 +103,9 @@ struct MappingSpec {
 
 struct StreamSpec {
   unsigned smmu = 0;
+  // setup "driver": streams naming the same domain share one (one page table, a tag on
+  // each SMMU); empty: a domain of its own.
+  std::string domain;
   uint32_t sid = 0;
   Translation translation = Translation::kS1;
   unsigned granule_shift = 12;  // both stages
@@ -144,7 +147,37 @@ struct CommandBatchSpec {
   std::vector<arch::Command> commands;
 };
 
+// Who sets translation up: the firmware driver on simulated CPUs (streams become
+// domains and masters, commands come from the driver), or the host-side table builder
+// before simulation (raw `commands[]` then stand in for software).
+enum class Setup { kDriver, kTables };
+
+struct CpuSpec {
+  unsigned count = 1;
+  sc_core::sc_time cached_access{2, sc_core::SC_NS};
+};
+
+struct DriverSpec {
+  std::string completion = "msi";  // "msi", "cons" or "irq"
+  bool inv_all_then_wait = false;
+};
+
+// Something software does on a CPU after set-up (setup "driver").
+struct DriverOpSpec {
+  enum class Op { kMap, kUnmap, kRemap, kInvRange };
+  Op op = Op::kUnmap;
+  sc_core::sc_time at = sc_core::SC_ZERO_TIME;  // after the set-up finished
+  unsigned cpu = 0;
+  size_t stream = 0;  // index into Scenario::streams: its domain
+  uint64_t iova = 0, size = 0, pa = 0;
+};
+const char* to_string(DriverOpSpec::Op op);
+
 struct Scenario {
+  Setup setup = Setup::kDriver;
+  CpuSpec cpus;
+  DriverSpec driver;
+  std::vector<DriverOpSpec> driver_ops;
   sc_core::sc_time duration = sc_core::SC_ZERO_TIME;  // zero: until all traffic is done
   sc_core::sc_time quantum{1, sc_core::SC_US};
   model::MemoryParams memory;

@@ -138,6 +138,50 @@ json ats_endpoint_report(const Soc::Device& d, const model::TrafficStats& st) {
 
 }  // namespace
 
+// What the firmware driver did (setup "driver").
+json driver_report(const Soc& soc, DriverSetup& drv) {
+  const Scenario& sc = soc.scenario();
+  json d{{"setup_ns", drv.setup_ns()},
+         {"setup_end_ns", to_ns(soc.setup_end())},
+         {"cpus", soc.cpus().size()},
+         {"completion", sc.driver.completion},
+         {"inv_all_then_wait", sc.driver.inv_all_then_wait},
+         {"domains", drv.num_domains()},
+         {"attaches", drv.num_devices() ? drv.iommu().stats().attaches.load() : 0}};
+  if (!drv.error().empty()) d["error"] = drv.error();
+  json smmus = json::array();
+  for (size_t i = 0; i < drv.num_devices(); ++i) {
+    driver::SmmuDevice& dev = drv.device(i);
+    const driver::CommandQueueStats& q = dev.cmdq().stats();
+    smmus.push_back(json{{"asids_in_use", dev.tags().asids_in_use()},
+                         {"vmids_in_use", dev.tags().vmids_in_use()},
+                         {"ste_writes", dev.stats().ste_writes},
+                         {"ste_syncs", dev.stats().ste_syncs},
+                         {"commands_issued", q.commands},
+                         {"syncs_issued", q.syncs},
+                         {"cmdq_publishes", q.publishes},
+                         {"events", dev.stats().events}});
+  }
+  d["smmus"] = smmus;
+  json ops = json::array();
+  for (size_t k = 0; k < sc.driver_ops.size(); ++k) {
+    const DriverOpSpec& o = sc.driver_ops[k];
+    const DriverOpResult& r = drv.op_results()[k];
+    json j{{"op", to_string(o.op)},
+           {"cpu", o.cpu},
+           {"sid", sc.streams[o.stream].sid},
+           {"iova", o.iova},
+           {"size", o.size},
+           {"start_ns", r.start_ns},
+           {"duration_ns", r.end_ns - r.start_ns},
+           {"status", driver::to_string(r.status)}};
+    if (!r.error.empty()) j["error"] = r.error;
+    ops.push_back(j);
+  }
+  d["ops"] = ops;
+  return d;
+}
+
 json build_report(Soc& soc) {
   json report = json::object();
   const double sim_ns = to_ns(soc.end_time());
@@ -176,6 +220,7 @@ json build_report(Soc& soc) {
   for (const auto& s : soc.smmus) smmus.push_back(smmu_report(*s));
   report["smmus"] = smmus;
   report["devices"] = devices;
+  if (DriverSetup* drv = soc.driver()) report["driver"] = driver_report(soc, *drv);
   add_hit_rates(report);
   return report;
 }

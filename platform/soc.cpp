@@ -151,11 +151,98 @@ Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     smmu.downstream.bind(router.target);
     smmu.walk.bind(router.target);
     build_devices(i);
+    if (scenario_.setup == Setup::kDriver) {
+      tables_.emplace_back();  // filled in when the driver has set up
+      continue;
+    }
     build_translation(i);
     if (!queues_[i]->batches.empty())
       sc_core::sc_spawn([this, i]() { maintenance(i); }, ("maintenance" + std::to_string(i)).c_str());
   }
+  if (scenario_.setup == Setup::kDriver) build_cpus();
   SC_THREAD(monitor);
+}
+
+void Soc::build_cpus() {
+  dma_ = std::make_unique<DmaAllocator>(scenario_.table_region_base(), kTableRegionSize);
+  sync_ = std::make_unique<ScSync>("sync");
+  std::vector<Cpu*> all;
+  for (unsigned c = 0; c < scenario_.cpus.count; ++c) {
+    CpuParams p;
+    p.id = c;
+    p.quantum = scenario_.quantum;
+    p.cached_access = scenario_.cpus.cached_access;
+    cpus_.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(c)).c_str(), p, *dma_, *sync_));
+    Cpu& cpu = *cpus_.back();
+    cpu.bus.bind(router.target);
+    for (unsigned i = 0; i < smmus.size(); ++i) {
+      cpu.connect_irq(3 * i, smmus[i]->evtq_irq);
+      cpu.connect_irq(3 * i + 1, smmus[i]->gerror_irq);
+      cpu.connect_irq(3 * i + 2, smmus[i]->cmd_sync_irq);
+      cpu.connect_sev(smmus[i]->sev_event());
+    }
+    all.push_back(&cpu);
+  }
+  system_os_ = std::make_unique<SystemOs>(all);
+  auto find_endpoint = [this](unsigned smmu, uint32_t sid) -> model::AtsEndpoint* {
+    for (auto& d : devices)
+      if (d->smmu == smmu && d->endpoint && d->endpoint->sid() == sid) return d->endpoint.get();
+    return nullptr;
+  };
+  driver_ = std::make_unique<DriverSetup>(
+      scenario_, *system_os_,
+      [find_endpoint](unsigned smmu, uint32_t sid, bool on) {
+        if (model::AtsEndpoint* e = find_endpoint(smmu, sid)) e->set_ats_enabled(on);
+      },
+      [this, find_endpoint](unsigned smmu, uint32_t sid) {
+        for (const AtsDeviceSpec& a : scenario_.ats_devices)
+          if (a.smmu == smmu && a.params.sid == sid) return a.params.ats_enabled && find_endpoint(smmu, sid);
+        return false;
+      });
+  cpus_[0]->add_program([this](driver::Os& os) { setup_program(os); });
+  for (unsigned c = 0; c < cpus_.size(); ++c)
+    cpus_[c]->add_program([this, c](driver::Os& os) { ops_program(c, os); });
+}
+
+void Soc::setup_program(driver::Os& os) {
+  (void)os;  // the driver's objects use the machine's Os (any CPU may use them later)
+  if (!driver_->set_up())
+    SC_REPORT_WARNING("smmu-sim", ("driver set-up failed: " + driver_->error()).c_str());
+  for (unsigned i = 0; i < smmus.size() && i < driver_->num_devices(); ++i) {
+    const driver::SmmuDevice& d = driver_->device(i);
+    SmmuTables& t = tables_[i];
+    t.strtab_base_reg = d.strtab_pa();
+    t.evtq_base = d.evtq_pa();
+    t.evtq_log2 = d.evtq_log2();
+    t.cmdq_base = d.cmdq_pa();
+    t.cmdq_log2 = d.cmdq_log2();
+  }
+  cpus_[0]->sync();  // the traffic starts at the CPU's time, not before
+  setup_end_ = sc_core::sc_time_stamp();
+  setup_finished_ = true;
+  setup_done_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Soc::ops_program(unsigned cpu, driver::Os& os) {
+  std::vector<size_t> mine;
+  for (size_t k = 0; k < scenario_.driver_ops.size(); ++k)
+    if (scenario_.driver_ops[k].cpu == cpu) mine.push_back(k);
+  if (mine.empty()) return;
+  std::stable_sort(mine.begin(), mine.end(), [this](size_t a, size_t b) {
+    return scenario_.driver_ops[a].at < scenario_.driver_ops[b].at;
+  });
+  Cpu& me = *cpus_[cpu];
+  if (!setup_finished_) {
+    me.sync();
+    sc_core::wait(setup_done_);
+    me.resume_after_wait();
+  }
+  for (size_t k : mine) {
+    const uint64_t at = static_cast<uint64_t>((setup_end_ + scenario_.driver_ops[k].at).value() / 1000);
+    const uint64_t now = os.now_ns();
+    if (at > now) os.delay_ns(at - now);
+    driver_->run_op(k);
+  }
 }
 
 Soc::~Soc() = default;
@@ -164,6 +251,8 @@ void Soc::build_devices(unsigned smmu) {
   model::GeneratorParams gp;
   gp.quantum = scenario_.quantum;
   gp.use_dmi = false;  // every access goes through the SMMU's timed path
+  const bool driver = scenario_.setup == Setup::kDriver;
+  if (driver) gp.start_gate = &setup_done_;
   model::Smmu& s = *smmus[smmu];
   for (unsigned port = 0; port < scenario_.smmus[smmu].ports; ++port) {
     auto d = std::make_unique<Device>("smmu" + std::to_string(smmu) + "_port" + std::to_string(port),
@@ -175,8 +264,12 @@ void Soc::build_devices(unsigned smmu) {
     d->tap->initiator.bind(s.upstream);
     Device* dev = d.get();
     if (d->ats_device >= 0) {
-      d->endpoint = std::make_unique<model::AtsEndpoint>(
-          d->name.c_str(), scenario_.ats_devices[static_cast<size_t>(d->ats_device)].params);
+      model::AtsEndpointParams ep = scenario_.ats_devices[static_cast<size_t>(d->ats_device)].params;
+      if (driver) {
+        ep.start_gate = &setup_done_;
+        ep.ats_enabled = false;  // the driver enables ATS when it attaches the device
+      }
+      d->endpoint = std::make_unique<model::AtsEndpoint>(d->name.c_str(), ep);
       d->endpoint->dma.bind(d->tap->target);
       d->endpoint->ats.bind(s.ats);
       s.ats_inv.bind(d->endpoint->inv);
@@ -535,6 +628,11 @@ void Soc::monitor() {
         all_done = false;
         pending |= d->done_event();
       }
+    }
+    for (auto& c : cpus_) {
+      if (c->finished()) continue;
+      all_done = false;
+      pending |= c->done_event();
     }
     for (auto& q : queues_) {
       if (q->done) continue;

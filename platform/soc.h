@@ -8,13 +8,18 @@
 // Address map: memory at 0 (scenario memory.size); SMMU i's 128 KiB register window at
 // kSmmuWindowBase + i * 128 KiB. The last 256 MiB of memory hold the SMMUs' tables.
 //
-// Until the firmware driver runs on simulated CPUs, the SoC sets translation up itself
-// from the scenario's streams, as a driver would at probe and attach time: stream table,
-// event queue, CDs and page tables written into memory by the table builders, then
-// STRTAB_BASE/_CFG, EVTQ_BASE/PROD/CONS, IRQ_CTRL and CR0 written before simulation.
-// The driver will take this over.
+// Set-up "driver" (the default): `cpus.count` simulated CPUs (each sees SMMU i's
+// interrupts as irqs 3i, 3i+1, 3i+2 and every SEV) run the firmware driver
+// (driver_setup.h): CPU 0 sets everything up from time 0, with DMA memory from the
+// table region; the devices' traffic waits for that (start times count from the end of
+// the set-up); then each CPU runs its driver_ops at their times.
 //
-// Commands: for each SMMU that the scenario gives command batches, the SoC also sets up
+// Set-up "tables": the SoC sets translation up itself from the scenario's streams, as
+// a driver would at probe and attach time: stream table, event queue, CDs and page
+// tables written into memory by the table builders, then STRTAB_BASE/_CFG,
+// EVTQ_BASE/PROD/CONS, IRQ_CTRL and CR0 written before simulation.
+//
+// Commands (set-up "tables"): for each SMMU that the scenario gives command batches, the SoC also sets up
 // a command queue (2^min(8, CMDQS) entries in the table region, CR0.CMDQEN) and runs a
 // "maintenance" process, the scenario's stand-in for software: at each batch's time it
 // writes the commands into the queue memory (host-side writes) and publishes them by a
@@ -38,7 +43,12 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "platform/cpu.h"
+#include "platform/driver_setup.h"
+#include "platform/sc_os.h"
+#include "platform/sc_sync.h"
 #include "platform/scenario.h"
+#include "platform/system_os.h"
 #include "platform/table_builder.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
@@ -141,6 +151,13 @@ class Soc : public sc_core::sc_module {
   // Command-queue errors the maintenance process acknowledged, per SMMU.
   uint64_t command_errors_handled(size_t smmu) const { return queues_.at(smmu)->errors_handled; }
 
+  // Set-up "driver": the CPUs and the driver's set-up and operations (nullptr / empty
+  // with set-up "tables").
+  const std::vector<std::unique_ptr<Cpu>>& cpus() const { return cpus_; }
+  DriverSetup* driver() const { return driver_.get(); }
+  bool setup_finished() const { return setup_finished_; }
+  sc_core::sc_time setup_end() const { return setup_end_; }
+
   // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
   void trace(sc_core::sc_trace_file* tf) const;
 
@@ -189,7 +206,19 @@ class Soc : public sc_core::sc_module {
   void observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_core::sc_time& start,
                const sc_core::sc_time& end);
 
+  void build_cpus();
+  void setup_program(driver::Os& os);
+  void ops_program(unsigned cpu, driver::Os& os);
+
   Scenario scenario_;
+  std::unique_ptr<DmaAllocator> dma_;
+  std::unique_ptr<ScSync> sync_;
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  std::unique_ptr<SystemOs> system_os_;
+  std::unique_ptr<DriverSetup> driver_;
+  sc_core::sc_event setup_done_;
+  bool setup_finished_ = false;
+  sc_core::sc_time setup_end_;
   Writer writer_;
   PageAllocator alloc_;
   std::vector<SmmuTables> tables_;

@@ -31,13 +31,20 @@ std::string error_of(const json& doc) {
 }
 
 // The error of the default scenario with overrides applied.
-std::string error_with(const std::vector<std::string>& overrides) {
+std::string driver_error_with(const std::vector<std::string>& overrides) {
   try {
     read_scenario(load_scenario_document("", overrides));
   } catch (const ConfigError& e) {
     return e.what();
   }
   return "";
+}
+
+// The same with setup "tables" (where tags and raw commands are the scenario's).
+std::string error_with(const std::vector<std::string>& overrides) {
+  std::vector<std::string> all{"setup=\"tables\"", "driver_ops=[]"};
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  return driver_error_with(all);
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -126,8 +133,10 @@ TEST(Scenario, DefaultScenarioReads) {
   EXPECT_EQ(sc.streams[0].translation, Translation::kS1);
   EXPECT_EQ(sc.streams[1].translation, Translation::kS2);
   EXPECT_EQ(sc.streams[2].translation, Translation::kNested);
-  EXPECT_EQ(sc.streams[0].vmid, 0u);
-  EXPECT_EQ(sc.streams[1].vmid, 2u);
+  EXPECT_EQ(sc.setup, Setup::kDriver);
+  EXPECT_EQ(sc.cpus.count, 1u);
+  EXPECT_EQ(sc.driver.completion, "msi");
+  EXPECT_FALSE(sc.driver.inv_all_then_wait);
   EXPECT_FALSE(sc.streams[0].ats);
   EXPECT_TRUE(sc.streams[3].ats);
   // The ATS device on port 2 and the invalidation batch.
@@ -139,12 +148,14 @@ TEST(Scenario, DefaultScenarioReads) {
   ASSERT_EQ(d.params.traffic.size(), 1u);
   EXPECT_EQ(d.params.traffic[0].sid, 4u);
   EXPECT_EQ(d.params.traffic[0].count, 2000u);
-  ASSERT_EQ(sc.commands.size(), 1u);
-  EXPECT_EQ(sc.commands[0].at, sc_time(30, sc_core::SC_US));
-  ASSERT_EQ(sc.commands[0].commands.size(), 5u);
-  EXPECT_EQ(sc.commands[0].commands[0].opcode(), arch::Opcode::kTlbiNhVa);
-  EXPECT_EQ(sc.commands[0].commands[3].opcode(), arch::Opcode::kAtcInv);
-  EXPECT_EQ(sc.commands[0].commands[4].cs(), static_cast<uint8_t>(arch::SyncCs::kIrq));
+  EXPECT_TRUE(sc.commands.empty());
+  ASSERT_EQ(sc.driver_ops.size(), 2u);
+  EXPECT_EQ(sc.driver_ops[0].at, sc_time(30, sc_core::SC_US));
+  EXPECT_EQ(sc.driver_ops[0].op, DriverOpSpec::Op::kRemap);
+  EXPECT_EQ(sc.driver_ops[0].stream, 0u);
+  EXPECT_EQ(sc.driver_ops[0].size, 128 * 1024u);
+  EXPECT_EQ(sc.driver_ops[1].op, DriverOpSpec::Op::kInvRange);
+  EXPECT_EQ(sc.driver_ops[1].stream, 3u);
   EXPECT_EQ(sc.streams[0].mappings.at(0).size, 8 * kMiB);
   EXPECT_FALSE(sc.streams[0].mappings.at(0).blocks);
   EXPECT_TRUE(sc.streams[1].mappings.at(0).blocks);
@@ -161,6 +172,7 @@ TEST(Scenario, DefaultScenarioReads) {
 
 TEST(Scenario, EveryKeyIsRead) {
   const json doc = json::parse(R"({
+    "setup": "tables",
     "duration": "20 us", "quantum": 500,
     "memory": {"size": "2 GiB", "read_latency": "40 ns", "write_latency": "30 ns"},
     "interconnect": {"latency": "3 ns"},
@@ -308,6 +320,7 @@ TEST(Scenario, EveryKeyIsRead) {
 
 TEST(Scenario, AtsDeviceAndCommandDefaults) {
   const json doc = json::parse(R"({
+    "setup": "tables",
     "smmus": [{"ports": 2}],
     "streams": [{"sid": 1}, {"sid": 2, "translation": "s2"}],
     "ats_devices": [{"port": 1, "sid": 1, "traffic": [{}]}],
@@ -350,6 +363,7 @@ TEST(Scenario, EveryOpcodeNameParses) {
     EXPECT_EQ(parsed, op);
     // And a scenario may name it.
     json doc = base_doc();
+    doc["setup"] = "tables";
     doc["commands"] = json::parse(R"([{"commands": [{}]}])");
     doc["commands"][0]["commands"][0]["op"] = arch::to_string(op);
     EXPECT_EQ(error_of(doc), "") << arch::to_string(op);
@@ -539,14 +553,22 @@ TEST(Scenario, CommandsAreChecked) {
       {"commands[0].at=\"later\"", "scenario.commands[0].at: bad time"},
       {"commands[0].when=\"1 us\"", "scenario.commands[0].when: unknown key"},
   };
+  // The batch the tables-mode default used to have: the cases modify it.
+  const std::string batch =
+      R"(commands=[{"smmu": 0, "at": "30 us", "commands": [)"
+      R"({"op": "TLBI_NH_VA", "asid": 1, "vmid": 0, "addr": "0x4001_0000", "tg": 1, "ttl": 3,)"
+      R"( "num": 31, "scale": 0, "leaf": true}, {"op": "TLBI_NH_ASID", "asid": 4, "vmid": 0},)"
+      R"( {"op": "CMD_SYNC", "cs": "none"}, {"op": "ATC_INV", "sid": 4, "size": 52},)"
+      R"( {"op": "CMD_SYNC", "cs": "irq"}]}])";
+  EXPECT_EQ(error_with({batch}), "");
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string("--set ") + c.set);
-    EXPECT_ERROR(error_with({c.set}), c.error);
+    EXPECT_ERROR(error_with({batch, c.set}), c.error);
   }
   // PREFETCH_ADDR's SIZE has 5 bits, ATC_INV's 6.
-  EXPECT_ERROR(error_with({"commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 32}"}),
+  EXPECT_ERROR(error_with({batch, "commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 32}"}),
                "scenario.commands[0].commands[5].size: expected an integer in [0, 31]");
-  EXPECT_EQ(error_with({"commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 31}"}), "");
+  EXPECT_EQ(error_with({batch, "commands[0].commands[5]={\"op\": \"PREFETCH_ADDR\", \"size\": 31}"}), "");
 }
 
 TEST(Scenario, TlbTagsMustNotClash) {
@@ -558,6 +580,7 @@ TEST(Scenario, TlbTagsMustNotClash) {
   EXPECT_EQ(error_with({"streams[1].asid=1", "streams[0].vmid=2"}), "");
   // Defaults come from the SID; 8-bit ASIDs make SIDs 1 and 257 clash.
   json doc = base_doc();
+  doc["setup"] = "tables";
   doc["smmus"][0]["features"] = {{"asid16", false}};
   doc["streams"].push_back({{"sid", 257u}});
   EXPECT_ERROR(error_of(doc), "scenario.streams[1].asid: ASID 1 is already used by streams[0]");
@@ -627,4 +650,59 @@ TEST(Scenario, SizesTakeBinaryUnits) {
   json doc = base_doc();
   doc["memory"] = {{"size", "0x8000_0000"}};
   EXPECT_EQ(read_scenario(doc).memory.size, 2 * kGiB);
+}
+
+TEST(Scenario, DriverSetupKeys) {
+  const Scenario sc = read_scenario(load_scenario_document(
+      "", {"cpus.count=3", "cpus.cached_access=\"5 ns\"", "driver.completion=\"irq\"",
+           "driver.inv_all_then_wait=true", "driver_ops[1].cpu=2", "streams[0].domain=\"a\""}));
+  EXPECT_EQ(sc.cpus.count, 3u);
+  EXPECT_EQ(sc.cpus.cached_access, sc_time(5, sc_core::SC_NS));
+  EXPECT_EQ(sc.driver.completion, "irq");
+  EXPECT_TRUE(sc.driver.inv_all_then_wait);
+  EXPECT_EQ(sc.driver_ops[1].cpu, 2u);
+  EXPECT_EQ(sc.streams[0].domain, "a");
+}
+
+TEST(Scenario, DriverSetupRejectsWhatTheDriverOwns) {
+  EXPECT_ERROR(driver_error_with({"streams[0].asid=3"}),
+               "scenario.streams[0].asid: the driver allocates ASIDs and VMIDs");
+  EXPECT_ERROR(driver_error_with({"streams[1].vmid=3"}),
+               "scenario.streams[1].vmid: the driver allocates ASIDs and VMIDs");
+  EXPECT_ERROR(driver_error_with({"streams[0].ssids=[0, 1]"}),
+               "scenario.streams[0].ssids: the driver attaches domains at SubstreamID 0 only");
+  EXPECT_ERROR(driver_error_with({"commands=[{\"commands\": [{\"op\": \"CMD_SYNC\"}]}]"}),
+               "scenario.commands: raw commands would race the driver's command queue");
+  EXPECT_ERROR(driver_error_with({"setup=\"tables\""}),
+               "scenario.driver_ops: driver operations need setup \"driver\"");
+  EXPECT_ERROR(driver_error_with({"setup=\"firmware\""}), "scenario.setup: expected one of");
+  EXPECT_ERROR(driver_error_with({"driver.completion=\"poll\""}), "scenario.driver.completion: expected one of");
+  EXPECT_ERROR(driver_error_with({"cpus.count=0"}), "scenario.cpus.count: ");
+}
+
+TEST(Scenario, DriverOpsAreChecked) {
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].op=\"wipe\""}), "scenario.driver_ops[0].op: expected one of");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].sid=9"}),
+               "scenario.driver_ops[0].sid: no stream with SID 9 on smmus[0]");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].sid=3"}),
+               "scenario.driver_ops[0].sid: the stream's translation is \"nested\"");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].iova=\"0x4000_0800\""}),
+               "scenario.driver_ops[0].iova: not aligned");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].size=100"}), "scenario.driver_ops[0].size: ");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].cpu=1"}), "scenario.driver_ops[0].cpu: ");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].pa=\"0xFFFF_F000\""}),
+               "scenario.driver_ops[0].pa: the range must lie below the table region");
+}
+
+TEST(Scenario, SharedDomainsMustAgree) {
+  EXPECT_EQ(driver_error_with({"streams[0].domain=\"d\"", "streams[3].domain=\"d\""}), "");
+  EXPECT_ERROR(driver_error_with({"streams[0].domain=\"d\"", "streams[1].domain=\"d\""}),
+               "scenario.streams[1].domain: \"d\" is streams[0]'s domain, which has another translation");
+  EXPECT_ERROR(driver_error_with({"streams[2].domain=\"d\""}),
+               "scenario.streams[2].domain: only s1 and s2 streams can share a domain");
+  EXPECT_ERROR(driver_error_with({"streams[0].domain=\"d\"", "streams[3].domain=\"d\"",
+                                  "streams[3].mappings[0].iova=\"0x4000_0000\""}),
+               "scenario.streams[3].mappings: overlaps a different mapping of the shared domain");
+  EXPECT_ERROR(error_with({"streams[0].domain=\"d\""}),
+               "scenario.streams[0].domain: shared domains need setup \"driver\"");
 }

@@ -1,0 +1,222 @@
+#include "platform/driver_setup.h"
+
+#include <algorithm>
+
+#include "rtl_model/arch/cd.h"
+#include "rtl_model/arch/registers.h"
+#include "rtl_model/arch/ste.h"
+
+namespace smmu::platform {
+
+namespace {
+
+driver::SyncCompletion completion_of(const std::string& s) {
+  if (s == "cons") return driver::SyncCompletion::kConsPoll;
+  if (s == "irq") return driver::SyncCompletion::kIrq;
+  return driver::SyncCompletion::kMsi;
+}
+
+driver::IommuProt prot_of(const MappingSpec& m) {
+  driver::IommuProt p;
+  p.write = !m.read_only;
+  return p;
+}
+
+std::string stream_name(size_t i) { return std::string(kScenarioRoot) + ".streams[" + std::to_string(i) + "]"; }
+
+}  // namespace
+
+DriverSetup::DriverSetup(const Scenario& sc, driver::Os& os, AtsEnable ats_enable,
+                         std::function<bool(unsigned, uint32_t)> ats_capable)
+    : sc_(sc), os_(os), ats_enable_(std::move(ats_enable)), ats_capable_(std::move(ats_capable)),
+      ops_(sc.driver_ops.size()) {}
+
+// The driver's objects stay: the SMMUs keep reading its tables until the end.
+DriverSetup::~DriverSetup() {
+  for (auto& m : masters_) (void)m.release();
+  for (auto& d : nested_) (void)d.release();
+  for (auto& v : vsmmus_) (void)v.release();
+  for (auto& [name, d] : domains_) (void)d.release();
+  for (auto& g : guest_tables_) (void)g.release();
+}
+
+bool DriverSetup::fail(const std::string& what) {
+  if (error_.empty()) error_ = what;
+  return false;
+}
+
+bool DriverSetup::map_mappings(driver::Domain& d, const StreamSpec& s, bool nested_ipa) {
+  const uint64_t g = uint64_t{1} << s.granule_shift;
+  for (const MappingSpec& m : s.mappings) {
+    const uint64_t iova = nested_ipa ? m.ipa : m.iova;
+    // A shared domain maps the same mapping of two streams once.
+    if (d.pgtable()->iova_to_phys(iova) == m.pa) continue;
+    const uint64_t step = m.blocks ? m.size : g;
+    for (uint64_t off = 0; off < m.size; off += step) {
+      const driver::PgtableStatus st = d.map(iova + off, m.pa + off, step, prot_of(m));
+      if (st != driver::PgtableStatus::kOk)
+        return fail("mapping iova " + std::to_string(iova + off) + ": " + driver::to_string(st));
+    }
+  }
+  return true;
+}
+
+driver::Domain* DriverSetup::paging_domain(size_t i) {
+  const StreamSpec& s = sc_.streams[i];
+  const std::string name = s.domain.empty() ? "#" + std::to_string(i) : s.domain;
+  auto it = domains_.find(name);
+  if (it == domains_.end()) {
+    driver::PagingDomainConfig c;
+    c.stage = s.translation == Translation::kS1 ? driver::PgtableStage::kS1 : driver::PgtableStage::kS2;
+    c.granule_shift = s.granule_shift;
+    c.oas = std::min(48u, sc_.smmus[s.smmu].params.features.oas_bits);
+    if (c.stage == driver::PgtableStage::kS2) c.ias = c.oas;
+    std::unique_ptr<driver::Domain> d;
+    const driver::SmmuStatus st = iommu_->alloc_paging_domain(c, d);
+    if (st != driver::SmmuStatus::kOk) {
+      fail(stream_name(i) + ": domain: " + driver::to_string(st));
+      return nullptr;
+    }
+    it = domains_.emplace(name, std::move(d)).first;
+  }
+  if (!map_mappings(*it->second, s, false)) return nullptr;
+  return it->second.get();
+}
+
+driver::Domain* DriverSetup::nested_domain(size_t i) {
+  const StreamSpec& s = sc_.streams[i];
+  driver::SmmuDevice& dev = *devices_[s.smmu];
+  // The host: a nesting parent mapping the guest's RAM (ipa -> pa) and, 1:1, the memory
+  // the guest's tables and CD come from.
+  driver::PagingDomainConfig pc;
+  pc.stage = driver::PgtableStage::kS2;
+  pc.nest_parent = true;
+  pc.granule_shift = s.granule_shift;
+  pc.oas = pc.ias = std::min(48u, sc_.smmus[s.smmu].params.features.oas_bits);
+  std::unique_ptr<driver::Domain> parent;
+  driver::SmmuStatus st = iommu_->alloc_paging_domain(pc, parent);
+  if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": parent: " + driver::to_string(st)), nullptr;
+  if (!map_mappings(*parent, s, true)) return nullptr;
+  const uint64_t region = sc_.table_region_base();
+  if (parent->map(region, region, kTableRegionSize, driver::IommuProt{}) != driver::PgtableStatus::kOk)
+    return fail(stream_name(i) + ": the guest's table memory cannot be mapped"), nullptr;
+  std::unique_ptr<driver::Vsmmu> vsmmu;
+  st = iommu_->alloc_vsmmu(dev, *parent, vsmmu);
+  if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": vSMMU: " + driver::to_string(st)), nullptr;
+
+  // The guest: its stage-1 tables and one CD (ASID 1: its own ASID space).
+  driver::IoPgtableConfig gc;
+  gc.stage = driver::PgtableStage::kS1;
+  gc.granule_shift = s.granule_shift;
+  gc.ng = true;
+  std::unique_ptr<driver::IoPgtable> guest = driver::IoPgtable::create(os_, gc);
+  if (!guest) return fail(stream_name(i) + ": guest tables: out of memory"), nullptr;
+  const uint64_t g = uint64_t{1} << s.granule_shift;
+  for (const MappingSpec& m : s.mappings) {
+    const uint64_t step = m.blocks ? m.size : g;
+    for (uint64_t off = 0; off < m.size; off += step)
+      if (guest->map(m.iova + off, m.ipa + off, step, prot_of(m)) != driver::PgtableStatus::kOk)
+        return fail(stream_name(i) + ": guest mapping failed"), nullptr;
+  }
+  const uint64_t cd_pa = os_.dma_alloc(64, 64);
+  if (!cd_pa) return fail(stream_name(i) + ": guest CD: out of memory"), nullptr;
+  arch::Cd cd;
+  guest->fill_cd(cd);
+  cd.valid = true;
+  cd.asid = 1;
+  cd.r = cd.a = true;
+  const arch::CdWords w = cd.encode();
+  for (unsigned q = 0; q < 8; ++q) os_.write64(cd_pa + 8 * q, w[q]);
+  arch::Ste vste;
+  vste.valid = true;
+  vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
+  vste.s1_context_ptr = cd_pa;
+  vste.s1cir = vste.s1cor = 1;
+  vste.s1csh = 3;
+  vste.eats = s.ats ? 1 : 0;
+  std::unique_ptr<driver::Domain> nested;
+  st = iommu_->alloc_nested_domain(*vsmmu, vste, nested);
+  if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": nested: " + driver::to_string(st)), nullptr;
+  driver::Domain* out = nested.get();
+  domains_.emplace("#parent" + std::to_string(i), std::move(parent));
+  guest_tables_.push_back(std::move(guest));
+  vsmmus_.push_back(std::move(vsmmu));
+  nested_.push_back(std::move(nested));
+  return out;
+}
+
+bool DriverSetup::set_up() {
+  const uint64_t t0 = os_.now_ns();
+  driver::IommuOptions io;
+  io.inv_all_then_wait = sc_.driver.inv_all_then_wait;
+  iommu_ = std::make_unique<driver::Iommu>(os_, io);
+  for (unsigned i = 0; i < sc_.smmus.size(); ++i) {
+    driver::SmmuDeviceOptions o;
+    o.completion = completion_of(sc_.driver.completion);
+    o.evtq_irq = 3 * i;
+    o.gerror_irq = 3 * i + 1;
+    o.cmd_sync_irq = 3 * i + 2;
+    devices_.push_back(std::make_unique<driver::SmmuDevice>(
+        os_, kSmmuWindowBase + uint64_t{i} * arch::reg::kWindowSize, o, i));
+    driver::SmmuDevice& d = *devices_.back();
+    driver::SmmuStatus st = d.probe();
+    if (st == driver::SmmuStatus::kOk) st = d.reset();
+    if (st != driver::SmmuStatus::kOk)
+      return fail(std::string(kScenarioRoot) + ".smmus[" + std::to_string(i) + "]: " + driver::to_string(st));
+    iommu_->add_smmu(d);
+  }
+  for (size_t i = 0; i < sc_.streams.size(); ++i) {
+    const StreamSpec& s = sc_.streams[i];
+    driver::Domain* d = nullptr;
+    switch (s.translation) {
+      case Translation::kAbort: d = &iommu_->blocked_domain(); break;
+      case Translation::kBypass: d = &iommu_->identity_domain(); break;
+      case Translation::kNested: d = nested_domain(i); break;
+      default: d = paging_domain(i); break;
+    }
+    if (!d) return false;
+    stream_domain_[i] = d;
+    driver::MasterConfig mc;
+    mc.sids = {s.sid};
+    mc.ats_capable = s.ats && ats_capable_(s.smmu, s.sid);
+    const unsigned smmu = s.smmu;
+    const uint32_t sid = s.sid;
+    mc.set_ats_enable = [this, smmu, sid](bool on) { ats_enable_(smmu, sid, on); };
+    std::unique_ptr<driver::Master> m;
+    driver::SmmuStatus st = iommu_->probe_master(*devices_[s.smmu], mc, m);
+    if (st == driver::SmmuStatus::kOk) st = iommu_->attach(*m, *d);
+    if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": attach: " + driver::to_string(st));
+    masters_.push_back(std::move(m));
+  }
+  setup_ns_ = os_.now_ns() - t0;
+  return true;
+}
+
+void DriverSetup::run_op(size_t index) {
+  const DriverOpSpec& op = sc_.driver_ops.at(index);
+  DriverOpResult& r = ops_.at(index);
+  r.start_ns = os_.now_ns();
+  driver::Domain* d = stream_domain_.count(op.stream) ? stream_domain_[op.stream] : nullptr;
+  if (!d) {
+    r.status = driver::SmmuStatus::kInvalidArgument;
+    r.error = "the stream has no domain (set-up failed)";
+  } else {
+    const uint64_t g = uint64_t{1} << sc_.streams[op.stream].granule_shift;
+    auto map = [&] {
+      const driver::PgtableStatus st = d->map(op.iova, op.pa, op.size, driver::IommuProt{});
+      if (st != driver::PgtableStatus::kOk) r.error = std::string("map: ") + driver::to_string(st);
+    };
+    switch (op.op) {
+      case DriverOpSpec::Op::kMap: map(); break;
+      case DriverOpSpec::Op::kUnmap: r.status = d->unmap(op.iova, op.size).inv; break;
+      case DriverOpSpec::Op::kRemap:
+        r.status = d->unmap(op.iova, op.size).inv;
+        map();
+        break;
+      case DriverOpSpec::Op::kInvRange: r.status = d->inv_range(op.iova, op.size, g, true); break;
+    }
+  }
+  r.end_ns = os_.now_ns();
+}
+
+}  // namespace smmu::platform
