@@ -11,8 +11,13 @@
 //
 // Keys and defaults (times: "10 ns" or a number of ns; sizes: a number, "0x1000" or
 // "4 KiB"/"2 MiB"/"4 GiB"; addresses: a number or "0x8000_0000"):
-//   duration "0 ns" (0: until all traffic is done and the command batches consumed),
-//   quantum "1 us"
+//   duration "0 ns" (0: until all traffic is done, the driver ops have run and the
+//   command batches are consumed), quantum "1 us", setup "driver" ("tables"),
+//   cpus.{count 1, cached_access "2 ns"}, driver.{completion "msi" ("cons", "irq"),
+//   inv_all_then_wait false}, driver_ops[]: at "0 ns", cpu 0, op (required: "map",
+//   "unmap", "remap", "inv_range"), smmu 0, sid (required), iova, size (required), pa
+//   (map, remap); streams[].domain (setup "driver": shared by name). With setup
+//   "driver", streams' asid/vmid, ssids other than [0] and commands[] are errors.
 //   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
 //           write_latency "50 ns"
 //   interconnect: latency "0 ns"
