@@ -1,5 +1,6 @@
 #include "support/driver_soc.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace smmu::test {
@@ -7,7 +8,27 @@ namespace smmu::test {
 namespace r = arch::reg;
 using sc_core::sc_time;
 
-DriverSoc::DriverSoc(const DriverSocConfig& cfg) : cfg_(cfg), dma_(cfg.dma_base, cfg.dma_size) {
+namespace {
+
+const DriverSocConfig& checked(const DriverSocConfig& cfg) {
+  auto bad = [](const std::string& what) { throw std::invalid_argument("DriverSocConfig: " + what); };
+  if (cfg.cpus == 0) bad("'cpus' (0) must be at least 1");
+  if (cfg.smmus == 0) bad("'smmus' (0) must be at least 1");
+  if (cfg.dma_size == 0 || cfg.dma_base >= cfg.mem_size || cfg.dma_size > cfg.mem_size - cfg.dma_base)
+    bad("'dma_base'/'dma_size' [" + std::to_string(cfg.dma_base) + ", +" + std::to_string(cfg.dma_size) +
+        ") must lie inside DRAM 'mem_size' (" + std::to_string(cfg.mem_size) + ")");
+  if (!cfg.endpoint.traffic.empty()) bad("'endpoint.traffic' must be empty (tests call ats_dma)");
+  for (const auto& [key, sid] : cfg.endpoint_sids)
+    if (key.first >= cfg.smmus || key.second >= cfg.ats_endpoints)
+      bad("'endpoint_sids' names endpoint " + std::to_string(key.second) + " of SMMU " +
+          std::to_string(key.first) + " (sid " + std::to_string(sid) + "), which does not exist");
+  return cfg;
+}
+
+}  // namespace
+
+DriverSoc::DriverSoc(const DriverSocConfig& cfg)
+    : cfg_(checked(cfg)), dma_(cfg.dma_base, cfg.dma_size) {
   model::MemoryParams mp;
   mp.size = cfg.mem_size;
   mem_ = std::make_unique<model::Memory>("mem", mp);
@@ -31,8 +52,9 @@ DriverSoc::DriverSoc(const DriverSocConfig& cfg) : cfg_(cfg), dma_(cfg.dma_base,
       masters_[i].back()->socket.bind(s.upstream);
     }
     for (unsigned e = 0; e < cfg.ats_endpoints; ++e) {
-      model::AtsEndpointParams ep;
-      ep.sid = endpoint_sid(i, e);
+      model::AtsEndpointParams ep = cfg.endpoint;
+      const auto sid = cfg.endpoint_sids.find({i, e});
+      ep.sid = sid == cfg.endpoint_sids.end() ? endpoint_sid(i, e) : sid->second;
       ep.pcie_round_trip = cfg.pcie_round_trip;
       ep.ats_enabled = false;  // the driver enables it at attach
       const std::string en = n + "_ats" + std::to_string(e);
@@ -65,7 +87,7 @@ DriverSoc::DriverSoc(const DriverSocConfig& cfg) : cfg_(cfg), dma_(cfg.dma_base,
 DriverSoc::~DriverSoc() = default;
 
 driver::SmmuDeviceOptions DriverSoc::device_options(unsigned smmu, driver::SyncCompletion c) const {
-  driver::SmmuDeviceOptions o;
+  driver::SmmuDeviceOptions o = cfg_.device;
   o.completion = c;
   o.evtq_irq = 3 * smmu;
   o.gerror_irq = 3 * smmu + 1;
@@ -106,6 +128,24 @@ model::DmaOutcome DriverSoc::ats_dma(unsigned smmu, unsigned i, uint64_t iova, b
   const model::DmaOutcome out = endpoint(smmu, i).dma_access(a, delay);
   if (rdata) *rdata = buf;
   return out;
+}
+
+bool DriverSoc::run_driver(const std::function<void(driver::Os&, driver::Iommu&)>& body,
+                           driver::SyncCompletion c, const sc_time& t) {
+  bool up = false;
+  cpu(0).add_program([&, c](driver::Os& os) {
+    up = bring_up(os, c);
+    if (up) body(os, *iommu_);
+  });
+  run(t);
+  return up && cpu(0).finished();
+}
+
+arch::Ste DriverSoc::ste(unsigned smmu, uint32_t sid) {
+  const uint64_t pa = device(smmu).ste_address(sid);
+  arch::SteWords w;
+  for (unsigned i = 0; i < 8; ++i) w[i] = mem_->read64(pa + 8 * i);
+  return arch::Ste::decode(w);
 }
 
 std::vector<arch::Command> DriverSoc::queued_commands(unsigned smmu, uint64_t from, uint64_t to) {

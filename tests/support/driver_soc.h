@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -19,6 +22,7 @@
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/system_os.h"
+#include "rtl_model/arch/ste.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
@@ -39,10 +43,21 @@ struct DriverSocConfig {
   sc_core::sc_time pcie_round_trip{500, sc_core::SC_NS};
   uint64_t mem_size = uint64_t{4} << 30;
   uint64_t dma_base = 0x1000'0000, dma_size = 0x1000'0000;  // the driver's DMA memory
+  // Every ATS endpoint's parameters but its sid (the round trip is pcie_round_trip;
+  // ATS starts disabled: the driver enables it at attach). No traffic of their own.
+  model::AtsEndpointParams endpoint;
+  // (smmu, endpoint index) -> StreamID, for the endpoints a test wants elsewhere than
+  // DriverSoc::endpoint_sid(smmu, index).
+  std::map<std::pair<unsigned, unsigned>, uint32_t> endpoint_sids;
+  // What bring_up() gives every SmmuDevice, but the completion and the irq numbers
+  // (device_options() sets those).
+  driver::SmmuDeviceOptions device;
 };
 
 class DriverSoc {
  public:
+  // Throws std::invalid_argument naming a bad key (no CPU, no SMMU, DMA memory outside DRAM,
+  // an endpoint sid for an endpoint that does not exist, endpoint traffic).
   explicit DriverSoc(const DriverSocConfig& cfg = {});
   ~DriverSoc();
 
@@ -53,8 +68,10 @@ class DriverSoc {
   Master& master(unsigned smmu, unsigned port) { return *masters_.at(smmu).at(port); }
   model::AtsEndpoint& endpoint(unsigned smmu, unsigned i) { return *endpoints_.at(smmu).at(i); }
   platform::DmaAllocator& dma() { return dma_; }
+  // The default StreamID of SMMU smmu's endpoint i; endpoint(smmu, i).sid() is the actual one.
   static uint32_t endpoint_sid(unsigned smmu, unsigned i) { return 0x100 + 16 * smmu + i; }
 
+  // config().device with SMMU smmu's irq numbers (3*smmu, +1, +2) and completion c.
   driver::SmmuDeviceOptions device_options(unsigned smmu,
                                            driver::SyncCompletion c = driver::SyncCompletion::kMsi) const;
   // From a CPU program: an SmmuDevice per SMMU (probed, reset) and the Iommu over them,
@@ -86,6 +103,13 @@ class DriverSoc {
   const model::CommandStats& smmu_stats(unsigned i) { return smmus_.at(i)->command_stats(); }
 
   void run(const sc_core::sc_time& t) { sc_core::sc_start(t); }
+  // Brings the driver up on CPU 0 and runs body there (with the machine's Iommu), then
+  // simulates `t`. False when the bring-up failed or CPU 0 did not finish (deadlock).
+  bool run_driver(const std::function<void(driver::Os&, driver::Iommu&)>& body,
+                  driver::SyncCompletion c = driver::SyncCompletion::kMsi,
+                  const sc_core::sc_time& t = sc_core::sc_time(50, sc_core::SC_MS));
+  // The STE of sid in SMMU i's stream table, as the SMMU would read it.
+  arch::Ste ste(unsigned smmu, uint32_t sid);
 
  private:
   DriverSocConfig cfg_;

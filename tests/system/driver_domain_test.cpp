@@ -29,14 +29,7 @@ constexpr uint32_t kSid = 5;
 // Runs body on CPU 0 after bringing the driver up, then simulates long enough.
 void run_driver(DriverSoc& soc, const std::function<void(driver::Os&, driver::Iommu&)>& body,
                 driver::SyncCompletion c = driver::SyncCompletion::kMsi) {
-  bool up = false;
-  soc.cpu(0).add_program([&](driver::Os& os) {
-    up = soc.bring_up(os, c);
-    if (up) body(os, soc.iommu());
-  });
-  soc.run(sc_core::sc_time(50, sc_core::SC_MS));
-  ASSERT_TRUE(up);
-  ASSERT_TRUE(soc.cpu(0).finished()) << "the driver program did not finish (deadlock?)";
+  ASSERT_TRUE(soc.run_driver(body, c)) << "bring-up failed or the program did not finish";
 }
 
 std::unique_ptr<Domain> paging(driver::Iommu& iommu, driver::PgtableStage stage,
@@ -59,12 +52,6 @@ std::unique_ptr<Master> probe(driver::Iommu& iommu, driver::SmmuDevice& dev, uin
   return m;
 }
 
-arch::Ste ste_of(DriverSoc& soc, uint32_t sid) {
-  const uint64_t pa = soc.device(0).ste_address(sid);
-  arch::SteWords w;
-  for (unsigned i = 0; i < 8; ++i) w[i] = soc.read64(pa + 8 * i);
-  return arch::Ste::decode(w);
-}
 
 struct Reads {
   std::vector<bool> ok;
@@ -107,7 +94,7 @@ TEST(DriverDomain, S1PagingDmaUnmapRemapNoStaleTranslation) {
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhVa), 1u);
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhAsid), 1u);  // the ASID's flush at release
   EXPECT_EQ(soc.device(0).tags().asids_in_use(), 0u);
-  const arch::Ste ste = ste_of(soc, kSid);
+  const arch::Ste ste = soc.ste(0, kSid);
   EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kAbort));
 }
 
@@ -122,7 +109,7 @@ TEST(DriverDomain, S1CdAndSteCarryTheTag) {
     auto m2 = probe(iommu, soc.device(0), 2);
     ASSERT_EQ(iommu.attach(*m1, *a), SmmuStatus::kOk);
     ASSERT_EQ(iommu.attach(*m2, *b), SmmuStatus::kOk);
-    ste = ste_of(soc, 2);
+    ste = soc.ste(0, 2);
     arch::CdWords w;
     for (unsigned i = 0; i < 8; ++i) w[i] = os.read64(m2->cd_table_pa() + 8 * i);
     cd = arch::Cd::decode(w);
@@ -144,7 +131,7 @@ TEST(DriverDomain, S2PagingDmaAndVmidInSte) {
     ASSERT_EQ(dom->map(kIova, kPa, 0x40'0000, IommuProt{}), PgtableStatus::kOk);  // 2 blocks
     auto m = probe(iommu, soc.device(0), kSid);
     ASSERT_EQ(iommu.attach(*m, *dom), SmmuStatus::kOk);
-    ste = ste_of(soc, kSid);
+    ste = soc.ste(0, kSid);
     rd.add(soc.dma(0, 0, kSid, kIova + 0x20'0018));
     // Unmapping 4 KiB of the second block splits it: that page faults, its neighbour
     // still translates.
@@ -206,8 +193,8 @@ TEST(DriverDomain, BlockedAbortsIdentityBypassesReleaseDomainFollowsFirmware) {
   EXPECT_EQ(rd.ok, (std::vector<bool>{true, false, true, true, true, false}));
   EXPECT_EQ(rd.data[0], kWord);
   EXPECT_EQ(rd.data[4], kWord);
-  EXPECT_EQ(ste_of(soc, 7).config, static_cast<uint8_t>(arch::SteConfig::kBypass));
-  EXPECT_EQ(ste_of(soc, 8).config, static_cast<uint8_t>(arch::SteConfig::kAbort));
+  EXPECT_EQ(soc.ste(0, 7).config, static_cast<uint8_t>(arch::SteConfig::kBypass));
+  EXPECT_EQ(soc.ste(0, 8).config, static_cast<uint8_t>(arch::SteConfig::kAbort));
 }
 
 TEST(DriverDomain, SwitchingDomainsS1ToS1ToS2AndBack) {

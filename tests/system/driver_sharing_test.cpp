@@ -25,14 +25,7 @@ constexpr uint64_t kIova = 0x4000'0000, kPa = 0x2000'0000;
 constexpr uint64_t kWord = 0x5151'0000'0000'0001ull;
 
 void run_driver(DriverSoc& soc, const std::function<void(driver::Os&, driver::Iommu&)>& body) {
-  bool up = false;
-  soc.cpu(0).add_program([&](driver::Os& os) {
-    up = soc.bring_up(os);
-    if (up) body(os, soc.iommu());
-  });
-  soc.run(sc_core::sc_time(50, sc_core::SC_MS));
-  ASSERT_TRUE(up);
-  ASSERT_TRUE(soc.cpu(0).finished()) << "the driver program did not finish (deadlock?)";
+  ASSERT_TRUE(soc.run_driver(body)) << "bring-up failed or the program did not finish";
 }
 
 std::unique_ptr<Domain> s2_domain(driver::Iommu& iommu, bool nest_parent = false) {
@@ -52,12 +45,6 @@ std::unique_ptr<Master> probe(driver::Iommu& iommu, driver::SmmuDevice& dev, uin
   return m;
 }
 
-arch::Ste ste_of(DriverSoc& soc, unsigned smmu, uint32_t sid) {
-  const uint64_t pa = soc.device(smmu).ste_address(sid);
-  arch::SteWords w;
-  for (unsigned i = 0; i < 8; ++i) w[i] = soc.read64(pa + 8 * i);
-  return arch::Ste::decode(w);
-}
 
 }  // namespace
 
@@ -93,7 +80,7 @@ TEST_P(SharedS2, OnePageTableATagPerInstanceInvalidatedEverywhereFreedOnLastDeta
       ASSERT_EQ(iommu.attach(*m, *dom), SmmuStatus::kOk);
     for (unsigned i = 0; i < 4; ++i) tags[i] = soc.device(i).tags().find(dom.get(), TagType::kVmid);
     for (unsigned i = 0; i < 3; ++i) {
-      s2ttb[i] = ste_of(soc, i, 5).s2ttb;
+      s2ttb[i] = soc.ste(i, 5).s2ttb;
       before[i] = soc.dma(i, 0, 5, kIova).ok();
     }
     ASSERT_EQ(dom->unmap(kIova, 0x1000).inv, SmmuStatus::kOk);
@@ -221,7 +208,7 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
     ASSERT_EQ(iommu.alloc_nested_domain(*vsmmu, g.vste, nested), SmmuStatus::kOk);
     auto m = probe(iommu, soc.device(0), 5);
     ASSERT_EQ(iommu.attach(*m, *nested), SmmuStatus::kOk);
-    ste = ste_of(soc, 0, 5);
+    ste = soc.ste(0, 5);
     auto r = soc.dma(0, 0, 5, kGuestIova);
     ok.push_back(r.ok());
     data = r.data;
