@@ -613,7 +613,18 @@ DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
                          : DriverOpSpec::Op::kInvRange;
   o.at = r.get_time("at", sc_core::SC_ZERO_TIME);
   o.cpu = static_cast<unsigned>(r.get_uint("cpu", 0, 0, sc.cpus.count - 1));
-  o.stream = find_stream(r, sc);
+  o.domain = r.get_string("domain", "", {});
+  if (o.domain.empty()) {
+    o.stream = find_stream(r, sc);
+  } else {
+    // A shared domain by its name: it may span SMMUs, so no smmu or sid goes with it.
+    for (const char* key : {"smmu", "sid"})
+      if (r.has(key)) r.fail(key, "give either domain or smmu and sid, not both");
+    const auto it = std::find_if(sc.streams.begin(), sc.streams.end(),
+                                 [&](const StreamSpec& s) { return s.domain == o.domain; });
+    if (it == sc.streams.end()) r.fail("domain", "no stream has domain \"" + o.domain + "\"");
+    o.stream = static_cast<size_t>(it - sc.streams.begin());
+  }
   const StreamSpec& s = sc.streams[o.stream];
   if (s.translation != Translation::kS1 && s.translation != Translation::kS2)
     r.fail("sid", "the stream's translation is \"" + std::string(to_string(s.translation)) +

@@ -15,8 +15,9 @@
 //   command batches are consumed), quantum "1 us", setup "driver" ("tables"),
 //   cpus.{count 1, cached_access "2 ns"}, driver.{completion "msi" ("cons", "irq"),
 //   inv_all_then_wait false}, driver_ops[]: at "0 ns", cpu 0, op (required: "map",
-//   "unmap", "remap", "inv_range"), smmu 0, sid (required), iova, size (required), pa
-//   (map, remap); streams[].domain (setup "driver": shared by name). With setup
+//   "unmap", "remap", "inv_range"), smmu 0 and sid (required), or domain (a name of
+//   streams[].domain), iova, size (required), pa (map, remap); streams[].domain (setup
+//   "driver": shared by name). With setup
 //   "driver", streams' asid/vmid, ssids other than [0] and commands[] are errors.
 //   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
 //           write_latency "50 ns"
@@ -174,6 +175,7 @@ struct DriverOpSpec {
   sc_core::sc_time at = sc_core::SC_ZERO_TIME;  // after the set-up finished
   unsigned cpu = 0;
   size_t stream = 0;  // index into Scenario::streams: its domain
+  std::string domain;  // the shared domain's name when the op named it (else by sid)
   uint64_t iova = 0, size = 0, pa = 0;
 };
 const char* to_string(DriverOpSpec::Op op);

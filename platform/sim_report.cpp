@@ -169,12 +169,18 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
     const DriverOpResult& r = drv.op_results()[k];
     json j{{"op", to_string(o.op)},
            {"cpu", o.cpu},
-           {"sid", sc.streams[o.stream].sid},
            {"iova", o.iova},
            {"size", o.size},
            {"start_ns", r.start_ns},
            {"duration_ns", r.end_ns - r.start_ns},
            {"status", driver::to_string(r.status)}};
+    // As the scenario named it: a shared domain by name, else the stream.
+    if (!o.domain.empty()) {
+      j["domain"] = o.domain;
+    } else {
+      j["smmu"] = sc.streams[o.stream].smmu;
+      j["sid"] = sc.streams[o.stream].sid;
+    }
     if (!r.error.empty()) j["error"] = r.error;
     ops.push_back(j);
   }

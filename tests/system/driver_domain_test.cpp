@@ -1,11 +1,13 @@
 // The driver's domains and attach sequence on a simulated CPU against the SMMU model:
-// every domain type, DMA after attach and after detach, map/unmap without stale
+// every domain type (S1, S2, nesting parent, nested, blocked, identity), the STE and CD
+// written for each, DMA after attach and after detach, map/unmap without stale
 // translations, domain switches, the release domain, unwinding a failed attach, tag
 // exhaustion, and ATS (enable, invalidation after the TLBI sync, disable).
 #include <gtest/gtest.h>
 
 #include <functional>
 
+#include "driver/io_pgtable.h"
 #include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/ste.h"
 #include "support/driver_soc.h"
@@ -52,6 +54,46 @@ std::unique_ptr<Master> probe(driver::Iommu& iommu, driver::SmmuDevice& dev, uin
   return m;
 }
 
+arch::Cd cd_at(DriverSoc& soc, uint64_t pa) {
+  arch::CdWords w;
+  for (unsigned i = 0; i < 8; ++i) w[i] = soc.read64(pa + 8 * i);
+  return arch::Cd::decode(w);
+}
+
+// What a guest builds in its own memory for a nested domain: stage-1 tables mapping
+// kGuestIova -> kGuestIpa, one CD (ASID kGuestAsid) and the vSTE it hands to the host.
+constexpr uint64_t kGuestIova = 0x0100'0000'0000ull, kGuestIpa = 0x8000'0000;
+constexpr uint16_t kGuestAsid = 3;
+
+struct Guest {
+  std::unique_ptr<driver::IoPgtable> s1;
+  uint64_t cd_pa = 0;
+  arch::Ste vste;
+};
+
+Guest make_guest(driver::Os& os) {
+  Guest g;
+  driver::IoPgtableConfig c;
+  c.stage = driver::PgtableStage::kS1;
+  c.ng = true;
+  g.s1 = driver::IoPgtable::create(os, c);
+  EXPECT_EQ(g.s1->map(kGuestIova, kGuestIpa, 0x1000, IommuProt{}), PgtableStatus::kOk);
+  g.cd_pa = os.dma_alloc(64, 64);
+  arch::Cd cd;
+  g.s1->fill_cd(cd);
+  cd.valid = true;
+  cd.asid = kGuestAsid;
+  cd.r = cd.a = true;
+  const arch::CdWords w = cd.encode();
+  for (unsigned i = 0; i < 8; ++i) os.write64(g.cd_pa + 8 * i, w[i]);
+  g.vste.valid = true;
+  g.vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
+  g.vste.s1_context_ptr = g.cd_pa;
+  g.vste.s1cir = g.vste.s1cor = 1;
+  g.vste.s1csh = 3;
+  return g;
+}
+
 
 struct Reads {
   std::vector<bool> ok;
@@ -83,26 +125,78 @@ TEST(DriverDomain, S1PagingDmaUnmapRemapNoStaleTranslation) {
     rd.add(soc.dma(0, 0, kSid, kIova));  // no TLB may still hold it
     ASSERT_EQ(dom->map(kIova, kPa2, 0x1000, IommuProt{}), PgtableStatus::kOk);
     rd.add(soc.dma(0, 0, kSid, kIova));
+    // Control: a page cleared in the table without a TLBI still translates (the TLBs
+    // keep it), so the fault above is the invalidation's doing.
+    ASSERT_EQ(dom->map(kIova + 0x1000, kPa, 0x1000, IommuProt{}), PgtableStatus::kOk);
+    rd.add(soc.dma(0, 0, kSid, kIova + 0x1000));
+    driver::Gather g;
+    ASSERT_EQ(dom->pgtable()->unmap(kIova + 0x1000, 0x1000, g).unmapped, 0x1000u);
+    rd.add(soc.dma(0, 0, kSid, kIova + 0x1000));
+    ASSERT_EQ(dom->inv_range(kIova + 0x1000, 0x1000, 0x1000, true), SmmuStatus::kOk);
+    rd.add(soc.dma(0, 0, kSid, kIova + 0x1000));
     iommu.release_master(m);
     rd.add(soc.dma(0, 0, kSid, kIova));  // released to the blocked domain
     EXPECT_EQ(iommu.free_domain(dom), SmmuStatus::kOk);
   });
-  EXPECT_EQ(rd.ok, (std::vector<bool>{false, true, true, false, true, false}));
+  EXPECT_EQ(rd.ok, (std::vector<bool>{false, true, true, false, true, true, true, false, false}));
   EXPECT_EQ(rd.data[1], kWord);
   EXPECT_EQ(rd.data[4], kWord2);
+  EXPECT_EQ(rd.data[6], kWord);  // stale, as it must be before the TLBI
   EXPECT_EQ(asid, 1u);
-  EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhVa), 1u);
+  EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhVa), 2u);
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhAsid), 1u);  // the ASID's flush at release
   EXPECT_EQ(soc.device(0).tags().asids_in_use(), 0u);
   const arch::Ste ste = soc.ste(0, kSid);
   EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kAbort));
 }
 
+// Unmapping a whole 2 MiB range frees its last-level table: the walk cache must lose the
+// level-2 table descriptor, or a walk of a page not in the TLBs would still go into the
+// old table (the control without invalidation shows the model does cache it).
+TEST(DriverDomain, UnmapFreeingATableLeavesNoStaleWalk) {
+  constexpr uint64_t kR1 = kIova + 0x20'0000, kR2 = kIova + 0x40'0000;
+  constexpr uint64_t kNew = 0x0202'0202'0202'0202ull;
+  DriverSoc soc;
+  soc.write64(kPa2 + 0x1000, kNew);
+  Reads rd;
+  run_driver(soc, [&](driver::Os& os, driver::Iommu& iommu) {
+    auto dom = paging(iommu, driver::PgtableStage::kS1);
+    auto m = probe(iommu, soc.device(0), kSid);
+    ASSERT_EQ(iommu.attach(*m, *dom), SmmuStatus::kOk);
+    // Control: the table swapped for a block behind the SMMU's back.
+    ASSERT_EQ(dom->map(kR1, kPa, 0x2000, IommuProt{}), PgtableStatus::kOk);
+    rd.add(soc.dma(0, 0, kSid, kR1));  // caches the level-2 table descriptor
+    driver::Gather g;
+    ASSERT_EQ(dom->pgtable()->unmap(kR1, 0x20'0000, g).unmapped, 0x2000u);
+    ASSERT_EQ(dom->map(kR1, kPa2, 0x20'0000, IommuProt{}), PgtableStatus::kOk);
+    // Through the cached descriptor into the old table, whose entries the unmap cleared:
+    // a fault where the block in memory would give kNew.
+    rd.add(soc.dma(0, 0, kSid, kR1 + 0x1000));
+    ASSERT_EQ(dom->inv_range(kR1, 0x20'0000, 0x1000, false), SmmuStatus::kOk);
+    driver::free_gathered_tables(os, g);
+    rd.add(soc.dma(0, 0, kSid, kR1 + 0x1000));
+    // The driver's unmap.
+    ASSERT_EQ(dom->map(kR2, kPa, 0x2000, IommuProt{}), PgtableStatus::kOk);
+    rd.add(soc.dma(0, 0, kSid, kR2));
+    const Domain::UnmapOutcome u = dom->unmap(kR2, 0x20'0000);
+    ASSERT_EQ(u.inv, SmmuStatus::kOk);
+    EXPECT_EQ(u.pgtable.unmapped, 0x2000u);
+    ASSERT_EQ(dom->map(kR2, kPa2, 0x20'0000, IommuProt{}), PgtableStatus::kOk);
+    rd.add(soc.dma(0, 0, kSid, kR2 + 0x1000));
+    iommu.release_master(m);
+    EXPECT_EQ(iommu.free_domain(dom), SmmuStatus::kOk);
+  });
+  EXPECT_EQ(rd.ok, (std::vector<bool>{true, false, true, true, true}));
+  EXPECT_EQ(rd.data[2], kNew);
+  EXPECT_EQ(rd.data[4], kNew);
+}
+
 TEST(DriverDomain, S1CdAndSteCarryTheTag) {
   DriverSoc soc;
   arch::Ste ste;
   arch::Cd cd;
-  run_driver(soc, [&](driver::Os& os, driver::Iommu& iommu) {
+  uint64_t cd_table = 0;
+  run_driver(soc, [&](driver::Os&, driver::Iommu& iommu) {
     auto a = paging(iommu, driver::PgtableStage::kS1);
     auto b = paging(iommu, driver::PgtableStage::kS1);
     auto m1 = probe(iommu, soc.device(0), 1);
@@ -110,12 +204,14 @@ TEST(DriverDomain, S1CdAndSteCarryTheTag) {
     ASSERT_EQ(iommu.attach(*m1, *a), SmmuStatus::kOk);
     ASSERT_EQ(iommu.attach(*m2, *b), SmmuStatus::kOk);
     ste = soc.ste(0, 2);
-    arch::CdWords w;
-    for (unsigned i = 0; i < 8; ++i) w[i] = os.read64(m2->cd_table_pa() + 8 * i);
-    cd = arch::Cd::decode(w);
+    cd_table = m2->cd_table_pa();
+    cd = cd_at(soc, cd_table);
   });
   EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kS1));
   EXPECT_EQ(ste.s2vmid, 0u);
+  EXPECT_EQ(ste.eats, static_cast<uint8_t>(arch::Eats::kAbort));  // not ATS-capable
+  ASSERT_NE(cd_table, 0u);
+  EXPECT_EQ(ste.s1_context_ptr, cd_table);
   EXPECT_TRUE(cd.valid);
   EXPECT_EQ(cd.asid, 2u);  // the second domain's ASID on this SMMU
   EXPECT_EQ(soc.device(0).tags().asids_in_use(), 2u);
@@ -167,6 +263,56 @@ TEST(DriverDomain, NestParentAttachedDirectlyAlsoClearsStage1) {
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhAll), 1u);
 }
 
+// A guest's stage 1 over a nesting parent: the STE carries the guest's CD pointer, the
+// parent's table and the vSMMU's VMID; DMA takes both stages; detach blocks it.
+TEST(DriverDomain, NestedGuestStage1OverParentStage2) {
+  DriverSoc soc;
+  soc.write64(kPa + 0x28, kWord);
+  Reads rd;
+  arch::Ste ste, after;
+  arch::Cd cd;
+  uint64_t root = 0, cd_pa = 0;
+  uint16_t vmid = 0;
+  size_t parent_invs = 0;
+  run_driver(soc, [&](driver::Os& os, driver::Iommu& iommu) {
+    auto parent = paging(iommu, driver::PgtableStage::kS2, true);
+    root = parent->pgtable()->root();
+    ASSERT_EQ(parent->map(kGuestIpa, kPa, 0x1000, IommuProt{}), PgtableStatus::kOk);
+    const DriverSocConfig& c = soc.config();  // the guest's tables: IPA = PA
+    ASSERT_EQ(parent->map(c.dma_base, c.dma_base, c.dma_size, IommuProt{}), PgtableStatus::kOk);
+    std::unique_ptr<driver::Vsmmu> vsmmu;
+    ASSERT_EQ(iommu.alloc_vsmmu(soc.device(0), *parent, vsmmu), SmmuStatus::kOk);
+    vmid = vsmmu->vmid();
+    Guest g = make_guest(os);
+    cd_pa = g.cd_pa;
+    std::unique_ptr<Domain> nested;
+    ASSERT_EQ(iommu.alloc_nested_domain(*vsmmu, g.vste, nested), SmmuStatus::kOk);
+    auto m = probe(iommu, soc.device(0), kSid);
+    ASSERT_EQ(iommu.attach(*m, *nested), SmmuStatus::kOk);
+    ste = soc.ste(0, kSid);
+    cd = cd_at(soc, cd_pa);
+    parent_invs = parent->invs()->locked().size();
+    rd.add(soc.dma(0, 0, kSid, kGuestIova + 0x28));
+    rd.add(soc.dma(0, 0, kSid, kGuestIova + 0x1028));  // not mapped by the guest
+    iommu.release_master(m);
+    after = soc.ste(0, kSid);
+    rd.add(soc.dma(0, 0, kSid, kGuestIova + 0x28));
+    ASSERT_EQ(iommu.free_domain(nested), SmmuStatus::kOk);
+    ASSERT_EQ(iommu.free_vsmmu(vsmmu), SmmuStatus::kOk);
+  });
+  EXPECT_EQ(rd.ok, (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(rd.data[0], kWord);
+  EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kNested));
+  EXPECT_EQ(ste.s1_context_ptr, cd_pa);
+  EXPECT_EQ(ste.s2ttb, root);
+  EXPECT_EQ(ste.s2vmid, vmid);
+  EXPECT_NE(vmid, 0u);
+  EXPECT_EQ(cd.asid, kGuestAsid);  // the guest's CD, untouched by the host
+  EXPECT_EQ(parent_invs, 2u);      // the nested master's S2_VMID and S2_VMID_S1_CLEAR
+  EXPECT_EQ(after.config, static_cast<uint8_t>(arch::SteConfig::kAbort));
+  EXPECT_EQ(soc.device(0).tags().vmids_in_use(), 0u);
+}
+
 TEST(DriverDomain, BlockedAbortsIdentityBypassesReleaseDomainFollowsFirmware) {
   DriverSoc soc;
   soc.write64(kPa, kWord);
@@ -202,7 +348,8 @@ TEST(DriverDomain, SwitchingDomainsS1ToS1ToS2AndBack) {
   soc.write64(kPa, kWord);
   soc.write64(kPa2, kWord2);
   Reads rd;
-  uint64_t asids_mid = 0;
+  uint64_t asids_mid = 0, ste_cfgi_s1_to_s1 = 9, cd_cfgi_s1_to_s1 = 9, cd_asid_b = 0;
+  arch::Ste ste_c, ste_back;
   run_driver(soc, [&](driver::Os&, driver::Iommu& iommu) {
     auto a = paging(iommu, driver::PgtableStage::kS1);
     auto b = paging(iommu, driver::PgtableStage::kS1);
@@ -213,12 +360,18 @@ TEST(DriverDomain, SwitchingDomainsS1ToS1ToS2AndBack) {
     auto m = probe(iommu, soc.device(0), kSid);
     ASSERT_EQ(iommu.attach(*m, *a), SmmuStatus::kOk);
     rd.add(soc.dma(0, 0, kSid, kIova));
+    const uint64_t ste0 = soc.opcode_count(0, Op::kCfgiSte), cd0 = soc.opcode_count(0, Op::kCfgiCd);
     ASSERT_EQ(iommu.attach(*m, *b), SmmuStatus::kOk);  // the CD changes, the STE stays
+    ste_cfgi_s1_to_s1 = soc.opcode_count(0, Op::kCfgiSte) - ste0;
+    cd_cfgi_s1_to_s1 = soc.opcode_count(0, Op::kCfgiCd) - cd0;
+    cd_asid_b = cd_at(soc, m->cd_table_pa()).asid;
     rd.add(soc.dma(0, 0, kSid, kIova));
     asids_mid = soc.device(0).tags().asids_in_use();
     ASSERT_EQ(iommu.attach(*m, *c), SmmuStatus::kOk);
+    ste_c = soc.ste(0, kSid);
     rd.add(soc.dma(0, 0, kSid, kIova));
     ASSERT_EQ(iommu.attach(*m, *a), SmmuStatus::kOk);
+    ste_back = soc.ste(0, kSid);
     rd.add(soc.dma(0, 0, kSid, kIova));
     EXPECT_EQ(a->attached_masters(), 1u);
     EXPECT_EQ(b->attached_masters() + c->attached_masters(), 0u);
@@ -228,6 +381,12 @@ TEST(DriverDomain, SwitchingDomainsS1ToS1ToS2AndBack) {
   EXPECT_EQ(rd.ok, (std::vector<bool>{true, true, true, true}));
   EXPECT_EQ(rd.data, (std::vector<uint64_t>{kWord, kWord2, kWord, kWord}));
   EXPECT_EQ(asids_mid, 1u);  // A's ASID was flushed and freed when the master left it
+  EXPECT_EQ(ste_cfgi_s1_to_s1, 0u);  // S1 -> S1: the STE stays, only the CD is rewritten;
+  EXPECT_EQ(cd_cfgi_s1_to_s1, 3u);   // ASID (qword 0) and TTB0 (qword 1) both change: via V = 0
+  EXPECT_EQ(cd_asid_b, 2u);
+  EXPECT_EQ(ste_c.config, static_cast<uint8_t>(arch::SteConfig::kS2));
+  EXPECT_EQ(ste_c.s2vmid, 1u);
+  EXPECT_EQ(ste_back.config, static_cast<uint8_t>(arch::SteConfig::kS1));
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiNhAsid), 2u);  // A's, then B's
   EXPECT_EQ(soc.opcode_count(0, Op::kTlbiS12Vmall), 1u);  // C's VMID
   EXPECT_EQ(soc.device(0).tags().asids_in_use(), 1u);
@@ -280,6 +439,8 @@ TEST(DriverDomain, VmidExhaustionIsAnErrorNotCorruption) {
   Domain* held = nullptr;
   uint32_t in_use = 0;
   bool first_still_works = false;
+  size_t last_invs = 99;
+  arch::Ste last_ste;
   soc.write64(kPa, kWord);
   run_driver(soc, [&](driver::Os&, driver::Iommu& iommu) {
     std::vector<std::unique_ptr<Domain>> doms;
@@ -292,12 +453,16 @@ TEST(DriverDomain, VmidExhaustionIsAnErrorNotCorruption) {
     }
     in_use = soc.device(0).tags().vmids_in_use();
     held = masters.back()->domain();
+    last_invs = doms.back()->invs()->locked().size();
+    last_ste = soc.ste(0, 16 + 255);
     ASSERT_EQ(doms.front()->map(kIova, kPa, 0x1000, IommuProt{}), PgtableStatus::kOk);
     first_still_works = soc.dma(0, 0, 16, kIova).ok();
   });
   EXPECT_EQ(last, SmmuStatus::kTagExhausted);
   EXPECT_EQ(in_use, 255u);
-  EXPECT_EQ(held, nullptr);  // the 256th master stayed unattached
+  EXPECT_EQ(held, nullptr);  // the 256th master stayed unattached...
+  EXPECT_EQ(last_invs, 0u);  // ...its domain's array empty...
+  EXPECT_EQ(last_ste.config, static_cast<uint8_t>(arch::SteConfig::kAbort));  // ...its STE as probed
   EXPECT_TRUE(first_still_works);
 }
 
@@ -312,8 +477,9 @@ TEST(DriverDomain, AtsEnabledAtAttachInvalidatedAfterTheTlbiSyncDisabledAtDetach
   std::vector<arch::Command> queued;
   uint64_t publishes = 0;
   bool enabled_after_attach = false, enabled_after_release = true;
-  model::DmaOutcome first, second, after;
-  uint64_t data = 0;
+  model::DmaOutcome first, second, after, neighbour;
+  uint64_t data = 0, atc_invs = 0;
+  arch::Ste ste, ste_released;
   run_driver(
       soc,
       [&](driver::Os&, driver::Iommu& iommu) {
@@ -327,19 +493,27 @@ TEST(DriverDomain, AtsEnabledAtAttachInvalidatedAfterTheTlbiSyncDisabledAtDetach
         ASSERT_EQ(iommu.probe_master(soc.device(0), mc, m), SmmuStatus::kOk);
         ASSERT_EQ(iommu.attach(*m, *dom), SmmuStatus::kOk);
         enabled_after_attach = soc.endpoint(0, 0).ats_enabled() && m->ats_enabled();
+        ste = soc.ste(0, sid);
         first = soc.ats_dma(0, 0, kIova, false, &data);
         second = soc.ats_dma(0, 0, kIova);
+        soc.ats_dma(0, 0, kIova + 0x1000);  // the neighbour page into the ATC too
         driver::CommandQueue& q = soc.device(0).cmdq();
         const uint64_t p0 = q.produced(), pub0 = q.stats().publishes;
+        const uint64_t inv0 = soc.endpoint(0, 0).stats().invalidations_received;
         ASSERT_EQ(dom->unmap(kIova, 0x1000).inv, SmmuStatus::kOk);
         queued = soc.queued_commands(0, p0, q.produced());
         publishes = q.stats().publishes - pub0;
+        atc_invs = soc.endpoint(0, 0).stats().invalidations_received - inv0;
         after = soc.ats_dma(0, 0, kIova);
+        neighbour = soc.ats_dma(0, 0, kIova + 0x1000);
         iommu.release_master(m);
         enabled_after_release = soc.endpoint(0, 0).ats_enabled();
+        ste_released = soc.ste(0, sid);
       },
       driver::SyncCompletion::kConsPoll);  // the SYNC slots keep their opcode
   EXPECT_TRUE(enabled_after_attach);
+  EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kS1));
+  EXPECT_EQ(ste.eats, static_cast<uint8_t>(arch::Eats::kFull));
   EXPECT_TRUE(first.translation_requested);
   EXPECT_EQ(data, kWord);
   EXPECT_TRUE(second.ats_translated);  // from the ATC
@@ -351,8 +525,12 @@ TEST(DriverDomain, AtsEnabledAtAttachInvalidatedAfterTheTlbiSyncDisabledAtDetach
   EXPECT_EQ(queued[2].sid(), sid);
   EXPECT_EQ(queued[3].opcode(), Op::kSync);
   EXPECT_EQ(publishes, 2u);  // the ATC_INV went out only after the first SYNC completed
+  EXPECT_EQ(atc_invs, 1u);
   EXPECT_TRUE(after.translation_requested);  // the ATC no longer had it
   EXPECT_NE(after.status, tlm::TLM_OK_RESPONSE);
+  EXPECT_TRUE(neighbour.ats_translated);  // the ATC_INV covered only the unmapped page
+  EXPECT_FALSE(neighbour.translation_requested);
   EXPECT_FALSE(enabled_after_release);
-  EXPECT_GE(soc.endpoint(0, 0).stats().invalidations_received, 2u);
+  EXPECT_EQ(ste_released.config, static_cast<uint8_t>(arch::SteConfig::kAbort));
+  EXPECT_EQ(ste_released.eats, static_cast<uint8_t>(arch::Eats::kAbort));
 }

@@ -2,6 +2,7 @@
 // with the driver on a simulated CPU against several SMMU models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "rtl_model/arch/cd.h"
@@ -59,8 +60,9 @@ TEST_P(SharedS2, OnePageTableATagPerInstanceInvalidatedEverywhereFreedOnLastDeta
   soc.write64(kPa, kWord);
   std::vector<std::optional<driver::IotlbTag>> tags(4);
   std::vector<bool> before(3), after(3);
-  std::vector<uint64_t> s2ttb(3);
-  uint64_t root = 0;
+  std::vector<uint64_t> s2ttb(3), ste_vmid(3);
+  std::vector<std::vector<arch::Command>> unmap_cmds(4);
+  uint64_t root = 0, s2ttb_second = 0;
   uint64_t s12_after_first_detach = 9, vmids0_after_first_detach = 9;
   run_driver(soc, [&](driver::Os&, driver::Iommu& iommu) {
     iommu.set_inv_all_then_wait(GetParam());
@@ -81,9 +83,15 @@ TEST_P(SharedS2, OnePageTableATagPerInstanceInvalidatedEverywhereFreedOnLastDeta
     for (unsigned i = 0; i < 4; ++i) tags[i] = soc.device(i).tags().find(dom.get(), TagType::kVmid);
     for (unsigned i = 0; i < 3; ++i) {
       s2ttb[i] = soc.ste(i, 5).s2ttb;
+      ste_vmid[i] = soc.ste(i, 5).s2vmid;
       before[i] = soc.dma(i, 0, 5, kIova).ok();
     }
+    s2ttb_second = soc.ste(0, 6).s2ttb;
+    std::vector<uint64_t> p0(4);
+    for (unsigned i = 0; i < 4; ++i) p0[i] = soc.device(i).cmdq().produced();
     ASSERT_EQ(dom->unmap(kIova, 0x1000).inv, SmmuStatus::kOk);
+    for (unsigned i = 0; i < 4; ++i)
+      unmap_cmds[i] = soc.queued_commands(i, p0[i], soc.device(i).cmdq().produced());
     for (unsigned i = 0; i < 3; ++i) after[i] = soc.dma(i, 0, 5, kIova).ok();
 
     iommu.release_master(m0);  // m0b still uses the VMID on SMMU 0
@@ -97,12 +105,20 @@ TEST_P(SharedS2, OnePageTableATagPerInstanceInvalidatedEverywhereFreedOnLastDeta
   for (unsigned i = 0; i < 3; ++i) {
     ASSERT_TRUE(tags[i].has_value()) << "SMMU " << i;
     EXPECT_EQ(s2ttb[i], root) << "SMMU " << i;  // one page table in memory
+    EXPECT_EQ(ste_vmid[i], tags[i]->id) << "SMMU " << i;
+    // The same batch in both modes: the range TLBI with this SMMU's VMID, a CMD_SYNC
+    // (its slot overwritten by the completion MSI).
+    ASSERT_EQ(unmap_cmds[i].size(), 2u) << "SMMU " << i;
+    EXPECT_EQ(unmap_cmds[i][0].opcode(), Op::kTlbiS2Ipa) << "SMMU " << i;
+    EXPECT_EQ(unmap_cmds[i][0].vmid(), tags[i]->id) << "SMMU " << i;
     EXPECT_TRUE(before[i]) << "SMMU " << i;
     EXPECT_FALSE(after[i]) << "SMMU " << i;
     EXPECT_EQ(soc.opcode_count(i, Op::kTlbiS2Ipa), 1u) << "SMMU " << i;
     EXPECT_EQ(soc.opcode_count(i, Op::kTlbiS12Vmall), 1u) << "SMMU " << i;  // on last detach
   }
+  EXPECT_EQ(s2ttb_second, root);
   EXPECT_FALSE(tags[3].has_value());  // no device behind SMMU 3: no VMID there
+  EXPECT_TRUE(unmap_cmds[3].empty());
   EXPECT_EQ(tags[0]->id, 1u);
   EXPECT_EQ(tags[1]->id, 2u);  // SMMU 1's own allocator
   EXPECT_EQ(tags[2]->id, 1u);
@@ -143,7 +159,7 @@ TEST(SharedDomain, IncompatibleSmmuIsRefused) {
 
 namespace {
 
-constexpr uint64_t kGuestIova = 0x1000'0000'0000ull >> 4, kGuestIpa = 0x8000'0000;
+constexpr uint64_t kGuestIova = 0x0100'0000'0000ull, kGuestIpa = 0x8000'0000;
 
 // What a guest builds in its memory: stage-1 tables and one CD, and the vSTE it hands
 // to the host. The host maps the guest's table memory 1:1 in the parent.
@@ -188,6 +204,7 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
   uint64_t data = 0;
   SmmuStatus busy = SmmuStatus::kOk, bad_cmd = SmmuStatus::kOk, bad_vste = SmmuStatus::kOk;
   uint64_t s12_after_detach = 0, nh_va = 0, s2_ipa = 0, nh_all = 0;
+  std::vector<arch::Command> forwarded, detach_cmds;
   run_driver(soc, [&](driver::Os& os, driver::Iommu& iommu) {
     auto parent = s2_domain(iommu, true);
     const driver::PgtableStatus mapped = parent->map(kGuestIpa, kPa, 0x1000, IommuProt{});
@@ -217,9 +234,12 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
     g.s1->unmap(kGuestIova, 0x1000, gather);
     ok.push_back(soc.dma(0, 0, 5, kGuestIova).ok());  // still cached: the guest has not invalidated
     bad_cmd = vsmmu->cache_invalidate({arch::Command(Op::kTlbiS12Vmall).set_vmid(vmid)});
+    driver::CommandQueue& q = soc.device(0).cmdq();
+    uint64_t p0 = q.produced();
     ASSERT_EQ(vsmmu->cache_invalidate({arch::Command(Op::kTlbiNhVa).set_asid(1).set_addr(kGuestIova),
                                        arch::Command(Op::kSync)}),
               SmmuStatus::kOk);
+    forwarded = soc.queued_commands(0, p0, q.produced());
     ok.push_back(soc.dma(0, 0, 5, kGuestIova).ok());
     // The host changes the parent: the S2 range and the guest's S1 entries go.
     ASSERT_EQ(g.s1->map(kGuestIova, kGuestIpa, 0x1000, IommuProt{}), PgtableStatus::kOk);
@@ -230,7 +250,9 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
     s2_ipa = soc.opcode_count(0, Op::kTlbiS2Ipa);
     nh_all = soc.opcode_count(0, Op::kTlbiNhAll);
     busy = iommu.free_vsmmu(vsmmu);
+    p0 = q.produced();
     iommu.release_master(m);
+    detach_cmds = soc.queued_commands(0, p0, q.produced());
     s12_after_detach = soc.opcode_count(0, Op::kTlbiS12Vmall);
     vmids_after_detach = soc.device(0).tags().vmids_in_use();
     ASSERT_EQ(iommu.free_domain(nested), SmmuStatus::kOk);
@@ -245,10 +267,21 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
   EXPECT_EQ(data, kWord);
   EXPECT_EQ(bad_cmd, SmmuStatus::kInvalidArgument);
   EXPECT_EQ(nh_va, 1u);
+  // The guest's TLBI_NH_VA with the vSMMU's VMID, then the driver's own CMD_SYNC (its
+  // slot overwritten by the completion MSI; the guest's SYNC was dropped).
+  ASSERT_EQ(forwarded.size(), 2u);
+  EXPECT_EQ(forwarded[0].opcode(), Op::kTlbiNhVa);
+  EXPECT_EQ(forwarded[0].vmid(), vmid);
+  EXPECT_EQ(forwarded[0].asid(), 1u);
   EXPECT_EQ(s2_ipa, 1u);
   EXPECT_EQ(nh_all, 1u);  // S2_VMID_S1_CLEAR
   EXPECT_EQ(busy, SmmuStatus::kBusy);
   EXPECT_EQ(s12_after_detach, 1u);  // flushed when its last master left...
+  const auto s12 = std::find_if(detach_cmds.begin(), detach_cmds.end(), [](const arch::Command& c) {
+    return c.opcode() == Op::kTlbiS12Vmall;
+  });
+  ASSERT_NE(s12, detach_cmds.end());
+  EXPECT_EQ(s12->vmid(), vmid);
   EXPECT_EQ(vmids_after_detach, 1u);  // ...but still the vSMMU's
   EXPECT_EQ(vmids_after_free, 0u);
 }

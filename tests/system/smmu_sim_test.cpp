@@ -151,6 +151,9 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
   EXPECT_EQ(u(drv["attaches"]), 4u);
   EXPECT_FALSE(drv.contains("error"));
   ASSERT_EQ(drv["ops"].size(), 2u);
+  EXPECT_EQ(u(drv["ops"][0]["sid"]), 1u);
+  EXPECT_EQ(u(drv["ops"][1]["sid"]), 4u);
+  EXPECT_EQ(u(drv["ops"][1]["smmu"]), 0u);
   for (const json& op : drv["ops"]) {
     EXPECT_EQ(op["status"], "ok");
     EXPECT_EQ(op["start_ns"].get<uint64_t>(), u(drv["setup_ns"]) + 30000 + (op["op"] == "remap" ? 0 : u(drv["ops"][0]["duration_ns"])));
@@ -579,7 +582,7 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
 
 // Set-up "driver": one s2 domain shared by streams behind two SMMUs (one page table,
 // a VMID from each SMMU's allocator), traffic on both, an unmap of part of it by CPU 1
-// that both SMMUs see invalidated, issued all-SMMUs-then-wait.
+// (the op names the domain) that both SMMUs see invalidated, issued all-SMMUs-then-wait.
 TEST(SmmuSim, DriverSharesADomainAcrossTwoSmmus) {
   const json doc = json::parse(R"({
     "smmus": [{"ports": 1}, {"ports": 1}],
@@ -596,7 +599,7 @@ TEST(SmmuSim, DriverSharesADomainAcrossTwoSmmus) {
       {"smmu": 1, "sid": 9, "base": "0x8000_0000", "length": "1 MiB", "count": 200}
     ],
     "driver_ops": [
-      {"at": "50 us", "cpu": 1, "op": "unmap", "smmu": 1, "sid": 9, "iova": "0x8010_0000",
+      {"at": "50 us", "cpu": 1, "op": "unmap", "domain": "vm", "iova": "0x8010_0000",
        "size": "1 MiB"}
     ]
   })");
@@ -615,6 +618,8 @@ TEST(SmmuSim, DriverSharesADomainAcrossTwoSmmus) {
   ASSERT_EQ(drv["ops"].size(), 1u);
   EXPECT_EQ(drv["ops"][0]["status"], "ok");
   EXPECT_EQ(drv["ops"][0]["cpu"], 1);
+  EXPECT_EQ(drv["ops"][0]["domain"], "vm");
+  EXPECT_FALSE(drv["ops"][0].contains("sid"));
   EXPECT_GE(u(drv["ops"][0]["start_ns"]), u(drv["setup_ns"]) + 50000);
   // One page table: both STEs point at the same S2 table (S2TTB, STE word 3).
   const uint64_t ttb0 = soc.memory.read64(soc.driver()->device(0).ste_address(5) + 24);

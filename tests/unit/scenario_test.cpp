@@ -692,6 +692,26 @@ TEST(Scenario, DriverOpsAreChecked) {
   EXPECT_ERROR(driver_error_with({"driver_ops[0].cpu=1"}), "scenario.driver_ops[0].cpu: ");
   EXPECT_ERROR(driver_error_with({"driver_ops[0].pa=\"0xFFFF_F000\""}),
                "scenario.driver_ops[0].pa: the range must lie below the table region");
+  // A shared domain by name, instead of a stream.
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].domain=\"vm\""}),
+               "scenario.driver_ops[0].sid: give either domain or smmu and sid, not both");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].sid=null", "driver_ops[0].domain=\"vm\""}),
+               "scenario.driver_ops[0].domain: no stream has domain \"vm\"");
+  EXPECT_ERROR(driver_error_with({"streams[0].domain=\"vm\"", "driver_ops[0].sid=null",
+                                  "driver_ops[0].domain=\"vm\"", "driver_ops[0].smmu=0"}),
+               "scenario.driver_ops[0].smmu: give either domain or smmu and sid, not both");
+}
+
+TEST(Scenario, DriverOpsNameASharedDomain) {
+  const Scenario sc = read_scenario(load_scenario_document(
+      "", {"streams[1].domain=\"vm\"", "driver_ops[1]={\"op\": \"unmap\", \"domain\": \"vm\", "
+           "\"iova\": \"0x8000_0000\", \"size\": \"2 MiB\"}"}));
+  ASSERT_EQ(sc.driver_ops.size(), 2u);
+  EXPECT_EQ(sc.driver_ops[1].domain, "vm");
+  EXPECT_EQ(sc.driver_ops[1].stream, 1u);  // the first stream of that domain
+  EXPECT_EQ(sc.driver_ops[1].op, DriverOpSpec::Op::kUnmap);
+  EXPECT_EQ(sc.driver_ops[1].size, 2 * kMiB);
+  EXPECT_EQ(sc.driver_ops[0].domain, "");  // named by sid
 }
 
 TEST(Scenario, SharedDomainsMustAgree) {
