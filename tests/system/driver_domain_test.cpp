@@ -60,40 +60,9 @@ arch::Cd cd_at(DriverSoc& soc, uint64_t pa) {
   return arch::Cd::decode(w);
 }
 
-// What a guest builds in its own memory for a nested domain: stage-1 tables mapping
-// kGuestIova -> kGuestIpa, one CD (ASID kGuestAsid) and the vSTE it hands to the host.
+// The nested domain's guest: its stage 1 maps kGuestIova -> kGuestIpa under kGuestAsid.
 constexpr uint64_t kGuestIova = 0x0100'0000'0000ull, kGuestIpa = 0x8000'0000;
 constexpr uint16_t kGuestAsid = 3;
-
-struct Guest {
-  std::unique_ptr<driver::IoPgtable> s1;
-  uint64_t cd_pa = 0;
-  arch::Ste vste;
-};
-
-Guest make_guest(driver::Os& os) {
-  Guest g;
-  driver::IoPgtableConfig c;
-  c.stage = driver::PgtableStage::kS1;
-  c.ng = true;
-  g.s1 = driver::IoPgtable::create(os, c);
-  EXPECT_EQ(g.s1->map(kGuestIova, kGuestIpa, 0x1000, IommuProt{}), PgtableStatus::kOk);
-  g.cd_pa = os.dma_alloc(64, 64);
-  arch::Cd cd;
-  g.s1->fill_cd(cd);
-  cd.valid = true;
-  cd.asid = kGuestAsid;
-  cd.r = cd.a = true;
-  const arch::CdWords w = cd.encode();
-  for (unsigned i = 0; i < 8; ++i) os.write64(g.cd_pa + 8 * i, w[i]);
-  g.vste.valid = true;
-  g.vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  g.vste.s1_context_ptr = g.cd_pa;
-  g.vste.s1cir = g.vste.s1cor = 1;
-  g.vste.s1csh = 3;
-  return g;
-}
-
 
 struct Reads {
   std::vector<bool> ok;
@@ -283,7 +252,7 @@ TEST(DriverDomain, NestedGuestStage1OverParentStage2) {
     std::unique_ptr<driver::Vsmmu> vsmmu;
     ASSERT_EQ(iommu.alloc_vsmmu(soc.device(0), *parent, vsmmu), SmmuStatus::kOk);
     vmid = vsmmu->vmid();
-    Guest g = make_guest(os);
+    test::GuestStage1 g = test::make_guest_stage1(os, kGuestIova, kGuestIpa, kGuestAsid);
     cd_pa = g.cd_pa;
     std::unique_ptr<Domain> nested;
     ASSERT_EQ(iommu.alloc_nested_domain(*vsmmu, g.vste, nested), SmmuStatus::kOk);

@@ -159,38 +159,8 @@ TEST(SharedDomain, IncompatibleSmmuIsRefused) {
 
 namespace {
 
+// The guest's page (its stage 1 maps it to this IPA; the parent maps the IPA).
 constexpr uint64_t kGuestIova = 0x0100'0000'0000ull, kGuestIpa = 0x8000'0000;
-
-// What a guest builds in its memory: stage-1 tables and one CD, and the vSTE it hands
-// to the host. The host maps the guest's table memory 1:1 in the parent.
-struct Guest {
-  std::unique_ptr<driver::IoPgtable> s1;
-  uint64_t cd_pa = 0;
-  arch::Ste vste;
-};
-
-Guest make_guest(driver::Os& os) {
-  Guest g;
-  driver::IoPgtableConfig c;
-  c.stage = driver::PgtableStage::kS1;
-  c.ng = true;
-  g.s1 = driver::IoPgtable::create(os, c);
-  EXPECT_EQ(g.s1->map(kGuestIova, kGuestIpa, 0x1000, IommuProt{}), PgtableStatus::kOk);
-  g.cd_pa = os.dma_alloc(64, 64);
-  arch::Cd cd;
-  g.s1->fill_cd(cd);
-  cd.valid = true;
-  cd.asid = 1;
-  cd.r = cd.a = true;
-  const arch::CdWords w = cd.encode();
-  for (unsigned i = 0; i < 8; ++i) os.write64(g.cd_pa + 8 * i, w[i]);
-  g.vste.valid = true;
-  g.vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  g.vste.s1_context_ptr = g.cd_pa;
-  g.vste.s1cir = g.vste.s1cor = 1;
-  g.vste.s1csh = 3;
-  return g;
-}
 
 }  // namespace
 
@@ -216,7 +186,7 @@ TEST(Vsmmu, VmidLifetimeNestedDmaAndGuestInvalidation) {
     ASSERT_EQ(iommu.alloc_vsmmu(soc.device(0), *parent, vsmmu), SmmuStatus::kOk);
     vmid = vsmmu->vmid();
     vmids_after_alloc = soc.device(0).tags().vmids_in_use();
-    Guest g = make_guest(os);
+    test::GuestStage1 g = test::make_guest_stage1(os, kGuestIova, kGuestIpa, 1);
     arch::Ste bad = g.vste;
     bad.s2vmid = 77;  // a guest may not pick its VMID
     std::unique_ptr<Domain> rejected;
