@@ -59,7 +59,7 @@ class VcdFile {
   sc_core::sc_trace_file* tf_;
 };
 
-int run(const CliOptions& opt, std::ostream& out) {
+int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
     return 0;
@@ -87,6 +87,12 @@ int run(const CliOptions& opt, std::ostream& out) {
   if (!opt.quiet) print_report(report, out);
   if (!opt.json_path.empty()) write_json_report(report, opt.json_path);
   if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
+  // A valid scenario whose software failed (e.g. no IOTLB tag left): the report says
+  // what ran, the exit status says it is not the run that was asked for.
+  if (soc.driver() && !soc.driver()->error().empty()) {
+    err << "smmu-sim: driver set-up failed: " << one_line(soc.driver()->error()) << '\n';
+    return 1;
+  }
   return 0;
 }
 
@@ -106,7 +112,7 @@ int run_smmu_sim(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     const CliOptions opt = parse_cli(argc, argv, out);
     if (opt.help) return 0;
-    return run(opt, out);
+    return run(opt, out, err);
   } catch (const CliError& e) {
     err << one_line(e.what()) << '\n';
     return 2;

@@ -627,3 +627,25 @@ TEST(SmmuSim, DriverSharesADomainAcrossTwoSmmus) {
   EXPECT_NE(ttb0, 0u);
   EXPECT_EQ(ttb0, ttb1);
 }
+
+// A valid scenario the driver cannot set up: 256 stage-2 streams on an SMMU with 8-bit
+// VMIDs (255). The run still reports, names the failure and exits 1.
+TEST(SmmuSim, DriverSetUpFailureExitsOneWithTheReason) {
+  json doc = json::parse(R"({"smmus": [{"features": {"vmid16": false}}], "streams": []})");
+  for (unsigned i = 0; i < 256; ++i)
+    doc["streams"].push_back({{"sid", i}, {"translation", "s2"}});
+  const std::string path = temp_path("vmids.json");
+  {
+    std::ofstream f(path);
+    f << doc.dump();
+  }
+  std::string out, err;
+  EXPECT_EQ(run_cli({path, "--json", temp_path("vmids_report.json")}, out, err), 1);
+  EXPECT_EQ(err, "smmu-sim: driver set-up failed: scenario.streams[255]: attach: no free ASID or VMID\n");
+  const json r = read_json(temp_path("vmids_report.json"));
+  EXPECT_EQ(r["driver"]["error"], "scenario.streams[255]: attach: no free ASID or VMID");
+  EXPECT_EQ(u(r["driver"]["smmus"][0]["vmids_in_use"]), 255u);
+  EXPECT_NE(out.find("driver:"), std::string::npos);
+  std::remove(path.c_str());
+  std::remove(temp_path("vmids_report.json").c_str());
+}
