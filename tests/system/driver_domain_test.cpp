@@ -369,6 +369,7 @@ TEST(DriverDomain, FailedAttachUnwindsAndLeavesTheMasterWhereItWas) {
   SmmuStatus failed = SmmuStatus::kOk;
   size_t s1_array_before = 99, s1_array_after = 99;
   uint32_t vmids_during = 0, asids_after = 99;
+  SmmuStatus blocked_without_memory = SmmuStatus::kNotProbed;
   run_driver(soc, [&](driver::Os& os, driver::Iommu& iommu) {
     auto s2 = paging(iommu, driver::PgtableStage::kS2);
     auto s1 = paging(iommu, driver::PgtableStage::kS1);
@@ -387,6 +388,10 @@ TEST(DriverDomain, FailedAttachUnwindsAndLeavesTheMasterWhereItWas) {
     s1_array_after = s1->invs()->locked().size();
     asids_after = soc.device(0).tags().asids_in_use();
     rd.add(soc.dma(0, 0, kSid, kIova));  // still on S2
+    // Without any memory, blocking and releasing still work: they allocate nothing.
+    blocked_without_memory = iommu.attach(*other, iommu.blocked_domain());
+    rd.add(soc.dma(0, 0, 9, kIova));
+    iommu.release_master(other);
     for (auto& [pa, sz] : hog) os.dma_free(pa, sz);
     ASSERT_EQ(iommu.attach(*m, *s1), SmmuStatus::kOk);  // with memory it works
     rd.add(soc.dma(0, 0, kSid, kIova));                   // S1 has nothing mapped
@@ -395,9 +400,11 @@ TEST(DriverDomain, FailedAttachUnwindsAndLeavesTheMasterWhereItWas) {
   EXPECT_EQ(s1_array_after, s1_array_before);
   EXPECT_EQ(asids_after, 1u);
   EXPECT_EQ(vmids_during, 1u);
-  EXPECT_EQ(rd.ok, (std::vector<bool>{true, false}));
+  EXPECT_EQ(blocked_without_memory, SmmuStatus::kOk);
+  EXPECT_EQ(rd.ok, (std::vector<bool>{true, false, false}));
   EXPECT_EQ(rd.data[0], kWord);
   EXPECT_EQ(soc.iommu().stats().attach_failures.load(), 1u);
+  EXPECT_EQ(soc.device(0).tags().asids_in_use(), 1u);  // other's ASID went with it; m's is new
 }
 
 TEST(DriverDomain, VmidExhaustionIsAnErrorNotCorruption) {
