@@ -17,6 +17,7 @@
 #include "platform/sc_sync.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
+#include "tests/model/mem_test_util.h"
 
 namespace smmu::platform {
 namespace {
@@ -24,7 +25,7 @@ namespace {
 using sc_core::sc_time;
 using sc_core::sc_time_stamp;
 
-sc_time ns(double v) { return sc_time(v, sc_core::SC_NS); }
+using model::test::ns;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kMemSize = 64 * kMiB;
@@ -71,17 +72,8 @@ class ProbeTarget : public sc_core::sc_module {
 };
 
 // Drives a test body in its own thread (pulses, notifications).
-class Stimulus : public sc_core::sc_module {
- public:
-  std::function<void()> body;
-  SC_HAS_PROCESS(Stimulus);
-  explicit Stimulus(const sc_core::sc_module_name& name) : sc_module(name) { SC_THREAD(run); }
-
- private:
-  void run() {
-    if (body) body();
-  }
-};
+// A thread running a test script next to the CPUs.
+using Stimulus = model::test::ScriptThread;
 
 model::MemoryParams memory_params(bool dmi = true) {
   model::MemoryParams p;

@@ -15,6 +15,7 @@
 #include "platform/sc_sync.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
+#include "tests/model/mem_test_util.h"
 
 namespace smmu::platform {
 namespace {
@@ -22,7 +23,7 @@ namespace {
 using sc_core::sc_time;
 using sc_core::sc_time_stamp;
 
-sc_time ns(double v) { return sc_time(v, sc_core::SC_NS); }
+using model::test::ns;
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kMemSize = 64 * kMiB;
@@ -30,17 +31,8 @@ constexpr uint64_t kDmaBase = kMiB;
 constexpr uint64_t kDmaSize = 16 * kMiB;
 constexpr uint64_t kScratch = 32 * kMiB;
 
-class Stimulus : public sc_core::sc_module {
- public:
-  std::function<void()> body;
-  SC_HAS_PROCESS(Stimulus);
-  explicit Stimulus(const sc_core::sc_module_name& name) : sc_module(name) { SC_THREAD(run); }
-
- private:
-  void run() {
-    if (body) body();
-  }
-};
+// A thread running a test script next to the CPUs.
+using Stimulus = model::test::ScriptThread;
 
 model::MemoryParams memory_params() {
   model::MemoryParams p;
