@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/arch/ste.h"
 
@@ -105,41 +104,23 @@ driver::Domain* DriverSetup::nested_domain(size_t i) {
   if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": vSMMU: " + driver::to_string(st)), nullptr;
 
   // The guest: its stage-1 tables and one CD (ASID 1: its own ASID space).
-  driver::IoPgtableConfig gc;
-  gc.stage = driver::PgtableStage::kS1;
-  gc.granule_shift = s.granule_shift;
-  gc.ng = true;
-  std::unique_ptr<driver::IoPgtable> guest = driver::IoPgtable::create(os_, gc);
-  if (!guest) return fail(stream_name(i) + ": guest tables: out of memory"), nullptr;
+  GuestStage1 guest;
+  if (!make_guest_stage1(os_, s.granule_shift, 1, guest))
+    return fail(stream_name(i) + ": guest tables: out of memory"), nullptr;
   const uint64_t g = uint64_t{1} << s.granule_shift;
   for (const MappingSpec& m : s.mappings) {
     const uint64_t step = m.blocks ? m.size : g;
     for (uint64_t off = 0; off < m.size; off += step)
-      if (guest->map(m.iova + off, m.ipa + off, step, prot_of(m)) != driver::PgtableStatus::kOk)
+      if (guest.s1->map(m.iova + off, m.ipa + off, step, prot_of(m)) != driver::PgtableStatus::kOk)
         return fail(stream_name(i) + ": guest mapping failed"), nullptr;
   }
-  const uint64_t cd_pa = os_.dma_alloc(64, 64);
-  if (!cd_pa) return fail(stream_name(i) + ": guest CD: out of memory"), nullptr;
-  arch::Cd cd;
-  guest->fill_cd(cd);
-  cd.valid = true;
-  cd.asid = 1;
-  cd.r = cd.a = true;
-  const arch::CdWords w = cd.encode();
-  for (unsigned q = 0; q < 8; ++q) os_.write64(cd_pa + 8 * q, w[q]);
-  arch::Ste vste;
-  vste.valid = true;
-  vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  vste.s1_context_ptr = cd_pa;
-  vste.s1cir = vste.s1cor = 1;
-  vste.s1csh = 3;
-  vste.eats = s.ats ? 1 : 0;
+  guest.vste.eats = s.ats ? 1 : 0;
   std::unique_ptr<driver::Domain> nested;
-  st = iommu_->alloc_nested_domain(*vsmmu, vste, nested);
+  st = iommu_->alloc_nested_domain(*vsmmu, guest.vste, nested);
   if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": nested: " + driver::to_string(st)), nullptr;
   driver::Domain* out = nested.get();
   domains_.emplace("#parent" + std::to_string(i), std::move(parent));
-  guest_tables_.push_back(std::move(guest));
+  guest_tables_.push_back(std::move(guest.s1));
   vsmmus_.push_back(std::move(vsmmu));
   nested_.push_back(std::move(nested));
   return out;

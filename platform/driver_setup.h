@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "driver/iommu.h"
+#include "platform/guest_stage1.h"
 #include "platform/scenario.h"
 
 namespace smmu::platform {

@@ -1,6 +1,5 @@
 #include "support/driver_soc.h"
 
-#include "rtl_model/arch/cd.h"
 
 #include <stdexcept>
 #include <string>
@@ -134,25 +133,9 @@ model::DmaOutcome DriverSoc::ats_dma(unsigned smmu, unsigned i, uint64_t iova, b
 
 GuestStage1 make_guest_stage1(driver::Os& os, uint64_t iova, uint64_t ipa, uint16_t asid) {
   GuestStage1 g;
-  driver::IoPgtableConfig c;
-  c.stage = driver::PgtableStage::kS1;
-  c.ng = true;
-  g.s1 = driver::IoPgtable::create(os, c);
-  if (!g.s1 || g.s1->map(iova, ipa, 0x1000, driver::IommuProt{}) != driver::PgtableStatus::kOk)
+  if (!platform::make_guest_stage1(os, 12, asid, g) ||
+      g.s1->map(iova, ipa, 0x1000, driver::IommuProt{}) != driver::PgtableStatus::kOk)
     throw std::runtime_error("make_guest_stage1: cannot build the guest's tables");
-  g.cd_pa = os.dma_alloc(64, 64);
-  arch::Cd cd;
-  g.s1->fill_cd(cd);
-  cd.valid = true;
-  cd.asid = asid;
-  cd.r = cd.a = true;
-  const arch::CdWords w = cd.encode();
-  for (unsigned i = 0; i < 8; ++i) os.write64(g.cd_pa + 8 * i, w[i]);
-  g.vste.valid = true;
-  g.vste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  g.vste.s1_context_ptr = g.cd_pa;
-  g.vste.s1cir = g.vste.s1cor = 1;  // write-back
-  g.vste.s1csh = 3;                 // inner shareable
   return g;
 }
 

@@ -20,6 +20,7 @@
 #include "driver/io_pgtable.h"
 #include "driver/smmu_device.h"
 #include "platform/cpu.h"
+#include "platform/guest_stage1.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/system_os.h"
@@ -55,14 +56,8 @@ struct DriverSocConfig {
   driver::SmmuDeviceOptions device;
 };
 
-// What a guest builds in its own memory for a nested domain: stage-1 tables mapping one
-// 4 KiB page iova -> ipa, one CD with `asid`, and the vSTE it hands to the host (whose
-// nesting parent must map the guest's table memory, here the driver's DMA memory, 1:1).
-struct GuestStage1 {
-  std::unique_ptr<driver::IoPgtable> s1;
-  uint64_t cd_pa = 0;
-  arch::Ste vste;
-};
+// A guest's stage 1 (platform/guest_stage1.h) mapping one 4 KiB page iova -> ipa.
+using platform::GuestStage1;
 GuestStage1 make_guest_stage1(driver::Os& os, uint64_t iova, uint64_t ipa, uint16_t asid);
 
 class DriverSoc {
