@@ -199,13 +199,13 @@ void Soc::build_cpus() {
           if (a.smmu == smmu && a.params.sid == sid) return a.params.ats_enabled && find_endpoint(smmu, sid);
         return false;
       });
-  cpus_[0]->add_program([this](driver::Os& os) { setup_program(os); });
+  // The driver's objects use the machine's Os (any CPU may use them later).
+  cpus_[0]->add_program([this](driver::Os&) { setup_program(); });
   for (unsigned c = 0; c < cpus_.size(); ++c)
     cpus_[c]->add_program([this, c](driver::Os& os) { ops_program(c, os); });
 }
 
-void Soc::setup_program(driver::Os& os) {
-  (void)os;  // the driver's objects use the machine's Os (any CPU may use them later)
+void Soc::setup_program() {
   // A failure is driver()->error(): the traffic still runs (what the driver could not
   // attach faults), and smmu-sim reports it and exits 1.
   driver_->set_up();

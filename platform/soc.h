@@ -207,7 +207,7 @@ class Soc : public sc_core::sc_module {
                const sc_core::sc_time& end);
 
   void build_cpus();
-  void setup_program(driver::Os& os);
+  void setup_program();
   void ops_program(unsigned cpu, driver::Os& os);
 
   Scenario scenario_;

@@ -96,9 +96,7 @@ driver::SmmuDeviceOptions DriverSoc::device_options(unsigned smmu, driver::SyncC
   return o;
 }
 
-bool DriverSoc::bring_up(driver::Os& cpu_os, driver::SyncCompletion c,
-                         const driver::IommuOptions& opts) {
-  (void)cpu_os;  // the caller's CPU: the shared objects get the machine's Os instead
+bool DriverSoc::bring_up(driver::SyncCompletion c, const driver::IommuOptions& opts) {
   driver::Os& os = *system_os_;
   iommu_ = std::make_unique<driver::Iommu>(os, opts);
   for (unsigned i = 0; i < cfg_.smmus; ++i) {
@@ -143,7 +141,7 @@ bool DriverSoc::run_driver(const std::function<void(driver::Os&, driver::Iommu&)
                            driver::SyncCompletion c, const sc_time& t) {
   bool up = false;
   cpu(0).add_program([&, c](driver::Os& os) {
-    up = bring_up(os, c);
+    up = bring_up(c);
     if (up) body(os, *iommu_);
   });
   run(t);

@@ -83,7 +83,7 @@ class DriverSoc {
   // From a CPU program: an SmmuDevice per SMMU (probed, reset) and the Iommu over them,
   // all on the machine's Os (os() below), so that any CPU may use them. False when a
   // step failed (the test should stop).
-  bool bring_up(driver::Os& cpu_os, driver::SyncCompletion c = driver::SyncCompletion::kMsi,
+  bool bring_up(driver::SyncCompletion c = driver::SyncCompletion::kMsi,
                 const driver::IommuOptions& opts = {});
   driver::SmmuDevice& device(unsigned i) { return *devices_.at(i); }
   driver::Iommu& iommu() { return *iommu_; }

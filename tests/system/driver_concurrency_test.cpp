@@ -272,7 +272,7 @@ void run_world(World& w, Outcome& o) {
   opts.inv_all_then_wait = w.seed % 2 == 0;  // both ways of waiting for several SMMUs
   w.spans.resize(kSmmus * kPorts);
   soc.cpu(0).add_program([&](driver::Os& os) {
-    ASSERT_TRUE(soc.bring_up(os, driver::SyncCompletion::kMsi, opts));
+    ASSERT_TRUE(soc.bring_up(driver::SyncCompletion::kMsi, opts));
     o.arrays_before = driver::InvArray::live_count();
     driver::Iommu& iommu = soc.iommu();
     for (unsigned s = 0; s < kSmmus; ++s)

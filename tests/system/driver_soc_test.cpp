@@ -58,7 +58,7 @@ TEST(DriverSoc, FourSmmusBroughtUpByOneCpuAnswerBothCpus) {
     }
   };
   soc.cpu(0).add_program([&](driver::Os& os) {
-    up = soc.bring_up(os, SyncCompletion::kMsi);
+    up = soc.bring_up(SyncCompletion::kMsi);
     if (!up) return;
     for (unsigned i = 0; i < kSmmus; ++i) syncs_at_up[i] = soc.smmu_stats(i).syncs;
     invalidate_all(os, 0);
@@ -114,7 +114,7 @@ TEST(DriverSoc, IrqCompletionWaitsOnSmmu2CmdSyncIrq) {
   uint64_t syncs0[kSmmus] = {};
   bool pending_before = true;
   soc.cpu(0).add_program([&](driver::Os& os) {
-    up = soc.bring_up(os, SyncCompletion::kIrq);
+    up = soc.bring_up(SyncCompletion::kIrq);
     if (!up) return;
     for (unsigned i = 0; i < kSmmus; ++i) syncs0[i] = soc.smmu_stats(i).syncs;
     waits0 = soc.cpu(0).stats().irq_waits;
@@ -165,8 +165,8 @@ TEST(DriverSoc, UnattachedStreamsAbortOnEverySmmu) {
   std::vector<test::Master::Result> reads, writes;
   std::vector<model::DmaOutcome> ats;
   std::vector<uint64_t> aborted_after(kSmmus);
-  soc.cpu(0).add_program([&](driver::Os& os) {
-    up = soc.bring_up(os);
+  soc.cpu(0).add_program([&](driver::Os&) {
+    up = soc.bring_up();
     if (!up) return;
     for (unsigned i = 0; i < kSmmus; ++i) {
       const uint32_t sid = 0x20 + i;
