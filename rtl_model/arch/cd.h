@@ -22,6 +22,8 @@ struct Cd {
   bool valid = false;
   uint8_t ips = 0;
   bool affd = false;
+  bool wxn = false;    // 36: writable implies execute-never (IHI 0070 §5.4)
+  bool uwxn = false;   // 37: AArch32 (VMSAv8-32) only; IGNORED for AArch64 tables
   uint8_t tbi = 0;
   bool aa64 = false;
   bool hd = false, ha = false;

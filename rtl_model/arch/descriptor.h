@@ -15,9 +15,13 @@ struct Granule {
   unsigned bits_per_level() const { return shift - 3; }  // 9, 11, 13
   // Bytes mapped by one entry of a table at this level (level 3 = a page).
   unsigned level_shift(int level) const { return shift + (3 - level) * bits_per_level(); }
-  // Whether a block descriptor is allowed at this level (VMSAv8-64, without 52-bit LPA2):
-  // level 1 only for 4K, level 2 for every granule.
-  bool block_allowed(int level) const { return level == 2 || (level == 1 && shift == 12); }
+  // Whether a block descriptor is allowed at this level (VMSAv8-64, without LPA2): level 2
+  // for every granule, level 1 for 4K, and level 1 (4 TiB) for 64K when the implemented
+  // physical address size is 52 bits (FEAT_LPA; Arm ARM AArch64.BlockDescSupported, which
+  // tests the implemented PA size, not the configured IPS/PS).
+  bool block_allowed(int level, bool pa52 = false) const {
+    return level == 2 || (level == 1 && (shift == 12 || (shift == 16 && pa52)));
+  }
 
   static Granule from_shift(unsigned s) { return Granule{s}; }
 };

@@ -78,6 +78,8 @@ std::vector<FieldCase<Cd>> cd_cases() {
       WORD_FIELD(Cd, 0, 31, 31, valid),
       WORD_FIELD(Cd, 0, 34, 32, ips),
       WORD_FIELD(Cd, 0, 35, 35, affd),
+      WORD_FIELD(Cd, 0, 36, 36, wxn),
+      WORD_FIELD(Cd, 0, 37, 37, uwxn),
       WORD_FIELD(Cd, 0, 39, 38, tbi),
       WORD_FIELD(Cd, 0, 41, 41, aa64),
       WORD_FIELD(Cd, 0, 42, 42, hd),
