@@ -55,6 +55,7 @@ void SmmuPath::configure_stage1(const std::vector<BenchPage>& pages) {
   cd.ips = 5;    // 48-bit output
   cd.asid = kAsid;
   cd.ttb0 = pt.root();
+  cd.r = cd.a = true;  // record faults and abort them
   cds.write_cd(0, cd);
 
   StreamTableBuilder st = StreamTableBuilder::linear(writer_, alloc_, 4);

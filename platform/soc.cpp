@@ -429,6 +429,7 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
     cd.ips = ps_encoding(F.oas_bits);
     cd.asid = s.asid;
     cd.ttb0 = pt.root();
+    cd.r = cd.a = true;  // record stage-1 faults and abort them, as Linux does
     for (uint32_t ssid : s.ssids) cds.write_cd(ssid, cd);
     cds.attach(ste);
     if (s.substreams()) ste.s1dss = static_cast<uint8_t>(arch::S1Dss::kSubstream0);
@@ -454,6 +455,7 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
     ste.s2ps = ps_encoding(F.oas_bits);
     ste.s2aa64 = true;
     ste.s2ttb = pt.root();
+    ste.s2r = true;  // record stage-2 faults
   };
 
   switch (s.translation) {

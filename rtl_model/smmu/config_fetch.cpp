@@ -26,6 +26,11 @@ bool fail(ConfigFault& f, EventId id, uint64_t fetch_addr = 0) {
 }
 }  // namespace
 
+unsigned ConfigFetcher::s1cdmax(const arch::Ste& ste) const {
+  // SSIDSIZE = 0: S1CDMax is IGNORED, the STE points at one CD (IHI 0070 §5.2).
+  return ssid_bits_ == 0 ? 0 : ste.s1cdmax;
+}
+
 bool ConfigFetcher::ste_is_valid(const arch::Ste& ste, StageConfig& s2) const {
   if (!ste.valid) return false;
   switch (ste.kind()) {
@@ -37,10 +42,17 @@ bool ConfigFetcher::ste_is_valid(const arch::Ste& ste, StageConfig& s2) const {
   }
   if (ste.stage1() && !caps_.s1) return false;
   if (ste.stage2() && !caps_.s2) return false;
+  // S2VMID tags every translating STE when stage 2 is implemented.
+  if (caps_.s2 && !caps_.vmid16 && (ste.s2vmid >> 8) != 0) return false;
   if (ste.stage1()) {
-    // S1FMT 3 is reserved; a 2-level CD table needs CD2L; S1CDMAX beyond SSIDSIZE.
-    if (ste.s1fmt == 3) return false;
-    if (ste.s1cdmax > ssid_bits_) return false;
+    // IHI 0070 §5.2: S1CDMax beyond SSIDSIZE; a 2-level CD table (S1Fmt != 0 with
+    // substreams) without CD2L; S1STALLD = 1 when the stall model is not configurable
+    // (IDR0.STALL_MODEL = 0b01); with Hyp, STRW = 0bx1 is reserved. S1Fmt = 0b11 is
+    // Reserved and behaves as 0b00 (linear), so it is not an error.
+    if (s1cdmax(ste) > ssid_bits_) return false;
+    if (s1cdmax(ste) != 0 && ste.s1fmt != 0 && ste.s1fmt != 3 && !caps_.cd2l) return false;
+    if (ste.s1stalld) return false;
+    if (!ste.stage2() && caps_.hyp && (ste.strw & 1)) return false;
   }
   if (ste.stage2() && !decode_ste_stage2(ste, caps_, s2, nullptr)) return false;
   return true;
@@ -107,6 +119,7 @@ bool ConfigFetcher::cd_table_address(const ConfigCacheEntry& ste, uint64_t addr,
     fault.s2 = r.fault_stage2;
     fault.ipa = addr;
     fault.fetch_addr = r.fetch_addr;
+    fault.faults.s2_record = ste.ste.s2r;
     return false;
   }
   pa = r.out_addr;
@@ -123,7 +136,8 @@ bool ConfigFetcher::cd_for(const ConfigCacheEntry& ste, uint32_t sid, uint32_t s
   ++stats_.cd_misses;
   const arch::Ste& s = ste.ste;
   uint64_t cd_ipa;
-  if (s.s1cdmax != 0 && s.s1fmt != 0) {
+  // S1Fmt = 0b11 is Reserved and behaves as 0b00 (linear).
+  if (s1cdmax(s) != 0 && (s.s1fmt == 1 || s.s1fmt == 2)) {
     // 2-level: S1FMT 1 has 4 KiB leaves (64 CDs), S1FMT 2 64 KiB leaves (1024 CDs).
     unsigned split = s.s1fmt == 1 ? 6 : 10;
     uint64_t l1_ipa = s.s1_context_ptr + (uint64_t{ssid} >> split) * 8;
@@ -171,6 +185,7 @@ bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t 
     case arch::SteConfig::kBypass:
       if (ssv) return fail(fault, EventId::kBadSubstreamId);
       out.kind = StreamConfig::Kind::kBypass;
+      out.eats = 0;  // Config = bypass: EATS is effectively 0b00 (IHI 0070 §5.2 Config)
       return true;
     default:
       break;
@@ -178,26 +193,34 @@ bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t 
   out.kind = StreamConfig::Kind::kTranslate;
   out.s2 = s.stage2();
   out.vmid = caps_.s2 ? s.s2vmid : 0;
-  if (out.s2) out.s2_config = ste->s2;
+  if (out.s2) {
+    out.s2_config = ste->s2;
+    out.faults.s2_record = s.s2r;
+  }
 
   if (!s.stage1()) {
     if (ssv) return fail(fault, EventId::kBadSubstreamId);
     return true;
   }
-  // Stage 1: pick the CD. Traffic without a SubstreamID follows S1DSS when there is a
-  // CD table (S1CDMAX != 0); with a single CD it uses CD 0 and SubstreamIDs are bad.
+  // Stage 1: pick the CD (IHI 0070 §5.2 S1CDMax, S1DSS; §7.3.7, §7.3.9). With a single
+  // CD (S1CDMax = 0) traffic uses CD 0 and SubstreamIDs are bad. With a CD table,
+  // SubstreamIDs select their CD, except SubstreamID 0 under S1DSS = 0b10 (CD 0 is
+  // reserved for traffic without one: F_STREAM_DISABLED); traffic without a SubstreamID
+  // follows S1DSS, whose Reserved value 0b11 behaves as 0b00 (terminate).
+  const unsigned cdmax = s1cdmax(s);
+  const auto dss = static_cast<arch::S1Dss>(s.s1dss);
   uint32_t cd_index = 0;
-  if (s.s1cdmax == 0) {
+  if (cdmax == 0) {
     if (ssv) return fail(fault, EventId::kBadSubstreamId);
   } else if (ssv) {
-    if ((uint64_t{ssid} >> s.s1cdmax) != 0) return fail(fault, EventId::kBadSubstreamId);
+    if ((uint64_t{ssid} >> cdmax) != 0) return fail(fault, EventId::kBadSubstreamId);
+    if (ssid == 0 && dss == arch::S1Dss::kSubstream0) return fail(fault, EventId::kStreamDisabled);
     cd_index = ssid;
   } else {
-    switch (s.s1dss) {
-      case 0: return fail(fault, EventId::kStreamDisabled);
-      case 1: return true;  // stage 1 bypassed for this traffic; stage 2 (if any) applies
-      case 2: cd_index = 0; break;
-      default: return fail(fault, EventId::kBadSte);
+    switch (dss) {
+      case arch::S1Dss::kBypass: return true;  // stage 1 bypassed; stage 2 (if any) applies
+      case arch::S1Dss::kSubstream0: cd_index = 0; break;
+      default: return fail(fault, EventId::kStreamDisabled);  // 0b00, and 0b11 as 0b00
     }
   }
   // Keep a copy: the CD insert below may evict the STE entry from the cache.
@@ -208,6 +231,8 @@ bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t 
   out.cd_index = cd_index;
   out.s1_regime = cd->s1;
   out.asid = cd->cd.asid;
+  out.faults.s1_record = cd->cd.r;
+  out.faults.s1_abort = cd->cd.a;  // A = 0 only decodes with RAZ/WI termination
   return true;
 }
 

@@ -35,6 +35,7 @@ struct StreamConfig {
   uint16_t asid = 0;
   uint32_t cd_index = 0;     // the CD used when s1
   uint8_t eats = 0;
+  FaultConfig faults;        // CD.{R, A} (when s1) and STE.S2R (when s2)
 };
 
 // The outcome of a failed lookup: which event, with the fields it reports.
@@ -44,6 +45,9 @@ struct ConfigFault {
   uint64_t fetch_addr = 0;   // F_STE_FETCH, F_CD_FETCH
   bool s2 = false;           // the CD fetch failed in stage 2 (nested)
   uint64_t ipa = 0;
+  // A stage-2 Translation-related fault of a CD fetch follows STE.S2R (IHI 0070 §3.12:
+  // configurable "during the process of fetching a CD from IPA space").
+  FaultConfig faults;
 };
 
 struct ConfigFetchStats {
@@ -69,6 +73,7 @@ class ConfigFetcher {
   bool cd_for(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
               const ConfigCacheEntry*& entry, ConfigFault& fault, sc_core::sc_time& delay);
   bool ste_is_valid(const arch::Ste& ste, StageConfig& s2) const;
+  unsigned s1cdmax(const arch::Ste& ste) const;  // effective S1CDMax
   // A CD-table address: a PA, or an IPA translated by stage 2 when the STE is nested.
   bool cd_table_address(const ConfigCacheEntry& ste, uint64_t addr, uint64_t& pa,
                         ConfigFault& fault, sc_core::sc_time& delay);

@@ -20,13 +20,24 @@ constexpr uint64_t kIrqCfg0Mask = arch::field_mask(51, 2);
 constexpr uint64_t kStrtabBaseMask = arch::field_mask(62, 62) | arch::field_mask(51, 6);
 constexpr uint64_t kQueueBaseMask =
     arch::field_mask(62, 62) | arch::field_mask(51, 5) | arch::field_mask(4, 0);
+
+// AIDR.ArchMinorRev: the model is SMMUv3.2 (RIL, and SMMUv3.1's 52-bit OAS and VAX, are
+// its features). SMMUv3.2 makes Hyp mandatory when both stages are implemented (IHI 0070
+// §6.3.1 Hyp); without it the same features are a valid SMMUv3.1 with a subset of
+// SMMUv3.2 (RIL), as §2.9 permits. LPA2 (IDR5.DS), HTTU, stall, PRI, ATOS, MPAM, STT,
+// BBML, S2FWB and SMMUv3.3 features are not implemented and their ID fields read 0.
+constexpr uint32_t kAidrV3_1 = 0x1;
+constexpr uint32_t kAidrV3_2 = 0x2;
+
+// Hyp is RES0 unless both stages are implemented (§6.3.1).
+bool effective_hyp(const SmmuFeatures& f) { return f.hyp && f.stage1 && f.stage2; }
 }  // namespace
 
 RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   r::Idr0 idr0;
   idr0.st_level = f.two_level_stream_table ? r::idr0::kStLevel2Lvl : r::idr0::kStLevelLinear;
-  idr0.term_model = true;  // faults terminate (no stall model)
-  idr0.stall_model = 1;    // stall not supported
+  idr0.term_model = !f.raz_wi_termination;  // 1: abort only, CD.A must be 1
+  idr0.stall_model = 1;    // stall not supported: faults terminate
   idr0.ttendian = r::idr0::kTtEndianLe;
   idr0.cd2l = f.two_level_cd_table;
   idr0.vmid16 = f.vmid16;
@@ -34,7 +45,7 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   idr0.msi = f.msi;
   idr0.asid16 = f.asid16;
   idr0.ats = f.ats;
-  idr0.hyp = f.hyp;
+  idr0.hyp = effective_hyp(f);
   idr0.cohacc = f.coherent;
   idr0.ttf = r::idr0::kTtfAArch64;
   idr0.s1p = f.stage1;
@@ -57,7 +68,10 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   idr5.gran16k = f.gran16k;
   idr5.gran64k = f.gran64k;
   idr5.oas = oas_encoding(f.oas_bits);
+  idr5.vax = f.va52 ? 1 : 0;  // DS (LPA2) stays 0
   idr_[5] = idr5.encode();
+
+  aidr_ = f.stage1 && f.stage2 && !f.hyp ? kAidrV3_1 : kAidrV3_2;
 
   gbpa_ = kGbpaReset;
 }
@@ -83,7 +97,7 @@ uint32_t RegisterFile::read32(uint64_t off) const {
     case r::kIdr4: return idr_[4];
     case r::kIdr5: return idr_[5];
     case r::kIidr: return 0;
-    case r::kAidr: return 0x2;  // SMMUv3.2
+    case r::kAidr: return aidr_;
     case r::kCr0:
     case r::kCr0Ack: return cr0_;  // updates take effect at once, so ACK equals CR0
     case r::kCr1: return cr1_;
@@ -130,7 +144,7 @@ void RegisterFile::write32(uint64_t off, uint32_t v) {
     case r::kCr1: cr1_ = v & 0xfff; break;
     case r::kCr2: {
       uint32_t mask = r::cr2::kPtm.mask() | r::cr2::kRecInvSid.mask();
-      if (features_.hyp) mask |= r::cr2::kE2h.mask();
+      if (effective_hyp(features_)) mask |= r::cr2::kE2h.mask();
       cr2_ = v & mask;
       break;
     }

@@ -18,7 +18,23 @@ SmmuTranslationCaps caps_of(const SmmuFeatures& f) {
   c.gran64k = f.gran64k;
   c.s1 = f.stage1;
   c.s2 = f.stage2;
+  c.va52 = f.va52;
+  c.raz_wi = f.raz_wi_termination;
+  c.asid16 = f.asid16;
+  c.vmid16 = f.vmid16;
+  c.cd2l = f.two_level_cd_table;
+  c.hyp = f.hyp;
   return c;
+}
+
+// An address that does not fit in `bits`.
+constexpr bool above(uint64_t addr, unsigned bits) { return bits < 64 && (addr >> bits) != 0; }
+
+// The four Translation-related faults, whose handling the CD and STE configure (IHI 0070
+// §3.12); every other fault and configuration error is recorded and aborts.
+constexpr bool translation_related(arch::EventId id) {
+  return id == arch::EventId::kTranslation || id == arch::EventId::kAddrSize ||
+         id == arch::EventId::kAccess || id == arch::EventId::kPermission;
 }
 
 void check_params(const std::string& name, const SmmuParams& p) {
@@ -33,10 +49,15 @@ void check_params(const std::string& name, const SmmuParams& p) {
   if (p.features.cmdq_log2_entries > r::kMaxQueueLog2Size) bad("features.cmdq_log2_entries must be <= 19");
   if (p.features.evtq_log2_entries > r::kMaxQueueLog2Size) bad("features.evtq_log2_entries must be <= 19");
   if (!p.features.gran4k && !p.features.gran16k && !p.features.gran64k) bad("no granule supported");
+  // Without LPA2 (IDR5.DS = 0), 52-bit addresses exist only with the 64K granule (§6.3.6).
+  if (oas == 52 && !p.features.gran64k) bad("features.oas_bits 52 needs features.gran64k");
+  if (p.features.va52 && !p.features.gran64k) bad("features.va52 needs features.gran64k");
   if (p.timing.clock_period == sc_core::SC_ZERO_TIME) bad("timing.clock_period must be > 0");
 }
 
-arch::EventId event_of(FaultType f) {
+}  // namespace
+
+arch::EventId Smmu::event_of(FaultType f) {
   switch (f) {
     case FaultType::kTranslation: return arch::EventId::kTranslation;
     case FaultType::kAddrSize: return arch::EventId::kAddrSize;
@@ -47,8 +68,6 @@ arch::EventId event_of(FaultType f) {
   }
   return arch::EventId::kWalkEabt;
 }
-
-}  // namespace
 
 Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
     : sc_module(name),
@@ -120,7 +139,8 @@ Smmu::Stream Smmu::stream_of(int port, const tlm::tlm_generic_payload& trans,
     s.ssid = ext->ssid;
     s.ssv = ext->ssv;
     access.priv = ext->privileged;
-    access.exec = ext->instruction;
+    // Every incoming write is Data, even if marked Instruction (IHI 0070 §13.1.2).
+    access.exec = ext->instruction && !access.write;
   } else {
     s.sid = static_cast<uint32_t>(port);
   }
@@ -152,6 +172,13 @@ void Smmu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_ti
   }
 
   const Translation t = translate(static_cast<unsigned>(port), s, va, access, delay, Mode::kTransaction);
+  if (t.kind == Translation::Kind::kRazWi) {
+    // Terminated RAZ/WI: completes successfully, reads return zero, writes are ignored.
+    if (trans.is_read() && trans.get_data_ptr()) std::memset(trans.get_data_ptr(), 0, len);
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    trans.set_dmi_allowed(false);
+    return;
+  }
   if (!t.ok()) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     trans.set_dmi_allowed(false);
@@ -204,9 +231,11 @@ bool Smmu::upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_
   const uint64_t pa_lo = std::max<uint64_t>(d.get_start_address(), t.pa_base);
   const uint64_t pa_hi = std::min<uint64_t>(d.get_end_address(), t.pa_base + size_mask);
   if (pa_lo > pa_hi || t.out_addr < pa_lo || t.out_addr > pa_hi) return false;
+  // A DMI pointer serves data accesses: check data read and write permission.
   Access rd = access, wr = access;
-  rd.write = false;
+  rd.write = rd.exec = false;
   wr.write = true;
+  wr.exec = false;
   bool s2;
   const bool can_read = d.is_read_allowed() && check_permissions(t.perms, rd, s2) == FaultType::kNone;
   const bool can_write = d.is_write_allowed() && check_permissions(t.perms, wr, s2) == FaultType::kNone;
@@ -267,7 +296,8 @@ Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
   if (!regs_.smmu_enabled()) {
     // GBPA decides what happens to traffic while translation is off.
     Translation t;
-    if (regs_.gbpa_abort()) {
+    // An input address above the OAS aborts without an event (IHI 0070 §3.4).
+    if (regs_.gbpa_abort() || above(va, params_.features.oas_bits)) {
       if (counted) ++stats_.aborted;
       return t;
     }
@@ -282,7 +312,7 @@ Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
   MicroTlb& utlb = *micro_tlbs_[port];
   if (const MicroTlbEntry* e = utlb.lookup(s.sid, s.ssid, s.ssv, va)) {
     if (counted) ++stats_.micro_tlb_hits;
-    return hit(e->tlb, s, va, access, delay, mode);
+    return hit(e->tlb, e->faults, s, va, access, delay, mode);
   }
   if (counted) ++stats_.micro_tlb_misses;
 
@@ -320,7 +350,8 @@ bool Smmu::resolve_config(const Stream& s, uint64_t va, const Access& access, St
   ev.ipa = cf.ipa;
   ev.class_ = arch::EventClass::kCdFetch;
   // Configuration errors are reported for translation requests too.
-  failed = fault(ev, s, va, access, delay, mode == Mode::kAts ? Mode::kTransaction : mode);
+  failed = fault(ev, s, va, access, delay, mode == Mode::kAts ? Mode::kTransaction : mode,
+                 &cf.faults);
   return false;
 }
 
@@ -329,6 +360,14 @@ Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const Str
                                        Mode mode) {
   const bool counted = mode != Mode::kProbe;
   const bool fill_micro = mode == Mode::kTransaction;
+  if (!cfg.s1 && above(va, params_.features.oas_bits)) {
+    // Stage 1 bypassed (STE bypass, stage 2 only, or S1DSS = bypass): an input address
+    // above the IAS (= OAS: AArch64 tables only) is a stage-1 Address Size fault, always
+    // recorded and aborted (IHI 0070 §3.4, §3.12). Below it, stage 2 checks S2T0SZ.
+    arch::EventRecord ev;
+    ev.id = arch::EventId::kAddrSize;
+    return fault(ev, s, va, access, delay, mode, nullptr);
+  }
   if (cfg.kind == StreamConfig::Kind::kBypass || (!cfg.s1 && !cfg.s2)) {
     // STE bypass (or stage 1 bypassed by S1DSS with no stage 2): identity, cached in
     // the micro TLB so later traffic of the stream skips the config lookup.
@@ -336,7 +375,8 @@ Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const Str
     id.va = id.pa = id.ipa = va & ~uint64_t{0xfff};
     id.size_shift = 12;
     if (counted) ++stats_.bypassed;
-    if (fill_micro) micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id});
+    if (fill_micro)
+      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id, cfg.faults});
     Translation t;
     t.kind = Translation::Kind::kBypass;
     t.out_addr = va;
@@ -349,8 +389,9 @@ Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const Str
   if (const TlbEntry* e = main_tlb_.lookup(key)) {
     if (counted) ++stats_.main_tlb_hits;
     if (fill_micro)
-      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, *e});
-    return hit(*e, s, va, access, delay, mode);
+      micro_tlbs_[port]->insert(
+          MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, *e, cfg.faults});
+    return hit(*e, cfg.faults, s, va, access, delay, mode);
   }
   if (counted) ++stats_.main_tlb_misses;
   return walk_and_fill(port, s, cfg, va, access, delay, mode);
@@ -384,13 +425,14 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
     ev.class_ = static_cast<arch::EventClass>(w.fault_class);
     ev.ipa = w.fault_ipa;
     ev.fetch_addr = w.fetch_addr;
-    return fault(ev, s, va, access, delay, mode);
+    return fault(ev, s, va, access, delay, mode, &cfg.faults);
   }
 
   const TlbEntry e = entry_from_walk(cfg, va, w);
   if (counted) main_tlb_.insert(e);
   if (mode == Mode::kTransaction)
-    micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e});
+    micro_tlbs_[port]->insert(
+        MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e, cfg.faults});
   return translation_of(e, va);
 }
 
@@ -427,8 +469,8 @@ TlbEntry Smmu::entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkR
   return e;
 }
 
-Smmu::Translation Smmu::hit(const TlbEntry& e, const Stream& s, uint64_t va,
-                            const Access& access, sc_time delay, Mode mode) {
+Smmu::Translation Smmu::hit(const TlbEntry& e, const FaultConfig& faults, const Stream& s,
+                            uint64_t va, const Access& access, sc_time delay, Mode mode) {
   bool s2_denied = false;
   // A translation request gets the permissions in its answer, not a fault.
   if (mode != Mode::kAts && check_permissions(e.perms, access, s2_denied) != FaultType::kNone) {
@@ -437,17 +479,32 @@ Smmu::Translation Smmu::hit(const TlbEntry& e, const Stream& s, uint64_t va,
     ev.s2 = s2_denied;
     ev.class_ = arch::EventClass::kInputAddress;
     ev.ipa = e.ipa | (va & ((uint64_t{1} << e.size_shift) - 1));
-    return fault(ev, s, va, access, delay, mode);
+    return fault(ev, s, va, access, delay, mode, &faults);
   }
   return translation_of(e, va);
 }
 
 Smmu::Translation Smmu::fault(arch::EventRecord ev, const Stream& s, uint64_t va,
-                              const Access& access, sc_time delay, Mode mode) {
+                              const Access& access, sc_time delay, Mode mode,
+                              const FaultConfig* faults) {
   Translation t;
   t.kind = Translation::Kind::kFault;
+  // Translation requests and probes neither record nor complete RAZ/WI (CD.A has no
+  // effect on ATS, IHI 0070 §5.5).
   if (mode != Mode::kTransaction) return t;
   ++stats_.faults;
+  if (faults && translation_related(ev.id)) {
+    // IHI 0070 §5.5: R (CD.R for stage 1, STE.S2R for stage 2) suppresses the record;
+    // stage 1 terminates per CD.A, stage 2 always aborts.
+    if (!ev.s2 && !faults->s1_abort) {
+      t.kind = Translation::Kind::kRazWi;
+      ++stats_.raz_wi;
+    }
+    if (!(ev.s2 ? faults->s2_record : faults->s1_record)) {
+      ++stats_.faults_unrecorded;
+      return t;
+    }
+  }
   ev.sid = s.sid;
   ev.ssid = s.ssid;
   ev.ssv = s.ssv;

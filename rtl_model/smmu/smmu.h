@@ -35,8 +35,10 @@ struct SmmuStats {
   uint64_t transactions = 0;      // device transactions received upstream
   uint64_t bytes = 0;
   uint64_t bypassed = 0;          // SMMUEN = 0 with GBPA bypass, or STE bypass
-  uint64_t aborted = 0;           // terminated without an event (GBPA or STE abort)
-  uint64_t faults = 0;            // terminated with an event
+  uint64_t aborted = 0;           // terminated without a fault (GBPA or STE abort)
+  uint64_t faults = 0;            // terminated by a fault (recorded or not)
+  uint64_t faults_unrecorded = 0; // ... whose record CD.R or STE.S2R = 0 suppressed
+  uint64_t raz_wi = 0;            // ... that completed RAZ/WI (CD.A = 0) instead of aborting
   uint64_t boundary_errors = 0;   // transactions crossing their translation's page
   uint64_t micro_tlb_hits = 0, micro_tlb_misses = 0;
   uint64_t main_tlb_hits = 0, main_tlb_misses = 0;
@@ -107,7 +109,9 @@ class Smmu : public sc_core::sc_module {
 
   // The outcome of a translation, for the upstream path and DMI.
   struct Translation {
-    enum class Kind : uint8_t { kTranslated, kBypass, kAbort, kFault } kind = Kind::kAbort;
+    // kRazWi: a stage-1 fault terminated the transaction and CD.A = 0 makes it complete
+    // successfully, reads returning zero and writes ignored (IHI 0070 §3.12.1, §5.5).
+    enum class Kind : uint8_t { kTranslated, kBypass, kAbort, kFault, kRazWi } kind = Kind::kAbort;
     uint64_t out_addr = 0;
     // The input region [va_base, va_base + 2^size_shift) maps linearly onto pa_base.
     uint64_t va_base = 0, pa_base = 0;
@@ -156,17 +160,20 @@ class Smmu : public sc_core::sc_module {
                              Mode mode);
   Translation walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg, uint64_t va,
                             const Access& access, sc_core::sc_time& delay, Mode mode);
-  Translation hit(const TlbEntry& e, const Stream& s, uint64_t va, const Access& access,
-                  sc_core::sc_time delay, Mode mode);
+  Translation hit(const TlbEntry& e, const FaultConfig& faults, const Stream& s, uint64_t va,
+                  const Access& access, sc_core::sc_time delay, Mode mode);
   StreamTableConfig stream_table() const;
   static TlbEntry entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w);
   // The translation a TLB entry gives for va.
   static Translation translation_of(const TlbEntry& e, uint64_t va);
 
   // Faults: the event record is written in parallel with the abort response, so its
-  // memory time does not add to the transaction's delay.
+  // memory time does not add to the transaction's delay. A Translation-related fault of
+  // a stage follows that stage's fault configuration `faults` (record or not; for stage
+  // 1, abort or RAZ/WI); without one (nullptr) the fault is recorded and aborts.
   Translation fault(arch::EventRecord ev, const Stream& s, uint64_t va, const Access& access,
-                    sc_core::sc_time delay, Mode mode);
+                    sc_core::sc_time delay, Mode mode, const FaultConfig* faults);
+  static arch::EventId event_of(FaultType f);
   void record_event(const arch::EventRecord& ev, sc_core::sc_time delay);
   enum class Irq { kEvtq, kGerror };
   void signal_irq(Irq irq, sc_core::sc_time delay);

@@ -39,7 +39,7 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
       // ATS is not enabled for this stream: the request is bad.
       arch::EventRecord ev;
       ev.id = arch::EventId::kBadAtsTreq;
-      fault(ev, s, va, access, delay, Mode::kTransaction);
+      fault(ev, s, va, access, delay, Mode::kTransaction, nullptr);
     } else {
       // Split-stage ATS (EATS = 2) on a nested stream answers with the stage-1 output (the
       // IPA); stage 2 is applied to the translated traffic. Otherwise the full translation.
@@ -48,7 +48,10 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
       answered = true;
       req->status = Status::kSuccess;
       if (t.ok()) {
+        // R and W are data permissions (IHI 0070 §13.7.1: TC.R = ttd_R with INSTCFG =
+        // incoming; an execute-only page grants no access to ATS).
         Access rd = access, wr = access;
+        rd.exec = wr.exec = false;
         wr.write = true;
         bool s2;
         req->read = check_permissions(t.perms, rd, s2) == FaultType::kNone;
@@ -84,12 +87,12 @@ bool Smmu::admit_translated(const Stream& s, uint64_t addr, const Access& access
                                               FaultClass::kInputAddress, delay);
       if (!w.ok()) {
         arch::EventRecord ev;
-        ev.id = w.fault == FaultType::kPermission ? arch::EventId::kPermission
-                                                  : arch::EventId::kTranslation;
+        ev.id = event_of(w.fault);
         ev.s2 = true;
         ev.class_ = arch::EventClass::kInputAddress;
         ev.ipa = addr;
-        fault(ev, s, addr, access, delay, Mode::kTransaction);
+        ev.fetch_addr = w.fetch_addr;
+        fault(ev, s, addr, access, delay, Mode::kTransaction, &cfg.faults);  // STE.S2R
         ok = false;
       } else {
         out_addr = w.out_addr;
@@ -98,7 +101,7 @@ bool Smmu::admit_translated(const Stream& s, uint64_t addr, const Access& access
   } else if (ok) {
     arch::EventRecord ev;
     ev.id = arch::EventId::kTranslForbidden;
-    fault(ev, s, addr, access, delay, Mode::kTransaction);
+    fault(ev, s, addr, access, delay, Mode::kTransaction, nullptr);
     ok = false;
   }
   delay += link_time_;

@@ -26,7 +26,14 @@ struct SmmuFeatures {
   bool asid16 = true;
   bool vmid16 = true;
   bool gran4k = true, gran16k = true, gran64k = true;
-  unsigned oas_bits = 48;         // one of 32, 36, 40, 42, 44, 48, 52
+  // IDR0.TERM_MODEL = 0: a stage-1 fault of a CD with A = 0 completes RAZ/WI (reads
+  // return zero, writes are ignored). false: TERM_MODEL = 1, abort only, and a CD with
+  // A = 0 is ILLEGAL (C_BAD_CD) (IHI 0070 §5.5, §6.3.1).
+  bool raz_wi_termination = true;
+  // IDR5.VAX = 0b01: 52-bit VAs with the 64K granule (CD.TxSZ down to 12). Needs gran64k
+  // (no LPA2: IDR5.DS = 0).
+  bool va52 = false;
+  unsigned oas_bits = 48;         // one of 32, 36, 40, 42, 44, 48, 52 (52 needs gran64k)
   unsigned sid_bits = 16;         // IDR1.SIDSIZE
   unsigned ssid_bits = 20;        // IDR1.SSIDSIZE
   unsigned cmdq_log2_entries = 8; // IDR1.CMDQS: largest command queue software may set

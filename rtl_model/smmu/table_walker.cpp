@@ -18,31 +18,40 @@ constexpr bool above(uint64_t addr, unsigned bits) { return bits < 64 && (addr >
 // A StageConfig the walker cannot use is a bug of its caller (regime decoding checks
 // guest values), so it is reported as misuse, not as a fault.
 void check_config(const StageConfig& c, int stage) {
+  // The message is built only on failure: this runs on every walk.
+  auto misuse = [&](const std::string& what) {
+    throw std::invalid_argument("stage " + std::to_string(stage) + " config: " + what);
+  };
   unsigned s = c.granule.shift;
-  std::string where = "stage " + std::to_string(stage) + " config: ";
-  if (s != 12 && s != 14 && s != 16)
-    throw std::invalid_argument(where + "granule shift " + std::to_string(s));
+  if (s != 12 && s != 14 && s != 16) misuse("granule shift " + std::to_string(s));
   if (c.start_level < 0 || c.start_level > 3)
-    throw std::invalid_argument(where + "start_level " + std::to_string(c.start_level));
+    misuse("start_level " + std::to_string(c.start_level));
   unsigned shift = c.granule.level_shift(c.start_level);
   if (c.input_bits <= shift || c.input_bits > shift + c.granule.bits_per_level() + 4 ||
       c.input_bits > 64)
-    throw std::invalid_argument(where + "input_bits " + std::to_string(c.input_bits) +
-                                " does not fit start_level " + std::to_string(c.start_level));
+    misuse("input_bits " + std::to_string(c.input_bits) + " does not fit start_level " +
+           std::to_string(c.start_level));
+  // A start table outside the output size makes the CD or STE ILLEGAL (IHI 0070 §3.4.3,
+  // CD.TTB0, STE.S2TTB): regime decoding reports C_BAD_CD / C_BAD_STE instead.
+  if (above(c.ttb, c.output_bits))
+    misuse("ttb above the " + std::to_string(c.output_bits) + "-bit output size");
 }
 
-// Stage-1 permissions of a leaf after the hierarchical table attributes.
-StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& table) {
+// Stage-1 permissions of a leaf after the hierarchical table attributes (Arm ARM
+// AArch64.S1DirectBasePermissions, EL1&0 regime).
+StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& table, bool wxn) {
   uint8_t ap = leaf.ap;
   if (table.ap_table & 2) ap |= 2;   // APTable[1]: read-only below
   if (table.ap_table & 1) ap &= ~1;  // APTable[0]: no EL0 access below
   StagePerms p;
   p.read = true;
-  p.write = !(ap & 2);
+  p.write = !(ap & 2);  // writable at EL1
   p.user = ap & 1;
-  p.uexec = !leaf.uxn && !table.xn_table;
-  // A region writable at EL0 (AP = 01) is never executable at EL1 (VMSAv8-64).
-  p.pexec = !leaf.pxn && !table.pxn_table && ap != 1;
+  const bool user_write = ap == 1;  // AP = 01: writable at EL0 too
+  // WXN: a region writable at an EL is not executable at that EL (CD.WXN, IHI 0070 §5.4).
+  p.uexec = !leaf.uxn && !table.xn_table && !(wxn && user_write);
+  // A region writable at EL0 is never executable at EL1 (VMSAv8-64).
+  p.pexec = !leaf.pxn && !table.pxn_table && !user_write && !(wxn && p.write);
   return p;
 }
 
@@ -82,7 +91,11 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
                              sc_core::sc_time& delay) {
   const arch::Granule g = cfg.granule;
   const unsigned bpl = g.bits_per_level();
-  const bool oa52 = cfg.output_bits >= 52 && g.shift == 16;
+  // 64K descriptors hold OA[51:48] in bits [15:12], read whatever the output size (Arm
+  // ARM AArch64.NextTableBase/LeafBase: required with a 52-bit PA, IMPLEMENTATION DEFINED
+  // otherwise; this model always reads them). Set above a smaller IPS/PS they make an
+  // Address Size fault below rather than being dropped.
+  const bool oa52 = g.shift == 16;
   const bool nested_s1 = stage == 1 && s2 != nullptr;
   auto fault = [&](FaultType f, int level) {
     r.fault = f;
@@ -97,7 +110,6 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
   uint64_t table_pa = table;
   arch::S1TableAttrs attrs;
 
-  bool from_cache = false;
   if (cache_ && cfg.start_level < 3) {
     delay += params_.walk_cache_lookup;
     WalkCacheKey key;
@@ -109,7 +121,6 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
     key.min_level = cfg.start_level;
     if (auto e = cache_->lookup(key)) {
       ++r.walk_cache_hits;
-      from_cache = true;
       level = e->level + 1;
       table = e->next_table;
       table_pa_valid = e->next_table_pa_valid;
@@ -119,7 +130,6 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
       ++r.walk_cache_misses;
     }
   }
-  if (!from_cache && above(table, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
 
   // A table descriptor read at `pending_level` whose walk-cache entry waits for the
   // stage-2 translation of the next table (nested stage 1 only).
@@ -203,7 +213,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
         continue;
       }
       case arch::DescriptorType::kBlock:
-        if (!g.block_allowed(level)) return fault(FaultType::kTranslation, level);
+        if (!g.block_allowed(level, cfg.pa52)) return fault(FaultType::kTranslation, level);
         [[fallthrough]];
       case arch::DescriptorType::kPage: {
         // Address bits of a block below its size are RES0: ignored.
@@ -272,7 +282,7 @@ WalkResult TableWalker::walk(const WalkRequest& req, sc_core::sc_time& delay) {
     Leaf leaf;
     if (!walk_stage(1, cfg, va, req.vmid, s1.asid, req.s2, r, leaf, delay)) return r;
     const arch::S1LeafAttrs a = arch::S1LeafAttrs::decode(leaf.desc);
-    r.perms.s1 = s1_perms(a, leaf.table_attrs);
+    r.perms.s1 = s1_perms(a, leaf.table_attrs, s1.wxn);
     r.global = !a.ng;
     r.s1_level = leaf.level;
     r.leaf_shift = leaf.shift;

@@ -41,8 +41,11 @@ struct WalkRequest {
 //   by stage 2 with a read access; a stage-2 fault there is reported with
 //   fault_stage2, FaultClass::kTableWalk and fault_ipa = that descriptor's IPA.
 // - Input-range and EPD faults are translation faults reported at level 0, as the
-//   architecture reports them; a TTB above the stage's output size is an address size
-//   fault at the start level.
+//   architecture reports them. A TTB above the stage's output size is the caller's
+//   error (regime decoding makes it C_BAD_CD / C_BAD_STE, IHI 0070 §3.4.3).
+// - Output and next-table addresses above the stage's output size are Address Size
+//   faults; with the 64K granule descriptor bits [15:12] are OA[51:48] whatever the
+//   output size. 64K level-1 blocks are valid when StageConfig::pa52 is set.
 // - WalkResult.ipa is the intermediate address: the stage-1 output when stage 1 is in
 //   use, else the input. With both stages bypassed the result is the identity (4K).
 class TableWalker {

@@ -84,7 +84,9 @@ class MainTlb {
 };
 
 // A micro TLB entry also names the stream it was filled for, and the CD it came through,
-// so a hit needs no config lookup and CFGI commands can find what they make stale.
+// so a hit needs no config lookup and CFGI commands can find what they make stale. It
+// carries the stream's fault configuration (CD.{R, A}, STE.S2R) for a permission fault
+// on a hit; CFGI_STE / CFGI_CD remove the entry, so a changed R, A or S2R takes effect.
 struct MicroTlbEntry {
   uint32_t sid = 0;
   uint32_t ssid = 0;
@@ -92,6 +94,7 @@ struct MicroTlbEntry {
   bool has_cd = false;    // the translation used a CD (stage 1)
   uint32_t cd_index = 0;  // which one (the SubstreamID, or 0 for S1DSS = substream 0)
   TlbEntry tlb;
+  FaultConfig faults;
 };
 
 struct MicroTlbParams {

@@ -23,8 +23,20 @@ const char* to_string(FaultType f);
 // What the master wants to do at the address.
 struct Access {
   bool write = false;
-  bool exec = false;  // instruction fetch
+  bool exec = false;  // instruction fetch (a read: the SMMU takes every write as data)
   bool priv = false;  // privileged (EL1) rather than unprivileged (EL0)
+};
+
+// A stream's fault configuration for the four Translation-related faults (F_TRANSLATION,
+// F_ADDR_SIZE, F_ACCESS, F_PERMISSION) of each stage (IHI 0070 §3.12, §5.5): whether
+// the fault is recorded (CD.R, STE.S2R) and whether a terminated stage-1 transaction is
+// aborted or completes RAZ/WI (CD.A; stage 2 always aborts). Every other fault and
+// configuration error is recorded and aborts. CD.S / STE.S2S = 1 are ILLEGAL here
+// (IDR0.STALL_MODEL = 0b01), so R is never overridden by a stall.
+struct FaultConfig {
+  bool s1_record = true;  // CD.R
+  bool s1_abort = true;   // CD.A (RAZ/WI when false)
+  bool s2_record = true;  // STE.S2R
 };
 
 // One stage's translation table regime: stage 1 from a CD (TTB0 or TTB1 half),
@@ -37,6 +49,9 @@ struct StageConfig {
   uint64_t ttb = 0;           // base of the start-level table (byte address)
   unsigned output_bits = 48;  // effective output size: min(IPS or S2PS, SMMU OAS)
   bool affd = false;          // access-flag faults disabled (AF = 0 is accepted)
+  // The SMMU's OAS is 52 bits (FEAT_LPA): 64K level-1 blocks exist (Arm ARM
+  // AArch64.BlockDescSupported tests the implemented PA size, not the configured one).
+  bool pa52 = false;
   uint16_t tag = 0;           // ASID (stage 1) or VMID (stage 2)
 };
 
@@ -45,6 +60,7 @@ struct Stage1Regime {
   StageConfig half[2];          // TTB0 (low VAs) and TTB1 (high VAs)
   bool disabled[2] = {false, false};  // EPD0 / EPD1: walks of that half fault
   uint8_t tbi = 0;              // top byte ignore per half (bit 0 TTB0, bit 1 TTB1)
+  bool wxn = false;             // CD.WXN: a region writable at an EL is not executable there
   uint16_t asid = 0;
 };
 
@@ -65,12 +81,16 @@ struct Permissions {
 // Permission check of one access against the permissions of a translation, stage 1
 // first as the architecture orders them. Returns kNone or kPermission; sets
 // fault_stage2 when stage 2 denied it.
+// An instruction fetch needs execute permission only: execute-only pages (stage 1
+// AP = 00 with UXN = 0 for EL0, stage 2 S2AP = 00 with XN = 0) accept fetches, as the
+// Arm ARM permission checks do and IHI 0070 §13.7.1 states ("a normal (non-ATS)
+// transaction for Exe == 1 will succeed to an XO translation"). Data accesses need
+// read or write permission, and EL0 data accesses AP[1].
 // Inline: it runs on every micro-TLB hit.
 inline bool stage_allows(const StagePerms& p, const Access& a) {
+  if (a.exec) return a.priv ? p.pexec : p.uexec;
   if (!a.priv && !p.user) return false;
-  if (a.write ? !p.write : !p.read) return false;
-  if (a.exec && !(a.priv ? p.pexec : p.uexec)) return false;
-  return true;
+  return a.write ? p.write : p.read;
 }
 
 inline FaultType check_permissions(const Permissions& perms, const Access& access,

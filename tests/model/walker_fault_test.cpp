@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -39,14 +41,6 @@ arch::S2LeafAttrs s2_attrs(uint8_t s2ap = 3, bool af = true) {
   arch::S2LeafAttrs a;
   a.af = af;
   a.s2ap = s2ap;
-  return a;
-}
-
-Access acc(bool write, bool priv, bool exec = false) {
-  Access a;
-  a.write = write;
-  a.priv = priv;
-  a.exec = exec;
   return a;
 }
 
@@ -208,13 +202,21 @@ TEST_F(S1Fixture, AddressSize) {
   r = walk(kVa);
   EXPECT_EQ(r.fault, FaultType::kAddrSize);
   EXPECT_EQ(r.level, 2);
-  // The TTB itself above the output size: no read at all.
+  // The TTB itself above the output size makes the CD ILLEGAL (C_BAD_CD), not an Address
+  // Size fault (IHI 0070 §3.4.3, CD.TTB0): regime decoding refuses it, and the walker
+  // treats such a config as its caller's error.
   cd.ttb0 = 0x100000000ull;
-  redecode();
-  r = walk(kVa);
-  EXPECT_EQ(r.fault, FaultType::kAddrSize);
-  EXPECT_EQ(r.memory_reads, 0u);
-  EXPECT_EQ(r.level, 0);
+  std::string why;
+  EXPECT_FALSE(model::decode_cd_regime(cd, {}, s1, &why));
+  EXPECT_NE(why.find("CD.TTB0"), std::string::npos) << why;
+  model::Stage1Regime bad = s1;
+  bad.half[0].ttb = 0x100000000ull;
+  bad.half[0].output_bits = 32;
+  WalkRequest req;
+  req.iova = kVa;
+  req.s1 = &bad;
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  EXPECT_THROW(walker.walk(req, delay), std::invalid_argument);
 }
 
 TEST_F(S1Fixture, AccessFlagAndAffd) {

@@ -169,6 +169,7 @@ arch::Cd make_cd_4k(uint64_t ttb0, uint16_t asid, unsigned t0sz, uint8_t ips) {
   cd.ips = ips;
   cd.asid = asid;
   cd.ttb0 = ttb0;
+  cd.r = cd.a = true;  // record stage-1 faults and abort them (as Linux sets them)
   return cd;
 }
 
@@ -193,6 +194,7 @@ arch::Ste make_s2_ste(uint64_t s2ttb, uint16_t vmid, uint8_t s2t0sz, uint8_t s2s
   ste.s2ps = s2ps;
   ste.s2aa64 = true;
   ste.s2ttb = s2ttb;
+  ste.s2r = true;  // record stage-2 faults
   return ste;
 }
 

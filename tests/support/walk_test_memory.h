@@ -33,6 +33,15 @@ class FakeMemory : public platform::MemoryWriter, public model::WalkMemory {
   platform::SparseMemory words_;
 };
 
+// An access of the walker tests: a read or write, privileged or not, a fetch or data.
+inline model::Access acc(bool write, bool priv, bool exec = false) {
+  model::Access a;
+  a.write = write;
+  a.priv = priv;
+  a.exec = exec;
+  return a;
+}
+
 // Leaves with the access flag set and read/write access (stage 1: at any EL).
 inline arch::S1LeafAttrs s1_rw() {
   arch::S1LeafAttrs a;

@@ -149,9 +149,6 @@ TEST(Regime, InvalidCdsAreRejectedWithAReason) {
   cd = good_cd();
   cd.t1sz = 40;
   expect_bad_cd(cd, "T1SZ");
-  cd = good_cd();
-  cd.ips = 7;
-  expect_bad_cd(cd, "IPS");
   SmmuTranslationCaps no16k;
   no16k.gran16k = false;
   cd = good_cd();
@@ -331,9 +328,6 @@ TEST(Regime, InvalidStesAreRejectedWithAReason) {
   ste.s2tg = 3;
   expect_bad_ste(ste, "S2TG");
   ste = good_ste(0, 25, 1);
-  ste.s2ps = 7;
-  expect_bad_ste(ste, "S2PS");
-  ste = good_ste(0, 25, 1);
   ste.s2t0sz = 40;
   expect_bad_ste(ste, "S2T0SZ");
   ste.s2t0sz = 15;
@@ -349,6 +343,139 @@ TEST(Regime, InvalidStesAreRejectedWithAReason) {
   ste.config = 7;
   StageConfig s2;
   EXPECT_TRUE(model::decode_ste_stage2(ste, {}, s2, nullptr));
+}
+
+// IHI 0070 §5.4 IPS, §5.2 S2PS: 0b111 is Reserved and behaves as 0b110 (52 bits) in
+// SMMUv3.1-3.3, and the effective size is capped at the OAS: not an ILLEGAL value.
+TEST(Regime, ReservedPs7BehavesAs52CappedAtTheOas) {
+  EXPECT_EQ(model::effective_output_bits(7, 48), 48u);
+  EXPECT_EQ(model::effective_output_bits(7, 52), 52u);
+  EXPECT_EQ(model::effective_output_bits(6, 44), 44u);
+  EXPECT_EQ(model::effective_output_bits(0, 48), 32u);
+  arch::Cd cd = good_cd();
+  cd.ips = 7;
+  Stage1Regime r;
+  std::string why;
+  ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, &why)) << why;
+  EXPECT_EQ(r.half[0].output_bits, 48u);
+  arch::Ste ste = good_ste(0, 25, 1);
+  ste.s2ps = 7;
+  StageConfig s2;
+  ASSERT_TRUE(model::decode_ste_stage2(ste, {}, s2, &why)) << why;
+  EXPECT_EQ(s2.output_bits, 48u);
+}
+
+// IHI 0070 §5.5 / §6.3.1: no stall model (STALL_MODEL = 0b01) makes CD.S = 1 and
+// STE.S2S = 1 ILLEGAL; TERM_MODEL = 1 (no RAZ/WI) makes CD.A = 0 ILLEGAL.
+TEST(Regime, FaultModelFieldsTheSmmuCannotHonourAreIllegal) {
+  arch::Cd cd = good_cd();
+  cd.s = true;
+  expect_bad_cd(cd, "CD.S");
+  cd = good_cd();
+  cd.a = false;
+  Stage1Regime r;
+  EXPECT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));  // RAZ/WI supported
+  SmmuTranslationCaps abort_only;
+  abort_only.raz_wi = false;
+  expect_bad_cd(cd, "CD.A", abort_only);
+  cd.a = true;
+  EXPECT_TRUE(model::decode_cd_regime(cd, abort_only, r, nullptr));
+  arch::Ste ste = good_ste(0, 25, 1);
+  ste.s2s = true;
+  expect_bad_ste(ste, "S2S");
+}
+
+TEST(Regime, Asid16) {
+  arch::Cd cd = good_cd();  // ASID 0x1e20
+  SmmuTranslationCaps asid8;
+  asid8.asid16 = false;
+  expect_bad_cd(cd, "ASID", asid8);
+  cd.asid = 0xff;
+  Stage1Regime r;
+  EXPECT_TRUE(model::decode_cd_regime(cd, asid8, r, nullptr));
+}
+
+// IHI 0070 §3.4.3 and CD.TTB0/STE.S2TTB: a start-level table outside the effective IPS
+// / S2PS, or above 48 bits with a 4K/16K granule (no LPA2), makes the CD or STE ILLEGAL
+// (C_BAD_CD / C_BAD_STE), not an Address Size fault. With 64K and a 52-bit output size,
+// a TTB above 48 bits is fine.
+TEST(Regime, TableBasesOutsideTheOutputSizeAreIllegal) {
+  arch::Cd cd = good_cd();
+  cd.ips = 0;  // 32 bits
+  cd.ttb0 = 0x100000000ull;
+  expect_bad_cd(cd, "CD.TTB0");
+  cd = good_cd();
+  cd.ttb1 = 0x1000000000000ull;  // bit 48
+  expect_bad_cd(cd, "CD.TTB1");
+  SmmuTranslationCaps oas52;
+  oas52.oas_bits = 52;
+  cd = good_cd();
+  cd.ips = 6;
+  cd.ttb0 = uint64_t{1} << 50;
+  expect_bad_cd(cd, "48 bits", oas52);  // 4K: no LPA2
+  cd.tg0 = 2;                           // 16K likewise
+  expect_bad_cd(cd, "48 bits", oas52);
+  cd.tg0 = 1;  // 64K: 52-bit tables are addressable
+  Stage1Regime r;
+  std::string why;
+  ASSERT_TRUE(model::decode_cd_regime(cd, oas52, r, &why)) << why;
+  EXPECT_EQ(r.half[0].ttb, uint64_t{1} << 50);
+  EXPECT_TRUE(r.half[0].pa52);
+  // The same address with the default 48-bit OAS is outside the (capped) IPS.
+  expect_bad_cd(cd, "output size");
+
+  arch::Ste ste = good_ste(0, 25, 1);
+  ste.s2ps = 0;
+  ste.s2ttb = 0x100000000ull;
+  expect_bad_ste(ste, "S2TTB");
+  ste = good_ste(0, 25, 1);
+  ste.s2ps = 6;
+  ste.s2ttb = uint64_t{1} << 49;
+  expect_bad_ste(ste, "48 bits", oas52);
+  ste = good_ste(1, 25, 1);  // 64K
+  ste.s2ps = 6;
+  ste.s2ttb = uint64_t{1} << 49;
+  StageConfig s2;
+  ASSERT_TRUE(model::decode_ste_stage2(ste, oas52, s2, &why)) << why;
+  EXPECT_TRUE(s2.pa52);
+}
+
+// IDR5.VAX = 0b01: 52-bit VAs with the 64K granule, T0SZ/T1SZ down to 12 (IHI 0070 §5.4
+// T0SZ, §3.4). A 52-bit 64K walk starts at level 1 with 10 index bits (an 8 KiB table).
+TEST(Regime, FiftyTwoBitVasWithThe64kGranule) {
+  arch::Cd cd = good_cd();
+  cd.tg0 = 1;  // 64K
+  cd.t0sz = 12;
+  expect_bad_cd(cd, "T0SZ");  // VAX = 0: 16..39
+  SmmuTranslationCaps vax;
+  vax.va52 = true;
+  Stage1Regime r;
+  std::string why;
+  cd.ttb0 = 0x80003ff0;
+  ASSERT_TRUE(model::decode_cd_regime(cd, vax, r, &why)) << why;
+  EXPECT_EQ(r.half[0].input_bits, 52u);
+  EXPECT_EQ(r.half[0].start_level, 1);
+  EXPECT_EQ(r.half[0].ttb, 0x80002000u);  // aligned to the 8 KiB table
+  cd.t0sz = 11;
+  expect_bad_cd(cd, "T0SZ", vax);
+  cd.t0sz = 12;
+  cd.tg0 = 0;  // 4K: 52 bits need LPA2
+  expect_bad_cd(cd, "T0SZ", vax);
+  cd = good_cd();
+  cd.tg1 = 3;  // 64K in TG1's encoding
+  cd.t1sz = 12;
+  ASSERT_TRUE(model::decode_cd_regime(cd, vax, r, &why)) << why;
+  EXPECT_EQ(r.half[1].input_bits, 52u);
+}
+
+TEST(Regime, WxnIsDecoded) {
+  arch::Cd cd = good_cd();
+  Stage1Regime r;
+  ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
+  EXPECT_FALSE(r.wxn);
+  cd.wxn = true;
+  ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
+  EXPECT_TRUE(r.wxn);
 }
 
 }  // namespace
