@@ -92,10 +92,15 @@ void read_features(const ConfigReader& f, model::SmmuFeatures& F, uint64_t memor
   F.gran64k = f.get_bool("gran64k", F.gran64k);
   if (!F.gran4k && !F.gran16k && !F.gran64k)
     f.fail("gran4k", "at least one of gran4k, gran16k and gran64k must be true");
+  F.raz_wi_termination = f.get_bool("raz_wi_termination", F.raz_wi_termination);
+  // Without LPA2, 52-bit VAs and PAs exist only with the 64K granule (IHI 0070 §6.3.6).
+  F.va52 = f.get_bool("va52", F.va52);
+  if (F.va52 && !F.gran64k) f.fail("va52", "52-bit VAs need gran64k (no LPA2)");
   F.oas_bits = static_cast<unsigned>(f.get_uint("oas_bits", F.oas_bits));
   static const unsigned kOas[] = {32, 36, 40, 42, 44, 48, 52};
   if (std::find(std::begin(kOas), std::end(kOas), F.oas_bits) == std::end(kOas))
     f.fail("oas_bits", "expected one of 32, 36, 40, 42, 44, 48, 52, got " + std::to_string(F.oas_bits));
+  if (F.oas_bits == 52 && !F.gran64k) f.fail("oas_bits", "52 bits need gran64k (no LPA2)");
   if (F.oas_bits < 64 && memory_size > (uint64_t{1} << F.oas_bits))
     f.fail("oas_bits", "a " + std::to_string(F.oas_bits) + "-bit output size cannot reach the " +
                            "translation tables at the top of the " + format_size(memory_size) +

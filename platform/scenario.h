@@ -25,7 +25,8 @@
 //   smmus[] (default: one SMMU with every default): ports 1, grant_dmi true,
 //     features.{stage1, stage2, ats, msi, sev, hyp, range_invalidation,
 //       two_level_stream_table, two_level_cd_table, coherent, asid16, vmid16, gran4k,
-//       gran16k, gran64k} true, oas_bits 48, sid_bits 16, ssid_bits 20,
+//       gran16k, gran64k, raz_wi_termination} true, va52 false (needs gran64k), oas_bits
+//       48 (52 needs gran64k), sid_bits 16, ssid_bits 20,
 //       cmdq_log2_entries 8, evtq_log2_entries 7
 //     timing.{clock_period "1 ns", micro_tlb_cycles 1, link_cycles 8, config_cache_cycles
 //       2, main_tlb_cycles 3, walk_cache_cycles 2, register_cycles 2, translation_slots

@@ -81,6 +81,8 @@ TEST(Scenario, EmptyDocumentGivesDefaults) {
   const model::SmmuParams def;
   const model::SmmuParams& p = sc.smmus[0].params;
   EXPECT_EQ(p.features.oas_bits, def.features.oas_bits);
+  EXPECT_TRUE(p.features.raz_wi_termination);  // IDR0.TERM_MODEL = 0
+  EXPECT_FALSE(p.features.va52);               // IDR5.VAX = 0
   EXPECT_EQ(p.features.sid_bits, def.features.sid_bits);
   EXPECT_EQ(p.features.evtq_log2_entries, def.features.evtq_log2_entries);
   EXPECT_EQ(p.timing.clock_period, def.timing.clock_period);
@@ -182,6 +184,7 @@ TEST(Scenario, EveryKeyIsRead) {
                    "hyp": false, "range_invalidation": false, "two_level_stream_table": false,
                    "two_level_cd_table": false, "coherent": false, "asid16": false,
                    "vmid16": false, "gran4k": true, "gran16k": false, "gran64k": true,
+                   "raz_wi_termination": false, "va52": true,
                    "oas_bits": 40, "sid_bits": 12, "ssid_bits": 8,
                    "cmdq_log2_entries": 6, "evtq_log2_entries": 5},
       "timing": {"clock_period": "2 ns", "micro_tlb_cycles": 2, "link_cycles": 4,
@@ -236,6 +239,8 @@ TEST(Scenario, EveryKeyIsRead) {
   EXPECT_FALSE(s.params.grant_dmi);
   EXPECT_FALSE(s.params.features.gran16k);
   EXPECT_FALSE(s.params.features.two_level_stream_table);
+  EXPECT_FALSE(s.params.features.raz_wi_termination);
+  EXPECT_TRUE(s.params.features.va52);
   EXPECT_EQ(s.params.features.oas_bits, 40u);
   EXPECT_EQ(s.params.features.evtq_log2_entries, 5u);
   EXPECT_EQ(s.params.timing.clock_period, sc_time(2, SC_NS));
@@ -399,6 +404,9 @@ TEST(Scenario, BadValuesAreNamedByPath) {
       {"smmus[0].ports=0", "scenario.smmus[0].ports: expected an integer in [1, 64], got 0"},
       {"smmus[0].grant_dmi=1", "scenario.smmus[0].grant_dmi: expected true or false"},
       {"smmus[0].features.oas_bits=46", "scenario.smmus[0].features.oas_bits: expected one of 32"},
+      {"smmus[0].features.va52=1", "scenario.smmus[0].features.va52: expected true or false"},
+      {"smmus[0].features.raz_wi_termination=\"no\"",
+       "scenario.smmus[0].features.raz_wi_termination: expected true or false"},
       {"smmus[0].features.sid_bits=33", "scenario.smmus[0].features.sid_bits: expected an integer in [0, 32]"},
       {"smmus[0].features.evtq_log2_entries=20", "scenario.smmus[0].features.evtq_log2_entries:"},
       {"smmus[0].timing.clock_period=0", "scenario.smmus[0].timing.clock_period: expected a time"},
@@ -598,6 +606,11 @@ TEST(Scenario, FeaturesLimitStreams) {
                "scenario.streams[0].ssids[0]: expected an integer in [0, 3]");
   EXPECT_ERROR(error_with({"streams[1].ssids=[0]"}),
                "scenario.streams[1].ssids: only stage-1 streams (s1, nested) have substreams");
+  // Without LPA2, 52-bit VAs and output addresses need the 64K granule.
+  EXPECT_ERROR(error_with({"smmus[0].features.gran64k=false", "smmus[0].features.va52=true"}),
+               "scenario.smmus[0].features.va52: 52-bit VAs need gran64k (no LPA2)");
+  EXPECT_ERROR(error_with({"smmus[0].features.gran64k=false", "smmus[0].features.oas_bits=52"}),
+               "scenario.smmus[0].features.oas_bits: 52 bits need gran64k (no LPA2)");
   EXPECT_ERROR(error_with({"memory.size=\"8 GiB\"", "smmus[0].features.oas_bits=32"}),
                "scenario.smmus[0].features.oas_bits: a 32-bit output size cannot reach the "
                "translation tables at the top of the 8 GiB memory");
