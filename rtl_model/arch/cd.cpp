@@ -13,8 +13,8 @@ constexpr CdWords kNamedCdBits = {
         field_mask(37, 37) | field_mask(39, 38) | field_mask(41, 41) | field_mask(42, 42) |
         field_mask(43, 43) | field_mask(44, 44) | field_mask(45, 45) | field_mask(46, 46) |
         field_mask(47, 47) | field_mask(63, 48),
-    field_mask(51, 4),
-    field_mask(51, 4),
+    field_mask(51, 4) | field_mask(1, 1),
+    field_mask(51, 4) | field_mask(1, 1),
     ~uint64_t{0},
     0, 0, 0, 0};
 }  // namespace
@@ -47,6 +47,8 @@ Cd Cd::decode(const CdWords& qw) {
   c.asid = extract(qw[0], 63, 48);
   c.ttb0 = address_bits(qw[1], 51, 4);
   c.ttb1 = address_bits(qw[2], 51, 4);
+  c.had0 = bit(qw[1], 1);
+  c.had1 = bit(qw[2], 1);
   c.mair = qw[3];
   for (std::size_t i = 0; i < qw.size(); ++i) c.other[i] = qw[i] & ~kNamedCdBits[i];
   return c;
@@ -82,6 +84,8 @@ CdWords Cd::encode() const {
   qw[0] = w;
   qw[1] |= address_bits(ttb0, 51, 4);
   qw[2] |= address_bits(ttb1, 51, 4);
+  qw[1] = deposit(qw[1], 1, 1, had0);
+  qw[2] = deposit(qw[2], 1, 1, had1);
   qw[3] = mair;
   return qw;
 }

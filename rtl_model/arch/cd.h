@@ -30,9 +30,10 @@ struct Cd {
   bool s = false, r = false, a = false;
   bool aset = false;
   uint16_t asid = 0;
-  // qw1, qw2: byte addresses, bits [51:4]
+  // qw1, qw2: byte addresses, bits [51:4]; HAD0 (bit 65) and HAD1 (bit 129) below them
   uint64_t ttb0 = 0;
   uint64_t ttb1 = 0;
+  bool had0 = false, had1 = false;  // hierarchical attributes disabled for TTB0 / TTB1
   // qw3
   uint64_t mair = 0;
 

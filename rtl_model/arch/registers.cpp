@@ -84,6 +84,8 @@ Idr3 Idr3::decode(uint32_t v) {
   r.bbml = idr3::kBbml.get(v);
   r.ril = idr3::kRil.get(v);
   r.fwb = idr3::kFwb.get(v);
+  r.xnx = idr3::kXnx.get(v);
+  r.had = idr3::kHad.get(v);
   return r;
 }
 
@@ -92,6 +94,8 @@ uint32_t Idr3::encode() const {
   v = idr3::kBbml.set(v, bbml);
   v = idr3::kRil.set(v, ril);
   v = idr3::kFwb.set(v, fwb);
+  v = idr3::kXnx.set(v, xnx);
+  v = idr3::kHad.set(v, had);
   return lo32(v);
 }
 

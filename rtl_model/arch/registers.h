@@ -122,6 +122,8 @@ namespace idr3 {
 constexpr Field kBbml{12, 11};
 constexpr Field kRil{10, 10};
 constexpr Field kFwb{8, 8};
+constexpr Field kXnx{4, 4};  // stage-2 EL0/EL1 execute-never (mandatory from SMMUv3.1 with S2P)
+constexpr Field kHad{2, 2};  // CD.HAD0/HAD1 (mandatory from SMMUv3.1 with S1P)
 }  // namespace idr3
 
 namespace idr5 {
@@ -262,6 +264,8 @@ struct Idr3 {
   uint8_t bbml = 0;
   bool ril = false;  // range invalidation (TLBI NUM/SCALE/TG/TTL)
   bool fwb = false;
+  bool xnx = false;
+  bool had = false;
 
   static Idr3 decode(uint32_t v);
   uint32_t encode() const;

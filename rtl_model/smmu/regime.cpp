@@ -151,6 +151,8 @@ bool decode_cd_regime(const arch::Cd& cd, const SmmuTranslationCaps& caps, Stage
   if (!cd.epd1 && !decode_half("TG1/T1SZ", "CD.TTB1", arch::tg1_granule(cd.tg1), cd.t1sz,
                                cd.ttb1, caps, output_bits, out.half[1], why))
     return false;
+  out.half[0].had = cd.had0;  // IDR3.HAD = 1 whenever stage 1 is implemented
+  out.half[1].had = cd.had1;
   out.tbi = cd.tbi;
   out.wxn = cd.wxn;
   out.asid = cd.asid;

@@ -21,13 +21,13 @@ constexpr uint64_t kStrtabBaseMask = arch::field_mask(62, 62) | arch::field_mask
 constexpr uint64_t kQueueBaseMask =
     arch::field_mask(62, 62) | arch::field_mask(51, 5) | arch::field_mask(4, 0);
 
-// AIDR.ArchMinorRev: the model is SMMUv3.2 (RIL, and SMMUv3.1's 52-bit OAS and VAX, are
-// its features). SMMUv3.2 makes Hyp mandatory when both stages are implemented (IHI 0070
-// §6.3.1 Hyp); without it the same features are a valid SMMUv3.1 with a subset of
-// SMMUv3.2 (RIL), as §2.9 permits. LPA2 (IDR5.DS), HTTU, stall, PRI, ATOS, MPAM, STT,
-// BBML, S2FWB and SMMUv3.3 features are not implemented and their ID fields read 0.
+// AIDR.ArchMinorRev: SMMUv3.1, with its mandatory XNX (with stage 2) and HAD (with stage
+// 1) and optional LPA (OAS 52) and VAX, plus SMMUv3.2's RIL, which §2.9 allows an
+// SMMUv3.1 to include. Not SMMUv3.2: that needs IDR3.BBML != 0, FWB = 1 and RIL = 1
+// (§6.3.4) and Hyp with both stages (§6.3.1), which are not all modelled. LPA2
+// (IDR5.DS), HTTU, stall, PRI, ATOS, MPAM, STT, PBHA and later features are not
+// implemented and read 0.
 constexpr uint32_t kAidrV3_1 = 0x1;
-constexpr uint32_t kAidrV3_2 = 0x2;
 
 // Hyp is RES0 unless both stages are implemented (§6.3.1).
 bool effective_hyp(const SmmuFeatures& f) { return f.hyp && f.stage1 && f.stage2; }
@@ -61,6 +61,8 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
 
   r::Idr3 idr3;
   idr3.ril = f.range_invalidation;
+  idr3.xnx = f.stage2;
+  idr3.had = f.stage1;
   idr_[3] = idr3.encode();
 
   r::Idr5 idr5;
@@ -71,7 +73,6 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   idr5.vax = f.va52 ? 1 : 0;  // DS (LPA2) stays 0
   idr_[5] = idr5.encode();
 
-  aidr_ = f.stage1 && f.stage2 && !f.hyp ? kAidrV3_1 : kAidrV3_2;
 
   gbpa_ = kGbpaReset;
 }
@@ -97,7 +98,7 @@ uint32_t RegisterFile::read32(uint64_t off) const {
     case r::kIdr4: return idr_[4];
     case r::kIdr5: return idr_[5];
     case r::kIidr: return 0;
-    case r::kAidr: return aidr_;
+    case r::kAidr: return kAidrV3_1;
     case r::kCr0:
     case r::kCr0Ack: return cr0_;  // updates take effect at once, so ACK equals CR0
     case r::kCr1: return cr1_;

@@ -65,7 +65,6 @@ class RegisterFile {
 
   SmmuFeatures features_;
   uint32_t idr_[6] = {};
-  uint32_t aidr_ = 0;
   uint32_t cr0_ = 0, cr1_ = 0, cr2_ = 0;
   uint32_t gbpa_ = 0;
   uint32_t irq_ctrl_ = 0;

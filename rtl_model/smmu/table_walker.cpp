@@ -60,15 +60,20 @@ StagePerms s2_perms(const arch::S2LeafAttrs& leaf) {
   p.read = leaf.s2ap & 1;
   p.write = leaf.s2ap & 2;
   p.user = true;
-  // XN[1] (bit 54) forbids execution at both ELs; XN[0] needs FEAT_XNX, not modelled.
-  p.uexec = p.pexec = !(leaf.xn & 2);
+  // FEAT_XNX (IDR3.XNX = 1): XN[1:0] = 00 executable at EL0 and EL1, 01 not at EL1
+  // (PXN), 10 at neither, 11 not at EL0 (UXN).
+  p.uexec = leaf.xn == 0 || leaf.xn == 1;
+  p.pexec = leaf.xn == 0 || leaf.xn == 3;
   return p;
 }
 
-void accumulate(arch::S1TableAttrs& acc, const arch::S1TableAttrs& t) {
-  acc.ap_table |= t.ap_table;
-  acc.xn_table |= t.xn_table;
-  acc.pxn_table |= t.pxn_table;
+// had: CD.HADx = 1, APTable, XNTable and PXNTable are IGNORED (IHI 0070 §5.4 HAD0).
+void accumulate(arch::S1TableAttrs& acc, const arch::S1TableAttrs& t, bool had) {
+  if (!had) {
+    acc.ap_table |= t.ap_table;
+    acc.xn_table |= t.xn_table;
+    acc.pxn_table |= t.pxn_table;
+  }
   acc.ns_table |= t.ns_table;
 }
 
@@ -187,7 +192,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
       case arch::DescriptorType::kTable: {
         uint64_t next = arch::descriptor_address(desc, g.shift, oa52);
         if (above(next, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
-        if (stage == 1) accumulate(attrs, arch::S1TableAttrs::decode(desc));
+        if (stage == 1) accumulate(attrs, arch::S1TableAttrs::decode(desc), cfg.had);
         WalkCacheEntry e;
         e.stage = static_cast<uint8_t>(stage);
         e.vmid = vmid;

@@ -52,6 +52,7 @@ struct StageConfig {
   // The SMMU's OAS is 52 bits (FEAT_LPA): 64K level-1 blocks exist (Arm ARM
   // AArch64.BlockDescSupported tests the implemented PA size, not the configured one).
   bool pa52 = false;
+  bool had = false;           // stage 1: CD.HADx, APTable/XNTable/PXNTable are ignored
   uint16_t tag = 0;           // ASID (stage 1) or VMID (stage 2)
 };
 
@@ -69,8 +70,8 @@ struct StagePerms {
   bool read = true;
   bool write = true;
   bool user = true;    // stage 1 AP[1]: unprivileged (EL0) access allowed
-  bool uexec = true;   // stage 1: !UXN; stage 2: !XN
-  bool pexec = true;   // stage 1: !PXN; stage 2: !XN
+  bool uexec = true;   // stage 1: !UXN; stage 2: XN[1:0] lets EL0 execute
+  bool pexec = true;   // stage 1: !PXN; stage 2: XN[1:0] lets EL1 execute
 };
 
 struct Permissions {
@@ -97,12 +98,11 @@ inline FaultType check_permissions(const Permissions& perms, const Access& acces
                                    bool& fault_stage2) {
   fault_stage2 = false;
   if (!stage_allows(perms.s1, access)) return FaultType::kPermission;
-  // Stage 2 has no notion of EL0: only read/write/execute.
-  Access s2_access = access;
-  s2_access.priv = true;
+  // Stage 2 data permissions do not depend on the EL; with FEAT_XNX (IDR3.XNX) its
+  // execute permission does.
   StagePerms s2 = perms.s2;
   s2.user = true;
-  if (!stage_allows(s2, s2_access)) {
+  if (!stage_allows(s2, access)) {
     fault_stage2 = true;
     return FaultType::kPermission;
   }

@@ -612,20 +612,19 @@ TEST(SmmuArchitecture, Va52TranslatesFiftyTwoBitVasWith64k) { fifty_two_bit_va(t
 TEST(SmmuArchitecture, WithoutVa52T0sz12IsIllegal) { fifty_two_bit_va(false); }
 
 TEST(SmmuArchitecture, AidrMatchesTheImplementedFeatures) {
-  {
-    SmmuTestbench tb;
-    EXPECT_EQ(tb.reg(arch::reg::kAidr), 0x2u);  // SMMUv3.2
-    EXPECT_TRUE(arch::reg::idr0::kHyp.get(tb.reg(arch::reg::kIdr0)));
-    EXPECT_EQ(arch::reg::idr5::kVax.get(tb.reg(arch::reg::kIdr5)), 0u);
-  }
-}
-
-TEST(SmmuArchitecture, AidrIsV31WithoutHypOnATwoStageSmmu) {
-  model::SmmuParams p;
-  p.features.hyp = false;  // SMMUv3.2 requires Hyp with both stages
-  SmmuTestbench tb(p);
+  SmmuTestbench tb;
+  // SMMUv3.1 (with RIL from SMMUv3.2): XNX and HAD, mandatory from v3.1, are present;
+  // v3.2's BBML and FWB are not, so AIDR does not claim v3.2 (IHI 0070 §2.9, §6.3.4).
   EXPECT_EQ(tb.reg(arch::reg::kAidr), 0x1u);
-  EXPECT_FALSE(arch::reg::idr0::kHyp.get(tb.reg(arch::reg::kIdr0)));
+  const uint64_t idr3 = tb.reg(arch::reg::kIdr3);
+  EXPECT_TRUE(arch::reg::idr3::kXnx.get(idr3));
+  EXPECT_TRUE(arch::reg::idr3::kHad.get(idr3));
+  EXPECT_TRUE(arch::reg::idr3::kRil.get(idr3));
+  EXPECT_EQ(arch::reg::idr3::kBbml.get(idr3), 0u);
+  EXPECT_FALSE(arch::reg::idr3::kFwb.get(idr3));
+  EXPECT_TRUE(arch::reg::idr0::kHyp.get(tb.reg(arch::reg::kIdr0)));
+  EXPECT_EQ(arch::reg::idr5::kVax.get(tb.reg(arch::reg::kIdr5)), 0u);
+  EXPECT_EQ(arch::extract(tb.reg(arch::reg::kIdr5), 7, 7), 0u);  // DS: no LPA2
 }
 
 TEST(SmmuArchitecture, HypIsRes0WithOneStage) {
@@ -633,5 +632,24 @@ TEST(SmmuArchitecture, HypIsRes0WithOneStage) {
   p.features.stage2 = false;
   SmmuTestbench tb(p);
   EXPECT_FALSE(arch::reg::idr0::kHyp.get(tb.reg(arch::reg::kIdr0)));
-  EXPECT_EQ(tb.reg(arch::reg::kAidr), 0x2u);
+  EXPECT_FALSE(arch::reg::idr3::kXnx.get(tb.reg(arch::reg::kIdr3)));  // RES0 without S2P
+  EXPECT_TRUE(arch::reg::idr3::kHad.get(tb.reg(arch::reg::kIdr3)));
+}
+
+// FEAT_XNX at stage 2: XN = 01 forbids EL1 fetches only (privilege reaches stage 2).
+TEST(SmmuArchitecture, Stage2XnxDistinguishesTheEl) {
+  SmmuTestbench tb;
+  StreamTableBuilder st = StreamTableBuilder::linear(tb.writer, tb.alloc, 6);
+  PageTableBuilder s2(tb.writer, tb.alloc, arch::Granule{12}, 1, 2, platform::Stage::kS2);
+  arch::S2LeafAttrs pxn = rw_s2();
+  pxn.xn = 1;
+  s2.map(0x1000, kPa, 0x1000, pxn, false);
+  st.write_ste(kSid, make_s2_ste(s2.root(), 3, 24, 1));
+  tb.enable(st);
+  EXPECT_TRUE(tb.dma(0x1000, attrs(false, false, true)).ok());
+  EXPECT_FALSE(tb.dma(0x1000, attrs(false, true, true)).ok());
+  const auto ev = single_event(tb, EventId::kPermission);
+  EXPECT_TRUE(ev.s2);
+  EXPECT_TRUE(ev.ind);
+  EXPECT_TRUE(ev.pnu);
 }

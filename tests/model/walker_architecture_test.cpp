@@ -297,4 +297,30 @@ TEST(WalkerArchitecture, FiftyTwoBitVasWalkAndCacheApart) {
   EXPECT_EQ(r.memory_reads, 0u);
 }
 
+// CD.HAD0 (IDR3.HAD = 1, mandatory from SMMUv3.1): the TTB0 tables' APTable, XNTable
+// and PXNTable are IGNORED (IHI 0070 §5.4 HAD0).
+TEST(WalkerArchitecture, Had0IgnoresHierarchicalAttributes) {
+  for (bool had : {false, true}) {
+    PermRig rig(1, false, false, false);  // RW at both ELs, executable at EL0
+    arch::S1TableAttrs t;
+    t.ap_table = 2;    // read-only below
+    t.xn_table = true; // no EL0 execution below
+    rig.b.set_table_attrs(0x1000, 1, t);
+    rig.s1.half[0].had = had;  // as decode_cd_regime sets it from CD.HAD0
+    EXPECT_EQ(rig.walk(acc(true, true)) == FaultType::kNone, had) << had;
+    EXPECT_EQ(rig.exec_ok(false), had) << had;
+    EXPECT_EQ(rig.walk(acc(false, false)), FaultType::kNone) << had;  // reads either way
+  }
+  arch::Cd cd;
+  cd.valid = cd.aa64 = true;
+  cd.t0sz = cd.t1sz = 16;
+  cd.tg1 = 2;
+  cd.ips = 5;
+  cd.had1 = true;
+  model::Stage1Regime r;
+  ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
+  EXPECT_FALSE(r.half[0].had);
+  EXPECT_TRUE(r.half[1].had);
+}
+
 }  // namespace

@@ -442,7 +442,12 @@ TEST_F(S2Fixture, Permissions) {
       {3, 2, acc(false, false, true), false},
       {3, 2, acc(true, false), true},
       {3, 0, acc(false, false, true), true},
-      {3, 1, acc(false, true, true), true},     // XN[0] alone (FEAT_XNX) is not modelled
+      // FEAT_XNX (IDR3.XNX = 1): XN = 01 is EL1 execute-never, 11 EL0 execute-never.
+      {3, 1, acc(false, true, true), false},
+      {3, 1, acc(false, false, true), true},
+      {3, 3, acc(false, true, true), true},
+      {3, 3, acc(false, false, true), false},
+      {0, 0, acc(false, false, true), true},    // execute-only: fetches need no read
   };
   int i = 0;
   for (const Case& c : cases) {

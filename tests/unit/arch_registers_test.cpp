@@ -161,6 +161,8 @@ TEST(ArchRegisters, Idr3Fields) {
       REG_FIELD(Idr3, 12, 11, bbml),
       REG_FIELD(Idr3, 10, 10, ril),
       REG_FIELD(Idr3, 8, 8, fwb),
+      REG_FIELD(Idr3, 4, 4, xnx),
+      REG_FIELD(Idr3, 2, 2, had),
   });
   Idr3 r;
   r.ril = true;

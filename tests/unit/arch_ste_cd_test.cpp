@@ -90,7 +90,9 @@ std::vector<FieldCase<Cd>> cd_cases() {
       WORD_FIELD(Cd, 0, 47, 47, aset),
       WORD_FIELD(Cd, 0, 63, 48, asid),
       WORD_ADDR(Cd, 1, 51, 4, ttb0),
+      WORD_FIELD(Cd, 1, 1, 1, had0),
       WORD_ADDR(Cd, 2, 51, 4, ttb1),
+      WORD_FIELD(Cd, 2, 1, 1, had1),
       WORD_FIELD(Cd, 3, 63, 0, mair),
   };
 }
