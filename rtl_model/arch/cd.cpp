@@ -10,7 +10,7 @@ constexpr CdWords kNamedCdBits = {
         field_mask(13, 12) | field_mask(14, 14) | field_mask(15, 15) | field_mask(21, 16) |
         field_mask(23, 22) | field_mask(30, 30) | field_mask(31, 31) | field_mask(34, 32) |
         field_mask(35, 35) | field_mask(36, 36) |
-        field_mask(37, 37) | field_mask(39, 38) | field_mask(41, 41) | field_mask(42, 42) |
+        field_mask(37, 37) | field_mask(39, 38) | field_mask(40, 40) | field_mask(41, 41) | field_mask(42, 42) |
         field_mask(43, 43) | field_mask(44, 44) | field_mask(45, 45) | field_mask(46, 46) |
         field_mask(47, 47) | field_mask(63, 48),
     field_mask(51, 4) | field_mask(1, 1),
@@ -37,6 +37,7 @@ Cd Cd::decode(const CdWords& qw) {
   c.wxn = bit(qw[0], 36);
   c.uwxn = bit(qw[0], 37);
   c.tbi = extract(qw[0], 39, 38);
+  c.pan = bit(qw[0], 40);
   c.aa64 = bit(qw[0], 41);
   c.hd = bit(qw[0], 42);
   c.ha = bit(qw[0], 43);
@@ -73,6 +74,7 @@ CdWords Cd::encode() const {
   w = deposit(w, 36, 36, wxn);
   w = deposit(w, 37, 37, uwxn);
   w = deposit(w, 39, 38, tbi);
+  w = deposit(w, 40, 40, pan);
   w = deposit(w, 41, 41, aa64);
   w = deposit(w, 42, 42, hd);
   w = deposit(w, 43, 43, ha);

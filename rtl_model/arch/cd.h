@@ -25,6 +25,7 @@ struct Cd {
   bool wxn = false;    // 36: writable implies execute-never (IHI 0070 §5.4)
   bool uwxn = false;   // 37: AArch32 (VMSAv8-32) only; IGNORED for AArch64 tables
   uint8_t tbi = 0;
+  bool pan = false;    // 40: privileged data access to EL0-accessible pages faults
   bool aa64 = false;
   bool hd = false, ha = false;
   bool s = false, r = false, a = false;

@@ -155,6 +155,7 @@ bool decode_cd_regime(const arch::Cd& cd, const SmmuTranslationCaps& caps, Stage
   out.half[1].had = cd.had1;
   out.tbi = cd.tbi;
   out.wxn = cd.wxn;
+  out.pan = cd.pan;
   out.asid = cd.asid;
   for (StageConfig& h : out.half) {
     h.affd = cd.affd;

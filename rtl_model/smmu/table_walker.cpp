@@ -39,7 +39,8 @@ void check_config(const StageConfig& c, int stage) {
 
 // Stage-1 permissions of a leaf after the hierarchical table attributes (Arm ARM
 // AArch64.S1DirectBasePermissions, EL1&0 regime).
-StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& table, bool wxn) {
+StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& table, bool wxn,
+                    bool pan) {
   uint8_t ap = leaf.ap;
   if (table.ap_table & 2) ap |= 2;   // APTable[1]: read-only below
   if (table.ap_table & 1) ap &= ~1;  // APTable[0]: no EL0 access below
@@ -47,6 +48,9 @@ StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& tab
   p.read = true;
   p.write = !(ap & 2);  // writable at EL1
   p.user = ap & 1;
+  // PAN: no privileged data access where unprivileged data access is permitted (CD.PAN,
+  // IHI 0070 §5.4; without EPAN only AP[1] counts).
+  p.priv_data = !(pan && p.user);
   const bool user_write = ap == 1;  // AP = 01: writable at EL0 too
   // WXN: a region writable at an EL is not executable at that EL (CD.WXN, IHI 0070 §5.4).
   p.uexec = !leaf.uxn && !table.xn_table && !(wxn && user_write);
@@ -287,7 +291,7 @@ WalkResult TableWalker::walk(const WalkRequest& req, sc_core::sc_time& delay) {
     Leaf leaf;
     if (!walk_stage(1, cfg, va, req.vmid, s1.asid, req.s2, r, leaf, delay)) return r;
     const arch::S1LeafAttrs a = arch::S1LeafAttrs::decode(leaf.desc);
-    r.perms.s1 = s1_perms(a, leaf.table_attrs, s1.wxn);
+    r.perms.s1 = s1_perms(a, leaf.table_attrs, s1.wxn, s1.pan);
     r.global = !a.ng;
     r.s1_level = leaf.level;
     r.leaf_shift = leaf.shift;

@@ -62,6 +62,7 @@ struct Stage1Regime {
   bool disabled[2] = {false, false};  // EPD0 / EPD1: walks of that half fault
   uint8_t tbi = 0;              // top byte ignore per half (bit 0 TTB0, bit 1 TTB1)
   bool wxn = false;             // CD.WXN: a region writable at an EL is not executable there
+  bool pan = false;             // CD.PAN: no privileged data access where EL0 may access
   uint16_t asid = 0;
 };
 
@@ -70,6 +71,7 @@ struct StagePerms {
   bool read = true;
   bool write = true;
   bool user = true;    // stage 1 AP[1]: unprivileged (EL0) access allowed
+  bool priv_data = true;  // stage 1: privileged data access allowed (false: CD.PAN and AP[1])
   bool uexec = true;   // stage 1: !UXN; stage 2: XN[1:0] lets EL0 execute
   bool pexec = true;   // stage 1: !PXN; stage 2: XN[1:0] lets EL1 execute
 };
@@ -90,7 +92,7 @@ struct Permissions {
 // Inline: it runs on every micro-TLB hit.
 inline bool stage_allows(const StagePerms& p, const Access& a) {
   if (a.exec) return a.priv ? p.pexec : p.uexec;
-  if (!a.priv && !p.user) return false;
+  if (a.priv ? !p.priv_data : !p.user) return false;
   return a.write ? p.write : p.read;
 }
 

@@ -184,13 +184,14 @@ struct PermRig {
   platform::PageTableBuilder b{mem, alloc, arch::Granule{12}, 0, 1, platform::Stage::kS1};
   model::Stage1Regime s1;
 
-  PermRig(uint8_t ap, bool pxn, bool uxn, bool wxn) {
+  PermRig(uint8_t ap, bool pxn, bool uxn, bool wxn, bool pan = false) {
     arch::Cd cd;
     cd.valid = cd.aa64 = true;
     cd.t0sz = 16;
     cd.epd1 = true;
     cd.ips = 5;
     cd.wxn = wxn;
+    cd.pan = pan;
     cd.ttb0 = b.root();
     EXPECT_TRUE(model::decode_cd_regime(cd, {}, s1, nullptr));
     arch::S1LeafAttrs a;
@@ -321,6 +322,21 @@ TEST(WalkerArchitecture, Had0IgnoresHierarchicalAttributes) {
   ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
   EXPECT_FALSE(r.half[0].had);
   EXPECT_TRUE(r.half[1].had);
+}
+
+// CD.PAN (IHI 0070 §5.4): a privileged data access to a page EL0 may access (AP[1] = 1)
+// faults; privileged fetches and EL0 accesses are unaffected; without AP[1] nothing changes.
+TEST(WalkerArchitecture, PanRefusesPrivilegedDataAccessToEl0Pages) {
+  for (bool pan : {false, true}) {
+    PermRig el0(1, true, false, false, pan);  // RW at both ELs
+    EXPECT_EQ(el0.walk(acc(false, true)) == FaultType::kNone, !pan) << pan;
+    EXPECT_EQ(el0.walk(acc(true, true)) == FaultType::kNone, !pan) << pan;
+    EXPECT_EQ(el0.walk(acc(false, false)), FaultType::kNone) << pan;
+    EXPECT_EQ(el0.walk(acc(true, false)), FaultType::kNone) << pan;
+    PermRig el1(0, false, false, false, pan);  // EL1 only
+    EXPECT_EQ(el1.walk(acc(true, true)), FaultType::kNone) << pan;
+    EXPECT_TRUE(el1.exec_ok(true)) << pan;
+  }
 }
 
 }  // namespace

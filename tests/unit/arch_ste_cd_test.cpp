@@ -81,6 +81,7 @@ std::vector<FieldCase<Cd>> cd_cases() {
       WORD_FIELD(Cd, 0, 36, 36, wxn),
       WORD_FIELD(Cd, 0, 37, 37, uwxn),
       WORD_FIELD(Cd, 0, 39, 38, tbi),
+      WORD_FIELD(Cd, 0, 40, 40, pan),
       WORD_FIELD(Cd, 0, 41, 41, aa64),
       WORD_FIELD(Cd, 0, 42, 42, hd),
       WORD_FIELD(Cd, 0, 43, 43, ha),

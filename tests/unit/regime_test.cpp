@@ -468,14 +468,18 @@ TEST(Regime, FiftyTwoBitVasWithThe64kGranule) {
   EXPECT_EQ(r.half[1].input_bits, 52u);
 }
 
-TEST(Regime, WxnIsDecoded) {
+TEST(Regime, WxnAndPanAreDecoded) {
   arch::Cd cd = good_cd();
   Stage1Regime r;
   ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
   EXPECT_FALSE(r.wxn);
+  EXPECT_FALSE(r.pan);
   cd.wxn = true;
   ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
   EXPECT_TRUE(r.wxn);
+  cd.pan = true;
+  ASSERT_TRUE(model::decode_cd_regime(cd, {}, r, nullptr));
+  EXPECT_TRUE(r.pan);
 }
 
 }  // namespace
