@@ -492,7 +492,6 @@ Smmu::Translation Smmu::fault(arch::EventRecord ev, const Stream& s, uint64_t va
   // Translation requests and probes neither record nor complete RAZ/WI (CD.A has no
   // effect on ATS, IHI 0070 §5.5).
   if (mode != Mode::kTransaction) return t;
-  ++stats_.faults;
   if (faults && translation_related(ev.id)) {
     // IHI 0070 §5.5: R (CD.R for stage 1, STE.S2R for stage 2) suppresses the record;
     // stage 1 terminates per CD.A, stage 2 always aborts.
@@ -501,10 +500,12 @@ Smmu::Translation Smmu::fault(arch::EventRecord ev, const Stream& s, uint64_t va
       ++stats_.raz_wi;
     }
     if (!(ev.s2 ? faults->s2_record : faults->s1_record)) {
+      ++stats_.aborted;  // terminated without an event
       ++stats_.faults_unrecorded;
       return t;
     }
   }
+  ++stats_.faults;
   ev.sid = s.sid;
   ev.ssid = s.ssid;
   ev.ssv = s.ssv;

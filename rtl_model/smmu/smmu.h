@@ -35,10 +35,11 @@ struct SmmuStats {
   uint64_t transactions = 0;      // device transactions received upstream
   uint64_t bytes = 0;
   uint64_t bypassed = 0;          // SMMUEN = 0 with GBPA bypass, or STE bypass
-  uint64_t aborted = 0;           // terminated without a fault (GBPA or STE abort)
-  uint64_t faults = 0;            // terminated by a fault (recorded or not)
-  uint64_t faults_unrecorded = 0; // ... whose record CD.R or STE.S2R = 0 suppressed
-  uint64_t raz_wi = 0;            // ... that completed RAZ/WI (CD.A = 0) instead of aborting
+  uint64_t aborted = 0;           // terminated without an event (GBPA or STE abort, or
+                                  // a fault whose record CD.R / STE.S2R = 0 suppressed)
+  uint64_t faults = 0;            // terminated with an event
+  uint64_t faults_unrecorded = 0; // faults whose record CD.R or STE.S2R = 0 suppressed
+  uint64_t raz_wi = 0;            // stage-1 faults completed RAZ/WI (CD.A = 0), recorded or not
   uint64_t boundary_errors = 0;   // transactions crossing their translation's page
   uint64_t micro_tlb_hits = 0, micro_tlb_misses = 0;
   uint64_t main_tlb_hits = 0, main_tlb_misses = 0;
