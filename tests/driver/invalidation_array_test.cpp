@@ -5,10 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "support/host_os.h"
@@ -466,6 +470,55 @@ TEST(DomainInvs, AtsReadersHoldTheArrayLockAgainstUnref) {
   EXPECT_EQ(d.locked().size(), 1u);
   EXPECT_THROW(d.replace(nullptr), std::invalid_argument);
   EXPECT_TRUE(os.run_grace_period());  // the replaced arrays are freed
+}
+
+// unref must trim under the ATS lock taken for writing: that is what waits out a reader
+// still issuing ATC invalidations from the array (tests/system/driver_order_test.cpp
+// shows the wait on simulated CPUs). Observed through a lock that records the array's
+// size whenever unref takes or drops it.
+class ObservedRwLock : public RwLock {
+ public:
+  explicit ObservedRwLock(std::function<void(const char*)> on) : on_(std::move(on)) {}
+  void read_lock() override { on_("read_lock"); }
+  void read_unlock() override { on_("read_unlock"); }
+  void write_lock() override { on_("write_lock"); }
+  void write_unlock() override { on_("write_unlock"); }
+
+ private:
+  std::function<void(const char*)> on_;
+};
+
+TEST(DomainInvs, UnrefTrimsOnlyUnderTheWriteLockThatWaitsForAtsReaders) {
+  struct ObservingOs : HostOs {
+    std::function<void(const char*)> on = [](const char*) {};
+    std::unique_ptr<RwLock> make_rwlock() override {
+      return std::make_unique<ObservedRwLock>([this](const char* what) { on(what); });
+    }
+  } os;
+  SmmuHandle s{0};
+  DomainInvs d(os);
+  d.replace(InvArray::merge(
+      os, d.locked(), list({make_inv(&s, InvType::kS1Asid, 1), make_inv(&s, InvType::kAts, 9)})));
+  std::vector<std::pair<std::string, size_t>> seen;  // (lock step, array size then)
+  os.on = [&](const char* what) { seen.emplace_back(what, d.locked().size()); };
+
+  d.with_invs([&](const InvArray& a) { EXPECT_TRUE(a.has_ats()); });
+  auto ats = list({make_inv(&s, InvType::kAts, 9)});
+  EXPECT_EQ(d.locked().unref(ats), 0u);
+  // The reader's section, then the trim (2 -> 1) between write_lock and write_unlock.
+  const std::vector<std::pair<std::string, size_t>> want{
+      {"read_lock", 2}, {"read_unlock", 2}, {"write_lock", 2}, {"write_unlock", 1}};
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(ats[0].users, 0);
+  // An unref that trims nothing (the ASID stays in use) changes no size under the lock.
+  d.replace(InvArray::merge(os, d.locked(), list({make_inv(&s, InvType::kS1Asid, 1)})));
+  seen.clear();
+  auto asid = list({make_inv(&s, InvType::kS1Asid, 1)});
+  d.locked().unref(asid);
+  EXPECT_EQ(asid[0].users, 1);
+  for (const auto& [step, size] : seen) EXPECT_EQ(size, 1u) << step;
+  os.on = [](const char*) {};
+  EXPECT_TRUE(os.run_grace_period());
 }
 
 }  // namespace

@@ -89,6 +89,42 @@ TEST(SmmuFault, BadSteReservedStage2Fields) {
   EXPECT_EQ(single_event(tb).id, EventId::kBadSte);
 }
 
+// IHI 0070 §5.2 S1CDMax: the allowable range is 0 to SMMU_IDR1.SSIDSIZE; other values
+// are ILLEGAL, and an ILLEGAL STE behaves as V == 0 (C_BAD_STE).
+namespace {
+Master::Result dma_with_ssid_size(SmmuTestbench& tb, unsigned s1cdmax) {
+  FaultRig s(tb, s1cdmax);
+  s.pt.map(0x1000, 0x20000000, 0x1000, rw_s1(), false);
+  s.cd(3);
+  s.ste(1);
+  s.enable();
+  DmaAttrs a = sid(1);
+  a.ssv = true;
+  a.ssid = 3;
+  return tb.dma(0x1000, a);
+}
+
+model::SmmuParams ssid_size_4() {
+  model::SmmuParams p;
+  p.features.ssid_bits = 4;
+  return p;
+}
+}  // namespace
+
+TEST(SmmuFault, BadSteS1CdMaxBeyondSsidSize) {
+  SmmuTestbench tb(ssid_size_4());
+  EXPECT_EQ(dma_with_ssid_size(tb, 5).status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  auto ev = single_event(tb);
+  EXPECT_EQ(ev.id, EventId::kBadSte);
+  EXPECT_EQ(ev.sid, 1u);
+}
+
+TEST(SmmuFault, S1CdMaxEqualToSsidSizeIsLegal) {
+  SmmuTestbench tb(ssid_size_4());
+  EXPECT_TRUE(dma_with_ssid_size(tb, 4).ok());
+  EXPECT_TRUE(tb.events().empty());
+}
+
 TEST(SmmuFault, SteAbortTerminatesWithoutEvent) {
   SmmuTestbench tb;
   FaultRig s(tb);

@@ -129,6 +129,30 @@ model::DmaOutcome DriverSoc::ats_dma(unsigned smmu, unsigned i, uint64_t iova, b
   return out;
 }
 
+std::unique_ptr<driver::Domain> make_paging_domain(driver::Iommu& iommu, driver::PgtableStage stage,
+                                                   bool nest_parent) {
+  driver::PagingDomainConfig cfg;
+  cfg.stage = stage;
+  cfg.nest_parent = nest_parent;
+  std::unique_ptr<driver::Domain> d;
+  const driver::SmmuStatus st = iommu.alloc_paging_domain(cfg, d);
+  if (st != driver::SmmuStatus::kOk)
+    throw std::runtime_error("make_paging_domain: status " + std::to_string(static_cast<int>(st)));
+  return d;
+}
+
+std::unique_ptr<driver::Master> make_master(driver::Iommu& iommu, driver::SmmuDevice& dev,
+                                            uint32_t sid, bool requires_direct) {
+  driver::MasterConfig mc;
+  mc.sids = {sid};
+  mc.requires_direct = requires_direct;
+  std::unique_ptr<driver::Master> m;
+  const driver::SmmuStatus st = iommu.probe_master(dev, mc, m);
+  if (st != driver::SmmuStatus::kOk)
+    throw std::runtime_error("make_master: status " + std::to_string(static_cast<int>(st)));
+  return m;
+}
+
 GuestStage1 make_guest_stage1(driver::Os& os, uint64_t iova, uint64_t ipa, uint16_t asid) {
   GuestStage1 g;
   if (!platform::make_guest_stage1(os, 12, asid, g) ||

@@ -56,6 +56,13 @@ struct DriverSocConfig {
   driver::SmmuDeviceOptions device;
 };
 
+// From a CPU program: a paging domain of `stage` with the defaults otherwise, and a master
+// of one StreamID. Both throw std::runtime_error naming the status when the driver refuses.
+std::unique_ptr<driver::Domain> make_paging_domain(driver::Iommu& iommu, driver::PgtableStage stage,
+                                                   bool nest_parent = false);
+std::unique_ptr<driver::Master> make_master(driver::Iommu& iommu, driver::SmmuDevice& dev,
+                                            uint32_t sid, bool requires_direct = false);
+
 // A guest's stage 1 (platform/guest_stage1.h) mapping one 4 KiB page iova -> ipa.
 using platform::GuestStage1;
 GuestStage1 make_guest_stage1(driver::Os& os, uint64_t iova, uint64_t ipa, uint16_t asid);

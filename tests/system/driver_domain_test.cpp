@@ -36,22 +36,12 @@ void run_driver(DriverSoc& soc, const std::function<void(driver::Os&, driver::Io
 
 std::unique_ptr<Domain> paging(driver::Iommu& iommu, driver::PgtableStage stage,
                                bool nest_parent = false) {
-  driver::PagingDomainConfig cfg;
-  cfg.stage = stage;
-  cfg.nest_parent = nest_parent;
-  std::unique_ptr<Domain> d;
-  EXPECT_EQ(iommu.alloc_paging_domain(cfg, d), SmmuStatus::kOk);
-  return d;
+  return test::make_paging_domain(iommu, stage, nest_parent);
 }
 
 std::unique_ptr<Master> probe(driver::Iommu& iommu, driver::SmmuDevice& dev, uint32_t sid,
                               bool requires_direct = false) {
-  driver::MasterConfig mc;
-  mc.sids = {sid};
-  mc.requires_direct = requires_direct;
-  std::unique_ptr<Master> m;
-  EXPECT_EQ(iommu.probe_master(dev, mc, m), SmmuStatus::kOk);
-  return m;
+  return test::make_master(iommu, dev, sid, requires_direct);
 }
 
 arch::Cd cd_at(DriverSoc& soc, uint64_t pa) {
