@@ -21,7 +21,7 @@
 #include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::platform {
 

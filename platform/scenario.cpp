@@ -7,7 +7,7 @@
 
 #include "platform/config_reader.h"
 #include "rtl_model/arch/registers.h"
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 
 namespace smmu::platform {
 

@@ -25,7 +25,7 @@
 
 #include "platform/bench_topology.h"
 #include "platform/cli.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace {
 

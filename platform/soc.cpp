@@ -8,7 +8,7 @@
 #include "platform/config_reader.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/smmu/regime.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::platform {
 

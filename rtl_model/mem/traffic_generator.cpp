@@ -9,7 +9,7 @@
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::model {
 

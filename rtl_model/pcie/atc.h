@@ -29,7 +29,7 @@
 #include <systemc>
 
 #include "rtl_model/arch/command.h"
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 
 namespace smmu::model {
 

@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "rtl_model/smmu/ats_protocol.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/ats_protocol.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::model {
 

@@ -7,7 +7,7 @@
 
 #include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/ste.h"
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 #include "rtl_model/smmu/translation_types.h"
 
 namespace smmu::model {

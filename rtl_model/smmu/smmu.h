@@ -17,7 +17,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
-#include "rtl_model/smmu/ats_protocol.h"
+#include "rtl_model/protocol/ats_protocol.h"
 #include "rtl_model/smmu/config_fetch.h"
 #include "rtl_model/smmu/event_queue.h"
 #include "rtl_model/smmu/invalidation.h"
@@ -25,7 +25,7 @@
 #include "rtl_model/smmu/occupancy.h"
 #include "rtl_model/smmu/register_file.h"
 #include "rtl_model/smmu/smmu_params.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 #include "rtl_model/smmu/table_walker.h"
 #include "rtl_model/smmu/tlb.h"
 

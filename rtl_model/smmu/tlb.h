@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 #include "rtl_model/smmu/translation_types.h"
 
 namespace smmu::model {

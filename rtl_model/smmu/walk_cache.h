@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "rtl_model/arch/descriptor.h"
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 
 namespace smmu::model {
 

@@ -14,8 +14,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "rtl_model/smmu/ats_protocol.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/ats_protocol.h"
+#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::model {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
-#include "rtl_model/smmu/stream_extension.h"
+#include "rtl_model/protocol/stream_extension.h"
 #include "tests/model/mem_test_util.h"
 
 namespace smmu::model {

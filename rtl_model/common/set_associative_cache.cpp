@@ -1,4 +1,4 @@
-#include "rtl_model/smmu/set_associative_cache.h"
+#include "rtl_model/common/set_associative_cache.h"
 
 namespace smmu::model {
 
