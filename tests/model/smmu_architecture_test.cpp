@@ -23,16 +23,8 @@ constexpr uint32_t kSid = 1;
 constexpr uint64_t kPa = 0x40000000;
 
 // A stage-1 stream (SID 1) with one 4K page table and a CD table of 2^s1cdmax CDs.
-struct Rig {
-  SmmuTestbench& tb;
-  StreamTableBuilder st;
-  CdTableBuilder cds;
-  PageTableBuilder pt;
-  explicit Rig(SmmuTestbench& t, unsigned s1cdmax = 0)
-      : tb(t),
-        st(StreamTableBuilder::linear(t.writer, t.alloc, 6)),
-        cds(CdTableBuilder::linear(t.writer, t.alloc, s1cdmax)),
-        pt(t.writer, t.alloc, arch::Granule{12}, 0) {}
+struct Rig : Stage1Tables {
+  using Stage1Tables::Stage1Tables;
   arch::Cd cd(bool r = true, bool a = true) {
     arch::Cd c = make_cd_4k(pt.root(), 5);
     c.r = r;
@@ -45,7 +37,6 @@ struct Rig {
     ste.s1dss = s1dss;
     st.write_ste(kSid, ste);
   }
-  void enable() { tb.enable(st); }
   void cfgi_cd(uint32_t ssid = 0) {
     tb.submit({Command(Opcode::kCfgiCd).set_sid(kSid).set_ssid(ssid).set_leaf(true),
                Command(Opcode::kSync)});

@@ -8,28 +8,17 @@ using namespace smmu;
 using namespace smmu::test;
 using arch::EventClass;
 using arch::EventId;
-using platform::CdTableBuilder;
 using platform::PageTableBuilder;
-using platform::StreamTableBuilder;
 
 namespace {
 
-struct FaultRig {
-  SmmuTestbench& tb;
-  StreamTableBuilder st;
-  CdTableBuilder cds;
-  PageTableBuilder pt;
-  explicit FaultRig(SmmuTestbench& t, unsigned s1cdmax = 0)
-      : tb(t),
-        st(StreamTableBuilder::linear(t.writer, t.alloc, 6)),
-        cds(CdTableBuilder::linear(t.writer, t.alloc, s1cdmax)),
-        pt(t.writer, t.alloc, arch::Granule{12}, 0) {}
+struct FaultRig : Stage1Tables {
+  using Stage1Tables::Stage1Tables;
   void cd(uint32_t ssid = 0, arch::Cd c = arch::Cd{}) {
     if (!c.valid) c = make_cd_4k(pt.root(), 5, 16, 5);
     cds.write_cd(ssid, c);
   }
   void ste(uint32_t sid = 1) { st.write_ste(sid, make_s1_ste(cds)); }
-  void enable() { tb.enable(st); }
 };
 
 arch::EventRecord single_event(SmmuTestbench& tb) {

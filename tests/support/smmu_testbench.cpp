@@ -173,6 +173,12 @@ arch::Cd make_cd_4k(uint64_t ttb0, uint16_t asid, unsigned t0sz, uint8_t ips) {
   return cd;
 }
 
+Stage1Tables::Stage1Tables(SmmuTestbench& t, unsigned s1cdmax)
+    : tb(t),
+      st(platform::StreamTableBuilder::linear(t.writer, t.alloc, 6)),
+      cds(platform::CdTableBuilder::linear(t.writer, t.alloc, s1cdmax)),
+      pt(t.writer, t.alloc, arch::Granule{12}, 0) {}
+
 arch::Ste make_s1_ste(const platform::CdTableBuilder& cds, uint16_t vmid) {
   arch::Ste ste;
   ste.valid = true;

@@ -131,6 +131,18 @@ class SmmuTestbench {
   uint64_t cmdq_base_ = 0;
 };
 
+// What most single-SMMU stage-1 tests start from: a linear stream table of 2^6 STEs, a
+// linear CD table of 2^s1cdmax CDs and a 4K stage-1 page table, all in the testbench's
+// memory. Tests derive their rigs from it and add the STE/CD shapes they need.
+struct Stage1Tables {
+  SmmuTestbench& tb;
+  platform::StreamTableBuilder st;
+  platform::CdTableBuilder cds;
+  platform::PageTableBuilder pt;
+  explicit Stage1Tables(SmmuTestbench& t, unsigned s1cdmax = 0);
+  void enable() { tb.enable(st); }
+};
+
 // Common table shapes.
 arch::Cd make_cd_4k(uint64_t ttb0, uint16_t asid, unsigned t0sz = 16, uint8_t ips = 5);
 arch::Ste make_s1_ste(const platform::CdTableBuilder& cds, uint16_t vmid = 0);
