@@ -22,6 +22,11 @@ constexpr uint64_t deposit(uint64_t word, unsigned hi, unsigned lo, uint64_t val
 
 constexpr bool bit(uint64_t word, unsigned n) { return (word >> n) & 1; }
 
+// A value (an input, output or table address) that does not fit in `bits` bits.
+constexpr bool wider_than(uint64_t value, unsigned bits) {
+  return bits < 64 && (value >> bits) != 0;
+}
+
 // An address field kept in place: bits [hi:lo] of word with the other bits cleared.
 // Used for pointers such as STE.S1ContextPtr[51:6], so the value is a byte address.
 constexpr uint64_t address_bits(uint64_t word, unsigned hi, unsigned lo) {

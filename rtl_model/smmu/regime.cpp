@@ -1,5 +1,7 @@
 #include "rtl_model/smmu/regime.h"
 
+#include "rtl_model/arch/bits.h"
+
 #include <algorithm>
 
 namespace smmu::model {
@@ -16,8 +18,6 @@ constexpr unsigned kMaxTxsz = 39;
 // Without LPA2 a 4K or 16K table cannot be addressed above 48 bits (IHI 0070 §5.4 TTB0,
 // §5.2 S2TTB): such a TTB is ILLEGAL, whatever the IPS/PS.
 constexpr unsigned kSmallGranuleTableBits = 48;
-
-constexpr bool above(uint64_t addr, unsigned bits) { return bits < 64 && (addr >> bits) != 0; }
 
 bool fail(std::string* why, const std::string& reason) {
   if (why) *why = reason;
@@ -49,10 +49,10 @@ uint64_t align_table_base(uint64_t ttb, unsigned table_bytes_log2) {
 // bits for the 4K and 16K granules. why names the field.
 bool table_base_ok(const char* field, uint64_t ttb, unsigned granule_shift,
                    unsigned output_bits, std::string* why) {
-  if (above(ttb, output_bits))
+  if (arch::wider_than(ttb, output_bits))
     return fail(why, std::string(field) + " outside the " + std::to_string(output_bits) +
                          "-bit output size");
-  if (granule_shift != 16 && above(ttb, kSmallGranuleTableBits))
+  if (granule_shift != 16 && arch::wider_than(ttb, kSmallGranuleTableBits))
     return fail(why, std::string(field) + " above 48 bits with a 4K/16K granule (no LPA2)");
   return true;
 }

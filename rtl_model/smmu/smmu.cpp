@@ -1,5 +1,7 @@
 #include "rtl_model/smmu/smmu.h"
 
+#include "rtl_model/arch/bits.h"
+
 #include <cstring>
 #include <string>
 
@@ -26,9 +28,6 @@ SmmuTranslationCaps caps_of(const SmmuFeatures& f) {
   c.hyp = f.hyp;
   return c;
 }
-
-// An address that does not fit in `bits`.
-constexpr bool above(uint64_t addr, unsigned bits) { return bits < 64 && (addr >> bits) != 0; }
 
 // The four Translation-related faults, whose handling the CD and STE configure (IHI 0070
 // §3.12); every other fault and configuration error is recorded and aborts.
@@ -297,7 +296,7 @@ Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
     // GBPA decides what happens to traffic while translation is off.
     Translation t;
     // An input address above the OAS aborts without an event (IHI 0070 §3.4).
-    if (regs_.gbpa_abort() || above(va, params_.features.oas_bits)) {
+    if (regs_.gbpa_abort() || arch::wider_than(va, params_.features.oas_bits)) {
       if (counted) ++stats_.aborted;
       return t;
     }
@@ -360,7 +359,7 @@ Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const Str
                                        Mode mode) {
   const bool counted = mode != Mode::kProbe;
   const bool fill_micro = mode == Mode::kTransaction;
-  if (!cfg.s1 && above(va, params_.features.oas_bits)) {
+  if (!cfg.s1 && arch::wider_than(va, params_.features.oas_bits)) {
     // Stage 1 bypassed (STE bypass, stage 2 only, or S1DSS = bypass): an input address
     // above the IAS (= OAS: AArch64 tables only) is a stage-1 Address Size fault, always
     // recorded and aborted (IHI 0070 §3.4, §3.12). Below it, stage 2 checks S2T0SZ.

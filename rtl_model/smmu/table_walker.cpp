@@ -1,5 +1,7 @@
 #include "rtl_model/smmu/table_walker.h"
 
+#include "rtl_model/arch/bits.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -11,9 +13,6 @@ namespace {
 constexpr uint64_t low_mask(unsigned bits) {
   return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
 }
-
-// An input, output or table address that does not fit in `bits`.
-constexpr bool above(uint64_t addr, unsigned bits) { return bits < 64 && (addr >> bits) != 0; }
 
 // A StageConfig the walker cannot use is a bug of its caller (regime decoding checks
 // guest values), so it is reported as misuse, not as a fault.
@@ -33,7 +32,7 @@ void check_config(const StageConfig& c, int stage) {
            std::to_string(c.start_level));
   // A start table outside the output size makes the CD or STE ILLEGAL (IHI 0070 §3.4.3,
   // CD.TTB0, STE.S2TTB): regime decoding reports C_BAD_CD / C_BAD_STE instead.
-  if (above(c.ttb, c.output_bits))
+  if (arch::wider_than(c.ttb, c.output_bits))
     misuse("ttb above the " + std::to_string(c.output_bits) + "-bit output size");
 }
 
@@ -195,7 +194,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
         return fault(FaultType::kTranslation, level);
       case arch::DescriptorType::kTable: {
         uint64_t next = arch::descriptor_address(desc, g.shift, oa52);
-        if (above(next, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
+        if (arch::wider_than(next, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
         if (stage == 1) accumulate(attrs, arch::S1TableAttrs::decode(desc), cfg.had);
         WalkCacheEntry e;
         e.stage = static_cast<uint8_t>(stage);
@@ -227,7 +226,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
       case arch::DescriptorType::kPage: {
         // Address bits of a block below its size are RES0: ignored.
         uint64_t base = arch::descriptor_address(desc, g.shift, oa52) & ~low_mask(shift);
-        if (above(base, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
+        if (arch::wider_than(base, cfg.output_bits)) return fault(FaultType::kAddrSize, level);
         if (!arch::bit(desc, 10) && !cfg.affd) return fault(FaultType::kAccess, level);
         leaf.out_addr = base | (input & low_mask(shift));
         leaf.shift = shift;
@@ -244,7 +243,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
 bool TableWalker::walk_s2(uint64_t ipa, const StageConfig& s2, FaultClass cls, WalkResult& r,
                           Leaf& leaf, sc_core::sc_time& delay) {
   bool ok = true;
-  if (above(ipa, s2.input_bits)) {
+  if (arch::wider_than(ipa, s2.input_bits)) {
     r.fault = FaultType::kTranslation;
     r.level = 0;
     ok = false;

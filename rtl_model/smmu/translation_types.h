@@ -70,7 +70,7 @@ struct Stage1Regime {
 struct StagePerms {
   bool read = true;
   bool write = true;
-  bool user = true;    // stage 1 AP[1]: unprivileged (EL0) access allowed
+  bool user = true;    // stage 1 AP[1]: unprivileged (EL0) access allowed (stage 2: true)
   bool priv_data = true;  // stage 1: privileged data access allowed (false: CD.PAN and AP[1])
   bool uexec = true;   // stage 1: !UXN; stage 2: XN[1:0] lets EL0 execute
   bool pexec = true;   // stage 1: !PXN; stage 2: XN[1:0] lets EL1 execute
@@ -100,11 +100,9 @@ inline FaultType check_permissions(const Permissions& perms, const Access& acces
                                    bool& fault_stage2) {
   fault_stage2 = false;
   if (!stage_allows(perms.s1, access)) return FaultType::kPermission;
-  // Stage 2 data permissions do not depend on the EL; with FEAT_XNX (IDR3.XNX) its
-  // execute permission does.
-  StagePerms s2 = perms.s2;
-  s2.user = true;
-  if (!stage_allows(s2, access)) {
+  // Stage 2 data permissions do not depend on the EL (its user and priv_data stay true);
+  // with FEAT_XNX (IDR3.XNX) its execute permission does.
+  if (!stage_allows(perms.s2, access)) {
     fault_stage2 = true;
     return FaultType::kPermission;
   }
