@@ -14,7 +14,7 @@ constexpr SteWords kNamedSteBits = {
     field_mask(15, 0) | field_mask(37, 32) | field_mask(39, 38) | field_mask(41, 40) |
         field_mask(43, 42) | field_mask(45, 44) | field_mask(47, 46) | field_mask(50, 48) |
         field_mask(51, 51) | field_mask(52, 52) | field_mask(53, 53) | field_mask(54, 54) |
-        field_mask(57, 57) | field_mask(58, 58),
+        field_mask(55, 55) | field_mask(56, 56) | field_mask(57, 57) | field_mask(58, 58),
     field_mask(51, 4),
     0, 0, 0, 0};
 }  // namespace
@@ -50,6 +50,8 @@ Ste Ste::decode(const SteWords& qw) {
   s.s2endi = bit(qw[2], 52);
   s.s2affd = bit(qw[2], 53);
   s.s2ptw = bit(qw[2], 54);
+  s.s2hd = bit(qw[2], 55);
+  s.s2ha = bit(qw[2], 56);
   s.s2s = bit(qw[2], 57);
   s.s2r = bit(qw[2], 58);
 
@@ -90,6 +92,8 @@ SteWords Ste::encode() const {
   qw[2] = deposit(qw[2], 52, 52, s2endi);
   qw[2] = deposit(qw[2], 53, 53, s2affd);
   qw[2] = deposit(qw[2], 54, 54, s2ptw);
+  qw[2] = deposit(qw[2], 55, 55, s2hd);
+  qw[2] = deposit(qw[2], 56, 56, s2ha);
   qw[2] = deposit(qw[2], 57, 57, s2s);
   qw[2] = deposit(qw[2], 58, 58, s2r);
 

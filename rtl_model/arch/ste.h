@@ -48,6 +48,7 @@ struct Ste {
   uint8_t s2tg = 0;          // 0 4K, 1 64K, 2 16K
   uint8_t s2ps = 0;
   bool s2aa64 = false, s2endi = false, s2affd = false, s2ptw = false, s2s = false, s2r = false;
+  bool s2hd = false, s2ha = false;  // 55, 56: stage-2 HTTU (ILLEGAL without IDR0.HTTU)
   // qw3
   uint64_t s2ttb = 0;        // byte address, bits [51:4]
 

@@ -134,7 +134,11 @@ bool decode_cd_regime(const arch::Cd& cd, const SmmuTranslationCaps& caps, Stage
   if (!caps.s1) return fail(why, "stage 1 not implemented");
   if (!cd.valid) return fail(why, "CD.V = 0");
   if (!cd.aa64) return fail(why, "CD.AA64 = 0 (AArch32 tables not supported)");
-  if (cd.endi) return fail(why, "CD.ENDI = 1 (tables are little-endian only)");
+  // ENDI is IGNORED when both halves are disabled (IHI 0070 §5.4 ENDI).
+  if (cd.endi && !(cd.epd0 && cd.epd1))
+    return fail(why, "CD.ENDI = 1 (tables are little-endian only)");
+  // IDR0.HTTU = 0b00: setting HA or HD is ILLEGAL (IHI 0070 §5.4 HA, HD).
+  if (cd.ha || cd.hd) return fail(why, "CD.HA/HD = 1 (no hardware table updates, IDR0.HTTU = 0)");
   // IDR0.STALL_MODEL = 0b01 (no stall): CD.S = 1 is ILLEGAL (IHI 0070 §5.5).
   if (cd.s) return fail(why, "CD.S = 1 (stall model not supported)");
   // IDR0.TERM_MODEL = 1: CD.A must be 1 (IHI 0070 §5.5, §6.3.1).
@@ -175,6 +179,9 @@ bool decode_ste_stage2(const arch::Ste& ste, const SmmuTranslationCaps& caps, St
   if (ste.s2endi) return fail(why, "STE.S2ENDI = 1 (tables are little-endian only)");
   // IDR0.STALL_MODEL = 0b01 (no stall): STE.S2S = 1 is ILLEGAL with stage 2 (§5.5).
   if (ste.s2s) return fail(why, "STE.S2S = 1 (stall model not supported)");
+  // IDR0.HTTU = 0b00: setting S2HA or S2HD is ILLEGAL (IHI 0070 §5.2 S2HA, S2HD).
+  if (ste.s2ha || ste.s2hd)
+    return fail(why, "STE.S2HA/S2HD = 1 (no hardware table updates, IDR0.HTTU = 0)");
   uint64_t gbytes = arch::tg0_granule(ste.s2tg);
   if (gbytes == 0) return fail(why, "STE.S2TG " + std::to_string(ste.s2tg) + " reserved");
   if (!granule_supported(gbytes, caps))

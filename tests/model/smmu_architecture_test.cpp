@@ -383,6 +383,57 @@ TEST(SmmuArchitecture, StallConfigurationIsIllegalWithoutAStallModel) {
   expect_refused(tb, 3, EventId::kBadSte);
 }
 
+// No hardware table updates (IDR0.HTTU = 0b00): CD.HA, CD.HD, STE.S2HA and STE.S2HD set
+// are ILLEGAL (IHI 0070 §5.4 HA/HD, §5.2 S2HA/S2HD). Found by the differential test.
+TEST(SmmuArchitecture, HttuFieldsAreIllegalWithoutHttu) {
+  SmmuTestbench tb;
+  EXPECT_EQ(arch::reg::idr0::kHttu.get(tb.reg(arch::reg::kIdr0)), 0u);
+  Rig rig(tb, 1);
+  rig.pt.map(0x1000, kPa, 0x1000, leaf(1), false);
+  arch::Cd ha = rig.cd();
+  ha.ha = true;
+  arch::Cd hd = rig.cd();
+  hd.hd = true;
+  rig.cds.write_cd(0, ha);
+  rig.cds.write_cd(1, hd);
+  arch::Ste s1 = make_s1_ste(rig.cds);
+  s1.s1dss = static_cast<uint8_t>(arch::S1Dss::kSubstream0);
+  rig.st.write_ste(kSid, s1);
+  PageTableBuilder s2(tb.writer, tb.alloc, arch::Granule{12}, 0, 1, platform::Stage::kS2);
+  arch::Ste s2ha = make_s2_ste(s2.root(), 3, 0x14, 2);
+  s2ha.s2ha = true;
+  arch::Ste s2hd = make_s2_ste(s2.root(), 3, 0x14, 2);
+  s2hd.s2hd = true;
+  rig.st.write_ste(2, s2ha);
+  rig.st.write_ste(3, s2hd);
+  rig.enable();
+  expect_refused(tb, kSid, EventId::kBadCd);  // CD 0 (no SubstreamID), HA
+  DmaAttrs a = with_ssid(1);
+  EXPECT_FALSE(tb.dma(0x1000, a).ok());
+  EXPECT_EQ(single_event(tb).id, EventId::kBadCd);  // CD 1, HD
+  expect_refused(tb, 2, EventId::kBadSte);
+  expect_refused(tb, 3, EventId::kBadSte);
+}
+
+// CD.ENDI is IGNORED when both EPD0 and EPD1 are 1 (IHI 0070 §5.4 ENDI): the CD is
+// legal and the access is a Translation fault, not C_BAD_CD.
+TEST(SmmuArchitecture, CdEndiIsIgnoredWhenBothHalvesAreDisabled) {
+  SmmuTestbench tb;
+  Rig rig(tb);
+  arch::Cd c = rig.cd();
+  c.endi = true;
+  c.epd0 = c.epd1 = true;
+  rig.stream(c);
+  rig.enable();
+  EXPECT_FALSE(tb.dma(0x1000, attrs()).ok());
+  EXPECT_EQ(single_event(tb).id, EventId::kTranslation);
+  c.epd0 = false;  // a walked half: big-endian tables are not implemented
+  rig.stream(c);
+  tb.enable_cmdq();
+  rig.cfgi_cd();
+  expect_refused(tb, kSid, EventId::kBadCd);
+}
+
 // ---------------------------------------------------------------------------------------
 // S1DSS (§5.2, §7.3.7).
 

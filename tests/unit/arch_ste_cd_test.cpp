@@ -57,6 +57,8 @@ std::vector<FieldCase<Ste>> ste_cases() {
       WORD_FIELD(Ste, 2, 52, 52, s2endi),
       WORD_FIELD(Ste, 2, 53, 53, s2affd),
       WORD_FIELD(Ste, 2, 54, 54, s2ptw),
+      WORD_FIELD(Ste, 2, 55, 55, s2hd),
+      WORD_FIELD(Ste, 2, 56, 56, s2ha),
       WORD_FIELD(Ste, 2, 57, 57, s2s),
       WORD_FIELD(Ste, 2, 58, 58, s2r),
       WORD_ADDR(Ste, 3, 51, 4, s2ttb),
