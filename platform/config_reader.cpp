@@ -17,7 +17,9 @@ namespace {
 
 // A value as it appears in the file, shortened so a message stays one readable line.
 std::string describe(const json& v) {
-  std::string s = v.dump();
+  // Replace, not throw: a --set value that is not JSON is kept as a string with whatever
+  // bytes it had, and invalid UTF-8 must still give the message naming the key.
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   constexpr size_t kMax = 60;
   if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
   return s;

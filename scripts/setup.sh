@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared set-up for run.sh and test.sh: install the Debian packages that are missing,
-# then configure and build in build/ (Release). Sourced, not run.
+# then configure and build in build/ (Release). Sourced, not run. SMMU_SETUP_BUILD=0
+# stops after the packages (fuzz.sh builds elsewhere); SMMU_EXTRA_PACKAGES adds to them.
 set -euo pipefail
 
 # Test discovery at build time runs the test programs: keep the SystemC banner out.
@@ -8,7 +9,8 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SMMU_BUILD="${SMMU_BUILD:-$SMMU_ROOT/build}"
 SMMU_PACKAGES=(g++ cmake make pkg-config libsystemc-dev libboost-dev
-               libboost-program-options-dev nlohmann-json3-dev libgtest-dev)
+               libboost-program-options-dev nlohmann-json3-dev libgtest-dev
+               ${SMMU_EXTRA_PACKAGES:-})
 
 smmu_install_missing() {
   local missing=()
@@ -42,4 +44,6 @@ smmu_build_asan() {
 }
 
 smmu_install_missing
-smmu_build
+if [[ "${SMMU_SETUP_BUILD:-1}" == 1 ]]; then
+  smmu_build
+fi

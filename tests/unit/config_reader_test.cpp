@@ -209,6 +209,17 @@ TEST(ConfigReader, LongValuesAreShortenedInMessages) {
   EXPECT_NE(msg.find("..."), std::string::npos);
 }
 
+// Found by fuzz_scenario: a --set value that is not JSON is taken as a string, bytes and
+// all; naming it in a message must not throw nlohmann's type_error 316 (smmu-sim exited
+// 1 "[json.exception.type_error.316] invalid UTF-8 byte" instead of naming the key).
+TEST(ConfigReader, InvalidUtf8InAValueIsNamedNotThrown) {
+  json doc = json::object();
+  apply_override(doc, "memory.size=4\xd1\xd1");
+  ConfigReader r(doc, "scenario");
+  EXPECT_MESSAGE([&] { r.get_object("memory").get_uint("size", 0); },
+                 "scenario.memory.size: expected a non-negative integer, got \"4\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
 TEST(ConfigReader, RequireAndFail) {
   const json j = json::parse(R"({"a": 1, "n": null})");
   ConfigReader r(j, "s");
