@@ -7,10 +7,13 @@
 
 namespace {
 
-// Process-lifetime objects in globals: LeakSanitizer does not find roots on sc_main's
-// stack under libsystemc (it reported the testbench's members as leaked).
+// Process-lifetime objects, reachable from globals for LeakSanitizer.
 smmu::test::SmmuTestbench* g_bench = nullptr;
 smmu::fuzz::GuestProgram* g_program = nullptr;
+
+}  // namespace
+
+namespace smmu::fuzz {
 
 int fuzz_one(const uint8_t* data, size_t size) {
   g_program->reset();
@@ -18,13 +21,12 @@ int fuzz_one(const uint8_t* data, size_t size) {
   return 0;
 }
 
-}  // namespace
-
-int sc_main(int argc, char* argv[]) {
+void init_target() {
   g_bench = new smmu::test::SmmuTestbench(smmu::fuzz::fuzz_smmu_params(), /*ports=*/2,
                                           smmu::test::SmmuTestbench::default_memory(),
                                           /*with_dmi_master=*/true,
                                           smmu::fuzz::fuzz_endpoints());
   g_program = new smmu::fuzz::GuestProgram(*g_bench);
-  return smmu::fuzz::run_libfuzzer(argc, argv, fuzz_one);
 }
+
+}  // namespace smmu::fuzz

@@ -65,6 +65,10 @@ void expect_message(const char* what) {
   if (what == nullptr || *what == '\0') fail("error without a message", "");
 }
 
+}  // namespace
+
+namespace smmu::fuzz {
+
 int fuzz_one(const uint8_t* data, size_t size) {
   static ScenarioFile file;
   std::vector<std::string> chunks(1);
@@ -92,11 +96,10 @@ int fuzz_one(const uint8_t* data, size_t size) {
   return 0;
 }
 
-}  // namespace
-
-int sc_main(int argc, char* argv[]) {
+void init_target() {
   // As smmu-sim: a rejected value reported through SystemC is an exception.
   sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
   sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
-  return smmu::fuzz::run_libfuzzer(argc, argv, fuzz_one);
 }
+
+}  // namespace smmu::fuzz
