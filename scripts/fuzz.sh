@@ -26,7 +26,8 @@ SMMU_SETUP_BUILD=0 SMMU_EXTRA_PACKAGES="clang-14 libclang-rt-14-dev" \
   source "$SMMU_ROOT/scripts/setup.sh"
 build="${SMMU_FUZZ_BUILD:-$SMMU_ROOT/build-fuzz}"
 # -O1 with line tables: quick to compile, fast enough to fuzz, readable stack traces.
-cmake -S "$SMMU_ROOT" -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DSMMU_FUZZ=ON \
+# CXX picks the compiler of a new build dir (an existing one keeps its clang).
+CXX="${SMMU_FUZZ_CXX:-clang++-14}" cmake -S "$SMMU_ROOT" -B "$build" -DSMMU_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
   >/dev/null
 cmake --build "$build" -j "${SMMU_JOBS:-$(nproc)}" --target "${targets[@]}"
