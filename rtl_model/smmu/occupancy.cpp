@@ -9,115 +9,95 @@ using sc_core::sc_time;
 
 Occupancy::Occupancy(unsigned units) : units_(std::max(1u, units)) {}
 
-void Occupancy::prune(Unit& u, const sc_time& now) {
-  // Sorted and disjoint, so the stale intervals are at the front.
-  auto live = u.busy.begin();
-  while (live != u.busy.end() && live->end <= now) ++live;
-  u.busy.erase(u.busy.begin(), live);
+size_t Occupancy::step_at(const sc_time& t) const {
+  const auto after = std::upper_bound(steps_.begin(), steps_.end(), t,
+                                      [](const sc_time& x, const Step& s) { return x < s.at; });
+  return after == steps_.begin() ? steps_.size() : static_cast<size_t>(after - steps_.begin()) - 1;
 }
 
-sc_time Occupancy::free_from(const Unit& u, const sc_time& t, sc_time& next_booking,
-                             bool& bounded) {
-  sc_time at = t;
-  for (const Interval& i : u.busy) {
-    if (i.start > at) {
-      next_booking = i.start;
-      bounded = true;
-      return at;
-    }
-    at = std::max(at, i.end);
-  }
-  bounded = false;
-  return at;
+unsigned Occupancy::busy_at(const sc_time& t) const {
+  const size_t i = step_at(t);
+  return i == steps_.size() ? 0 : steps_[i].busy;
 }
 
-sc_time Occupancy::fit_from(const Unit& u, const sc_time& t, const sc_time& d) {
-  sc_time at = t;
-  for (const Interval& i : u.busy) {
-    if (i.start >= at + d) break;
-    at = std::max(at, i.end);
-  }
-  return at;
+sc_time Occupancy::free_from(const sc_time& t) const {
+  size_t i = step_at(t);
+  if (i == steps_.size()) return t;  // before every booking
+  for (; i < steps_.size(); ++i)
+    if (steps_[i].busy < units_) return std::max(t, steps_[i].at);
+  // Every unit held from then on: acquire() refuses that case.
+  throw std::logic_error("Occupancy: every unit is held (acquire without release)");
 }
 
-void Occupancy::book(Unit& u, const Interval& i) {
-  const auto at = std::upper_bound(u.busy.begin(), u.busy.end(), i.start,
-                                   [](const sc_time& s, const Interval& b) { return s < b.start; });
-  u.busy.insert(at, i);
-}
-
-unsigned Occupancy::acquire(sc_time& delay) {
-  const sc_time now = sc_core::sc_time_stamp();
-  const sc_time arrival = now + delay;
-  unsigned best = 0;
-  bool found = false, best_bounded = true;
-  sc_time best_start, best_end;
-  for (unsigned n = 0; n < units_.size(); ++n) {
-    Unit& u = units_[n];
-    if (u.held) continue;
-    prune(u, now);
-    sc_time end;
-    bool bounded;
-    const sc_time start = free_from(u, arrival, end, bounded);
-    // Earliest start first; at equal starts the longer gap (unbounded beats any).
-    const bool better =
-        !found || start < best_start ||
-        (start == best_start && best_bounded && (!bounded || end > best_end));
-    if (better) {
-      best = n;
-      found = true;
-      best_start = start;
-      best_end = end;
-      best_bounded = bounded;
-      if (start == arrival && !bounded) break;  // free now and for good: none is better
+sc_time Occupancy::fit_from(const sc_time& t, const sc_time& d) const {
+  sc_time start = free_from(t);
+  auto later = [this](const sc_time& x) {  // the first step after x
+    return static_cast<size_t>(
+        std::upper_bound(steps_.begin(), steps_.end(), x,
+                         [](const sc_time& y, const Step& s) { return y < s.at; }) -
+        steps_.begin());
+  };
+  for (size_t i = later(start); i < steps_.size() && steps_[i].at < start + d;) {
+    if (steps_[i].busy >= units_) {
+      start = free_from(steps_[i].at);  // full inside the window: try after it
+      i = later(start);
+    } else {
+      ++i;
     }
   }
-  if (!found) throw std::logic_error("Occupancy: every unit is held (acquire without release)");
-  Unit& u = units_[best];
-  u.stalled = best_start > arrival;
-  if (u.stalled) {
-    waited_ += best_start - arrival;
+  return start;
+}
+
+size_t Occupancy::point(const sc_time& t) {
+  const auto at = std::lower_bound(steps_.begin(), steps_.end(), t,
+                                   [](const Step& s, const sc_time& x) { return s.at < x; });
+  const size_t index = static_cast<size_t>(at - steps_.begin());
+  if (at != steps_.end() && at->at == t) return index;
+  const unsigned busy = at == steps_.begin() ? 0 : std::prev(at)->busy;
+  steps_.insert(at, Step{t, busy});
+  return index;
+}
+
+void Occupancy::add(const sc_time& from, const sc_time& to, bool bounded, int by) {
+  const size_t first = point(from);
+  const size_t last = bounded ? point(to) : steps_.size();
+  for (size_t i = first; i < last; ++i) steps_[i].busy += by;
+}
+
+void Occupancy::prune() {
+  // The step covering now is the first one that matters; a leading idle step is implied.
+  const size_t covering = step_at(sc_core::sc_time_stamp());
+  if (covering == steps_.size() || covering == 0) return;  // nothing before now
+  steps_.erase(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(covering));
+  if (steps_.front().busy == 0) steps_.erase(steps_.begin());
+}
+
+Occupancy::Hold Occupancy::acquire(sc_time& delay) {
+  prune();
+  const sc_time arrival = sc_core::sc_time_stamp() + delay;
+  const sc_time start = free_from(arrival);
+  if (start > arrival) {
+    waited_ += start - arrival;
     ++stalls_;
-    delay += best_start - arrival;
+    delay += start - arrival;
   }
-  u.held = true;
-  u.held_from = best_start;
-  return best;
+  add(start, start, false, +1);  // held: busy from its start until release
+  return Hold{start, start > arrival};
 }
 
-void Occupancy::release(unsigned unit, sc_time& delay) {
-  Unit& held = units_.at(unit);
-  if (!held.held) throw std::logic_error("Occupancy: release of a unit not held");
-  held.held = false;
-  const sc_time start = held.held_from;
+void Occupancy::release(const Hold& hold, sc_time& delay) {
+  add(hold.start, hold.start, false, -1);
   const sc_time end = sc_core::sc_time_stamp() + delay;
-  if (end <= start) return;  // zero-length work occupies nothing
-  const sc_time length = end - start;
-  Unit* target = &held;
-  sc_time at = fit_from(held, start, length);
-  if (at != start) {
-    // It outgrew its gap: it moves to the earliest place it fits on any unit (a
-    // modelling rule, not architecture; see the header).
-    for (Unit& u : units_) {
-      if (&u == &held || u.held) continue;
-      const sc_time t = fit_from(u, start, length);
-      if (t < at) {
-        at = t;
-        target = &u;
-      }
-    }
-    const sc_time moved = at - start;
-    waited_ += moved;
-    delay += moved;
-    if (!held.stalled) ++stalls_;
+  if (end <= hold.start) return;  // zero-length work occupies nothing
+  const sc_time length = end - hold.start;
+  const sc_time start = fit_from(hold.start, length);
+  if (start > hold.start) {
+    // It outgrew its gap (a modelling rule, not architecture; see the header).
+    waited_ += start - hold.start;
+    delay += start - hold.start;
+    if (!hold.stalled) ++stalls_;  // one stall per request
   }
-  book(*target, Interval{at, at + length});
-}
-
-size_t Occupancy::booked() const {
-  size_t n = 0;
-  for (const Unit& u : units_) n += u.busy.size();
-  return n;
+  add(start, start + length, true, +1);
 }
 
 }  // namespace smmu::model

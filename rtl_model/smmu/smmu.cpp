@@ -317,7 +317,7 @@ Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
 
   // The shared part: a translation slot is held from arrival until the answer leaves.
   delay += link_time_;
-  unsigned slot = 0;
+  Occupancy::Hold slot;
   if (counted) slot = translation_slots_.acquire(delay);
   Translation t = translate_in_tcu(port, s, va, access, delay, mode);
   if (counted) translation_slots_.release(slot, delay);
@@ -400,7 +400,7 @@ Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const Stre
                                       uint64_t va, const Access& access, sc_time& delay,
                                       Mode mode) {
   const bool counted = mode != Mode::kProbe;
-  unsigned slot = 0;
+  Occupancy::Hold slot;
   if (counted) {
     slot = walk_slots_.acquire(delay);
     ++stats_.walks;

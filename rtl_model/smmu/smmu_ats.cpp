@@ -30,7 +30,7 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
   const uint64_t va = trans.get_address();
 
   delay += link_time_;
-  const unsigned slot = translation_slots_.acquire(delay);
+  const Occupancy::Hold slot = translation_slots_.acquire(delay);
   StreamConfig cfg;
   Translation t;
   bool answered = false;
