@@ -75,29 +75,32 @@ void Occupancy::prune() {
 Occupancy::Hold Occupancy::acquire(sc_time& delay) {
   prune();
   const sc_time arrival = sc_core::sc_time_stamp() + delay;
-  const sc_time start = free_from(arrival);
-  if (start > arrival) {
-    waited_ += start - arrival;
-    ++stalls_;
-    delay += start - arrival;
-  }
+  // Where work as long as the last one fits: a start from which the work will likely
+  // not have to move at release (moving leaves the work inside at its old times).
+  const sc_time start = fit_from(arrival, expected_);
+  delay += start - arrival;
   add(start, start, false, +1);  // held: busy from its start until release
-  return Hold{start, start > arrival};
+  return Hold{arrival, start};
 }
 
 void Occupancy::release(const Hold& hold, sc_time& delay) {
   add(hold.start, hold.start, false, -1);
   const sc_time end = sc_core::sc_time_stamp() + delay;
-  if (end <= hold.start) return;  // zero-length work occupies nothing
-  const sc_time length = end - hold.start;
-  const sc_time start = fit_from(hold.start, length);
-  if (start > hold.start) {
-    // It outgrew its gap (a modelling rule, not architecture; see the header).
-    waited_ += start - hold.start;
+  const sc_time length = end > hold.start ? end - hold.start : sc_core::SC_ZERO_TIME;
+  expected_ = length;
+  // The earliest place from the arrival where the work, now of known length, fits
+  // (a modelling rule, not architecture; see the header). Usually where it started.
+  const sc_time start = length == sc_core::SC_ZERO_TIME ? hold.start
+                                                         : fit_from(hold.arrival, length);
+  if (start > hold.start)
     delay += start - hold.start;
-    if (!hold.stalled) ++stalls_;  // one stall per request
+  else
+    delay -= hold.start - start;
+  if (start > hold.arrival) {
+    ++stalls_;
+    waited_ += start - hold.arrival;
   }
-  add(start, start + length, true, +1);
+  if (length != sc_core::SC_ZERO_TIME) add(start, start + length, true, +1);
 }
 
 }  // namespace smmu::model

@@ -7,19 +7,22 @@
 // queue behind them. So the resource keeps how many units are busy over time (a step
 // function built from the booked intervals [start, end)), and:
 //   - acquire(): a request arriving at t = sc_time_stamp() + delay starts at the earliest
-//     instant >= t at which fewer than `units` are busy; the delay grows by the wait. The
-//     request holds a unit from then on until release() (its length is not known yet).
-//   - release(): the length d is known now (end = sc_time_stamp() + delay). If fewer than
-//     `units` are busy throughout [start, start + d), it is booked there. If it outgrew
-//     its gap (a later booking, whose times were already given, would make the resource
-//     oversubscribed), the work could not have run there: it moves to the earliest start
-//     >= its start at which d fits, and the delay grows by the move (counted as waiting).
-//     The resource is thus never oversubscribed, whatever order requests come in. Only
-//     the end of the work moves: what ran inside it (e.g. a walk's slot) keeps its times.
+//     instant >= t from which a unit is free for as long as the previous request's work
+//     lasted (its length is not known yet; that is the guess). The delay grows by the
+//     wait. It holds a unit from its start until release().
+//   - release(): the length d is known now (end = sc_time_stamp() + delay). The work is
+//     booked at the earliest start >= t at which fewer than `units` are busy throughout
+//     [start, start + d): usually where it started. If it outgrew its gap (a booking
+//     made in between, or one made earlier in host order but later in time, whose times
+//     were already given, would be oversubscribed) it moves later; if the guess was too
+//     long it moves back to an earlier gap. The delay follows the move; stalls and waits
+//     count the final start against the arrival. Only the end of the work moves: what
+//     ran inside it (e.g. a walk's own slot) keeps its times; the guess keeps such moves
+//     rare.
+//   - So the resource is never oversubscribed, whatever order requests come in, and
+//     requests that fit the gaps they arrive in get the same times in any order.
 //   - Units are interchangeable, so only the count matters: intervals that never exceed
 //     `units` at once can always be given to distinct units (interval graphs are perfect).
-//   - In time order (no request earlier than one already booked) this is exactly "wait
-//     for the unit that frees first": no gap ever opens before a later booking.
 // The busy count before sc_time_stamp() is dropped: no request can arrive earlier than the
 // current global time. acquire() and release() bracket wait-free work.
 #pragma once
@@ -34,18 +37,17 @@ class Occupancy {
  public:
   // What acquire() hands out and release() takes back.
   struct Hold {
-    sc_core::sc_time start;
-    bool stalled = false;  // counted as a stall already
+    sc_core::sc_time arrival, start;
   };
 
   explicit Occupancy(unsigned units);
 
-  // Starts the request at the earliest instant at or after its arrival with a free unit;
-  // delay grows by the wait.
+  // Starts the request at or after its arrival where a unit is free (see above); delay
+  // grows by the wait.
   Hold acquire(sc_core::sc_time& delay);
 
   // The request was busy from its start until the caller's current time (delay from
-  // now); the delay grows when the work outgrew its gap and has to move (see above).
+  // now); the delay changes when the work has to move (see above).
   void release(const Hold& hold, sc_core::sc_time& delay);
 
   unsigned units() const { return units_; }
@@ -77,6 +79,7 @@ class Occupancy {
   std::vector<Step> steps_;  // sorted by time
   uint64_t stalls_ = 0;
   sc_core::sc_time waited_;
+  sc_core::sc_time expected_;  // the last work's length: where the next one should fit
 };
 
 }  // namespace smmu::model
