@@ -49,10 +49,14 @@ TEST(Occupancy, AnEarlierArrivalBookedLaterTakesTheGapBeforeLaterWork) {
   Occupancy o(1);
   // Booked first in host order, but at 500 ns in simulated time.
   EXPECT_EQ(run(o, {500, 100}).start, ns(500));
-  // Arrives at 0: the unit is free until 500, so it does not queue behind 500..600.
-  const Outcome early = run(o, {0, 100});
-  EXPECT_EQ(early.start, ns(0));
-  EXPECT_EQ(early.end, ns(100));
+  // Arrives at 0: the unit is free until 500, so it starts at once (not behind 500..600)
+  // and keeps that start once its length is known.
+  sc_time delay = ns(0);
+  const Occupancy::Hold h = o.acquire(delay);
+  EXPECT_EQ(delay, ns(0));
+  delay += ns(100);
+  o.release(h, delay);
+  EXPECT_EQ(delay, ns(100));
   EXPECT_EQ(o.stalls(), 0u);
   // Arrives inside the later booking: waits for its end.
   EXPECT_EQ(run(o, {550, 10}).start, ns(600));
