@@ -209,6 +209,7 @@ bool decode_ste_stage2(const arch::Ste& ste, const SmmuTranslationCaps& caps, St
   out.output_bits = output_bits;
   out.pa52 = caps.oas_bits >= 52;
   out.affd = ste.s2affd;
+  out.protected_walk = ste.s2ptw && ste.config == static_cast<uint8_t>(arch::SteConfig::kNested);
   out.tag = ste.s2vmid;
   unsigned idx_bits = input_bits - g.level_shift(level);
   out.ttb = align_table_base(ste.s2ttb, idx_bits + 3);

@@ -58,6 +58,12 @@ StagePerms s1_perms(const arch::S1LeafAttrs& leaf, const arch::S1TableAttrs& tab
   return p;
 }
 
+// A stage-2 leaf that a stage-1 walk or CD fetch may not read: no S2AP read permission,
+// or (S2PTW) any Device type, MemAttr[3:2] = 0b00 without S2FWB (IHI 0070 §5.2 S2PTW).
+bool s2_walk_denied(const arch::S2LeafAttrs& leaf, const StageConfig& s2) {
+  return !(leaf.s2ap & 1) || (s2.protected_walk && (leaf.mem_attr >> 2) == 0);
+}
+
 StagePerms s2_perms(const arch::S2LeafAttrs& leaf) {
   StagePerms p;
   p.read = leaf.s2ap & 1;
@@ -157,8 +163,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
         Leaf s2leaf;
         if (!walk_s2(desc_addr, *s2, FaultClass::kTableWalk, r, s2leaf, delay)) return false;
         // Stage 2 must also allow reading the table.
-        StagePerms p2 = s2_perms(arch::S2LeafAttrs::decode(s2leaf.desc));
-        if (!p2.read) {
+        if (s2_walk_denied(arch::S2LeafAttrs::decode(s2leaf.desc), *s2)) {
           r.fault = FaultType::kPermission;
           r.fault_stage2 = true;
           r.fault_class = FaultClass::kTableWalk;
@@ -352,7 +357,10 @@ WalkResult TableWalker::translate_stage2(uint64_t ipa, const StageConfig& s2,
   r.out_addr = leaf.out_addr;
   r.leaf_shift = leaf.shift;
   bool s2_denied = false;
-  if (check_permissions(r.perms, access, s2_denied) != FaultType::kNone) {
+  const bool denied = cls == FaultClass::kCdFetch
+                          ? s2_walk_denied(arch::S2LeafAttrs::decode(leaf.desc), s2)
+                          : check_permissions(r.perms, access, s2_denied) != FaultType::kNone;
+  if (denied) {
     r.fault = FaultType::kPermission;
     r.fault_stage2 = true;
     r.fault_class = cls;

@@ -53,6 +53,9 @@ struct StageConfig {
   // AArch64.BlockDescSupported tests the implemented PA size, not the configured one).
   bool pa52 = false;
   bool had = false;           // stage 1: CD.HADx, APTable/XNTable/PXNTable are ignored
+  // Stage 2 of a nested STE with S2PTW = 1: stage-1 walks and CD fetches to Device pages
+  // are stage-2 Permission faults (IHI 0070 §5.2 S2PTW).
+  bool protected_walk = false;
   uint16_t tag = 0;           // ASID (stage 1) or VMID (stage 2)
 };
 

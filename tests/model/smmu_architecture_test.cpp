@@ -207,7 +207,7 @@ struct NestedRig {
     s2.map(0x90000000, kPa, 0x1000, rw_s2(), false);
     s1.map(0x1000, 0x90000000, 0x1000, rw_s1(), false);
   }
-  void stream(bool s2r, bool cd_r = true, bool cd_a = true) {
+  void stream(bool s2r, bool cd_r = true, bool cd_a = true, bool s2ptw = false) {
     arch::Cd cd = make_cd_4k(s1.root(), 7, 16, 4);
     cd.r = cd_r;
     cd.a = cd_a;
@@ -215,6 +215,7 @@ struct NestedRig {
     arch::Ste ste = make_s2_ste(s2.root(), 3, 0x14, 2);
     ste.config = static_cast<uint8_t>(arch::SteConfig::kNested);
     ste.s2r = s2r;
+    ste.s2ptw = s2ptw;
     cds.attach(ste);
     st.write_ste(kSid, ste);
     tb.enable(st);
@@ -281,6 +282,44 @@ void cd_fetch_stage2_fault(bool s2r) {
 
 TEST(SmmuArchitecture, S2R0SuppressesStage2FaultsOfTheCdFetch) { cd_fetch_stage2_fault(false); }
 TEST(SmmuArchitecture, S2R1RecordsStage2FaultsOfTheCdFetch) { cd_fetch_stage2_fault(true); }
+
+// STE.S2PTW = 1 (nested): a CD fetch or stage-1 walk to a stage-2 page of any Device
+// type is a stage-2 Permission fault (IHI 0070 §5.2 S2PTW). The rig maps its table
+// window with rw_s2(), MemAttr 0b0000 (Device-nGnRnE). Found by the differential test.
+TEST(SmmuArchitecture, S2ptwFaultsCdFetchesToDevicePages) {
+  SmmuTestbench tb;
+  NestedRig rig(tb);
+  rig.stream(/*s2r=*/true, true, true, /*s2ptw=*/true);
+  EXPECT_FALSE(tb.dma(0x1000, attrs()).ok());
+  const auto ev = single_event(tb, EventId::kPermission);
+  EXPECT_TRUE(ev.s2);
+  EXPECT_EQ(ev.class_, EventClass::kCdFetch);
+  EXPECT_EQ(ev.ipa, rig.cds.base() & ~uint64_t{0xfff});
+}
+
+TEST(SmmuArchitecture, S2ptwFaultsStage1WalksToDevicePages) {
+  SmmuTestbench tb;
+  NestedRig rig(tb);
+  // The CD's page becomes Normal memory: the fetch passes, the walk of the root does not.
+  arch::S2LeafAttrs normal = rw_s2();
+  normal.mem_attr = 0xf;
+  const uint64_t cd_page = rig.cds.base() & ~uint64_t{0xfff};
+  rig.s2.write_entry(cd_page, 3, arch::make_s2_leaf(NestedRig::to_pa(cd_page), 3, normal));
+  rig.stream(/*s2r=*/true, true, true, /*s2ptw=*/true);
+  EXPECT_FALSE(tb.dma(0x1000, attrs()).ok());
+  const auto ev = single_event(tb, EventId::kPermission);
+  EXPECT_TRUE(ev.s2);
+  EXPECT_EQ(ev.class_, EventClass::kTableWalk);
+  EXPECT_EQ(ev.ipa, rig.s1.root() & ~uint64_t{0xfff});
+}
+
+TEST(SmmuArchitecture, S2ptw0AllowsWalksToDevicePages) {
+  SmmuTestbench tb;
+  NestedRig rig(tb);
+  rig.stream(/*s2r=*/true);
+  EXPECT_TRUE(tb.dma(0x1000, attrs()).ok());
+  EXPECT_TRUE(tb.events().empty());
+}
 
 TEST(SmmuArchitecture, NestedStage1FaultsFollowCdRNotS2R) {
   SmmuTestbench tb;

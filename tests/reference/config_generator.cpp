@@ -117,29 +117,34 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
   ste[0] = put_bits(ste[0], 0, 0, valid);
   ste[0] = put_bits(ste[0], 3, 1, config);
   unsigned cdmax = d.chance(50) ? 0 : static_cast<unsigned>(d.range(1, 4));
+  // 2-level CD tables (S1Fmt 0b01: 4K leaves, SSID[5:0]; 0b10: 64K leaves, SSID[9:0]).
+  const bool two_level = cdmax > 0 && d.chance(25);
+  if (two_level) cdmax = static_cast<unsigned>(d.range(1, 12));
+  const unsigned s1fmt = two_level ? (d.chance(50) ? 1 : 2) : (d.chance(3) ? 3 : 0);
   if (d.chance(1)) cdmax = static_cast<unsigned>(d.range(impl_.ssid_bits + 1, 31));
   const unsigned s1dss = d.chance(85) ? (d.chance(50) ? 2 : static_cast<unsigned>(d.below(2)))
                                       : static_cast<unsigned>(d.below(4));
-  ste[0] = put_bits(ste[0], 5, 4, d.chance(3) ? 3 : 0);  // S1Fmt (0b11 behaves as linear)
+  ste[0] = put_bits(ste[0], 5, 4, s1fmt);  // 0b11 behaves as linear (README)
   ste[0] = put_bits(ste[0], 63, 59, cdmax);
   ste[1] = put_bits(ste[1], 1, 0, s1dss);
   if (d.chance(1)) ste[1] = put_bits(ste[1], 27, 27, 1);  // S1STALLD
   say("STE Config " + std::to_string(config) + (valid ? "" : " V=0") + " S1CDMax " +
-      std::to_string(cdmax) + " S1DSS " + std::to_string(s1dss));
+      std::to_string(cdmax) + " S1DSS " + std::to_string(s1dss) +
+      " S1Fmt " + std::to_string(s1fmt));
 
   // ---- Transaction identity.
   t.sid = static_cast<uint32_t>(d.below(uint64_t{1} << layout_.st_log2));
   if (d.chance(2)) t.sid = static_cast<uint32_t>((uint64_t{1} << layout_.st_log2) + d.below(64));
-  if (cdmax > 0 && cdmax <= 20 && d.chance(70)) {
+  if (s1 && cdmax > 0 && cdmax <= 20 && d.chance(70)) {
     t.ssv = true;
     t.ssid = static_cast<uint32_t>(d.below(uint64_t{1} << cdmax));
     if (d.chance(5)) t.ssid = static_cast<uint32_t>(d.below(uint64_t{1} << 20));
-  } else if (d.chance(8)) {
+  } else if (d.chance(5)) {
     t.ssv = true;
     t.ssid = static_cast<uint32_t>(d.below(16));
   }
   t.write = d.chance(40);
-  t.exec = !t.write && d.chance(30);
+  t.exec = d.chance(t.write ? 10 : 30);  // a write marked Instruction is Data (§13.1.2)
   t.priv = d.chance(50);
 
   // ---- Stage 2.
@@ -189,6 +194,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     ste[2] = put_bits(ste[2], 51, 51, !d.chance(1));
     ste[2] = put_bits(ste[2], 52, 52, d.chance(1));
     ste[2] = put_bits(ste[2], 53, 53, d.chance(20));  // S2AFFD
+    ste[2] = put_bits(ste[2], 54, 54, d.chance(30));  // S2PTW
     if (d.chance(1)) ste[2] = put_bits(ste[2], 56, 56, 1);  // S2HA
     if (d.chance(1)) ste[2] = put_bits(ste[2], 57, 57, 1);  // S2S
     ste[2] = put_bits(ste[2], 58, 58, d.chance(85));  // S2R
@@ -203,7 +209,8 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     }
   }
   // Maps ipa -> pa at stage 2 with a leaf at `leaf_level` (or below, around what exists).
-  auto s2_map = [&](uint64_t ipa, uint64_t pa, int leaf_level, uint64_t attrs) {
+  auto s2_map = [&](uint64_t ipa, uint64_t pa, int leaf_level, uint64_t attrs,
+                    int invalid_level = -1) {
     // Only trees whose start table the root allocation holds (an ILLEGAL STE may say more).
     if (above(ipa, st2.ia) || st2.ia <= level_bits(st2.g, st2.start) ||
         st2.ia - level_bits(st2.g, st2.start) > st2.g + 1)
@@ -218,6 +225,10 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
         if (!bit_set(e, 1) || level == 3) return;  // already a leaf here
         table = in_place(e, 47, st2.g);
         continue;
+      }
+      if (level == invalid_level) {
+        write(slot, rng() & ~uint64_t{1});  // an invalid descriptor at this level
+        return;
       }
       if (level >= leaf_level) {
         const uint64_t base = in_place(pa & ~ones(lo), 47, lo);
@@ -235,7 +246,8 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     unsigned s2ap = 3;
     if (d.chance(for_tables ? 3 : 25)) s2ap = static_cast<unsigned>(d.below(4));
     a = put_bits(a, 7, 6, s2ap);
-    a = put_bits(a, 5, 2, 0xf);  // Normal memory
+    // Normal memory; now and then Device (MemAttr[3:2] = 0b00), which S2PTW protects.
+    a = put_bits(a, 5, 2, d.chance(8) ? d.below(4) : 0xf);
     a = put_bits(a, 10, 10, !d.chance(for_tables ? 2 : 10));
     if (!for_tables && d.chance(30)) a = put_bits(a, 54, 53, d.below(4));
     return a;
@@ -266,11 +278,30 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
   bool s1_used = s1;
   if (s1 && !t.ssv && cdmax > 0 && s1dss != 2) s1_used = false;
   if (s1) {
-    const uint64_t cd_bytes = uint64_t{64} << std::min(cdmax, 8u);
-    const uint64_t cd_table = alloc(std::max<uint64_t>(cd_bytes, 4096));
-    map_table_page(cd_table, std::max<uint64_t>(cd_bytes, uint64_t{1} << st2.g));
-    ste[0] = put_bits(ste[0], 51, 6, (cd_table + ipa_off) >> 6);
-    const unsigned index = t.ssv ? (t.ssid & static_cast<uint32_t>(ones(std::min(cdmax, 8u)))) : 0;
+    uint64_t cd_table = 0;
+    unsigned index = 0;
+    if (two_level) {
+      const unsigned split = s1fmt == 1 ? 6 : 10;
+      const uint64_t l1_bytes = uint64_t{8} << (cdmax > split ? cdmax - split : 0);
+      const uint64_t l1 = alloc(std::max<uint64_t>(l1_bytes, 4096));
+      map_table_page(l1, std::max<uint64_t>(l1_bytes, uint64_t{1} << st2.g));
+      ste[0] = put_bits(ste[0], 51, 6, (l1 + ipa_off) >> 6);
+      const uint32_t ssid = t.ssv ? t.ssid & static_cast<uint32_t>(ones(cdmax)) : 0;
+      const uint64_t l2_bytes = uint64_t{64} << split;
+      cd_table = alloc(l2_bytes);
+      map_table_page(cd_table, std::max<uint64_t>(l2_bytes, uint64_t{1} << st2.g));
+      const bool l1_valid = !d.chance(4);
+      write(l1 + uint64_t{ssid >> split} * 8, (cd_table + ipa_off) | l1_valid);
+      index = ssid & static_cast<uint32_t>(ones(split));
+      say("L1CD[" + std::to_string(ssid >> split) + "] " + hex(cd_table + ipa_off) +
+          (l1_valid ? "" : " V=0"));
+    } else {
+      const uint64_t cd_bytes = uint64_t{64} << std::min(cdmax, 8u);
+      cd_table = alloc(std::max<uint64_t>(cd_bytes, 4096));
+      map_table_page(cd_table, std::max<uint64_t>(cd_bytes, uint64_t{1} << st2.g));
+      ste[0] = put_bits(ste[0], 51, 6, (cd_table + ipa_off) >> 6);
+      index = t.ssv ? (t.ssid & static_cast<uint32_t>(ones(std::min(cdmax, 8u)))) : 0;
+    }
 
     // CD.
     const int half = d.chance(70) ? 0 : 1;
@@ -412,7 +443,10 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
       const unsigned b = static_cast<unsigned>(d.range(std::min(s2ps_bits, 51u), st2.g == 16 ? 51 : 47));
       attrs |= b >= 48 ? uint64_t{1} << (b - 48 + 12) : uint64_t{1} << b;
     }
-    if (!d.chance(3)) s2_map(ipa, (pa & ~ones(level_bits(st2.g, level))) | (ipa & ones(level_bits(st2.g, level))), level, attrs);
+    const int invalid = d.chance(4) ? static_cast<int>(d.range(std::max(st2.start, 0), 3)) : -1;
+    if (!d.chance(2))
+      s2_map(ipa, (pa & ~ones(level_bits(st2.g, level))) | (ipa & ones(level_bits(st2.g, level))),
+             level, attrs, invalid);
     say("S2 map IPA " + hex(ipa) + " leaf L" + std::to_string(level) + " attrs " + hex(attrs) +
         " ipa_off " + hex(ipa_off));
   }
@@ -427,7 +461,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
   rc.second = t;
   rc.second.va = (t.va & ~ones(12)) | (d.below(512) * 8);
   rc.second.write = d.chance(40);
-  rc.second.exec = !rc.second.write && d.chance(30);
+  rc.second.exec = d.chance(rc.second.write ? 10 : 30);
   rc.second.priv = d.chance(50);
   say("access SID " + std::to_string(t.sid) + " SSV " + std::to_string(t.ssv) + " SSID " +
       std::to_string(t.ssid) + " VA " + hex(t.va) + (t.write ? " W" : " R") +

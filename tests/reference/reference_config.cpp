@@ -22,6 +22,7 @@ RefSte decode_ste(const Words& w) {
   s.s2aa64 = bit_set(w[2], 51);
   s.s2endi = bit_set(w[2], 52);
   s.s2affd = bit_set(w[2], 53);
+  s.s2ptw = bit_set(w[2], 54);
   s.s2hd = bit_set(w[2], 55);
   s.s2ha = bit_set(w[2], 56);
   s.s2s = bit_set(w[2], 57);

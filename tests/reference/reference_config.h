@@ -30,7 +30,7 @@ struct RefSte {
   uint64_t s1_context_ptr = 0;
   bool s1stalld = false;
   unsigned s2t0sz = 0, s2sl0 = 0, s2tg = 0, s2ps = 0;
-  bool s2aa64 = false, s2endi = false, s2affd = false, s2ha = false, s2hd = false;
+  bool s2aa64 = false, s2endi = false, s2affd = false, s2ptw = false, s2ha = false, s2hd = false;
   bool s2s = false, s2r = false;
   uint64_t s2ttb = 0;
   bool s1_enabled() const { return config == 5 || config == 7; }

@@ -140,7 +140,8 @@ bool Flow::s2_translate(uint64_t ipa, uint8_t cls, bool table_walk, uint64_t& pa
     f.fault = w.fault;
     return false;
   }
-  f.fault = s2_check(w.leaf, ste_.s2affd, access_, table_walk);
+  f.fault = s2_check(w.leaf, ste_.s2affd, access_, table_walk,
+                     ste_.s2ptw && ste_.config == 7);
   if (f.fault != Fault::kNone) return false;
   pa = w.leaf.out_addr;
   return true;

@@ -163,7 +163,8 @@ Fault s1_check(const WalkLeaf& leaf, const S1Controls& c, const Access& a) {
   return ok ? Fault::kNone : Fault::kPermission;
 }
 
-Fault s2_check(const WalkLeaf& leaf, bool affd, const Access& a, bool table_walk) {
+Fault s2_check(const WalkLeaf& leaf, bool affd, const Access& a, bool table_walk,
+               bool protected_walk) {
   if (!bit_set(leaf.desc, 10) && !affd) return Fault::kAccess;
   // AArch64.CheckS2Permission: S2AP[0] (bit 6) read, S2AP[1] (bit 7) write; XN[1:0]
   // (bits 54:53) with FEAT_XNX (mandatory in SMMUv3.1 with stage 2, SMMU_IDR3.XNX).
@@ -177,7 +178,9 @@ Fault s2_check(const WalkLeaf& leaf, bool affd, const Access& a, bool table_walk
     case 3: xn = !a.priv; break;  // EL0 execute-never
   }
   bool ok;
-  if (table_walk) ok = r;
+  // IHI 0070 §5.2 S2PTW: with S2PTW = 1 a stage-1 walk or CD fetch to a stage-2 page of
+  // any Device type (MemAttr[3:2] = 0b00, S2FWB = 0) is a stage-2 Permission fault.
+  if (table_walk) ok = r && !(protected_walk && bits(leaf.desc, 5, 4) == 0);
   else if (a.exec) ok = !xn;
   else ok = a.write ? w : r;
   return ok ? Fault::kNone : Fault::kPermission;

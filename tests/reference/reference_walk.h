@@ -71,6 +71,8 @@ struct S1Controls {
 // Access flag, then permissions (the order of AArch64.FirstStageTranslate).
 Fault s1_check(const WalkLeaf& leaf, const S1Controls& c, const Access& a);
 // Stage 2; table_walk for stage-1 descriptor and CD fetches (data reads).
-Fault s2_check(const WalkLeaf& leaf, bool affd, const Access& a, bool table_walk);
+// protected_walk: STE.S2PTW of a nested STE (a walk or CD fetch to Device memory faults).
+Fault s2_check(const WalkLeaf& leaf, bool affd, const Access& a, bool table_walk,
+               bool protected_walk);
 
 }  // namespace smmu::reference
