@@ -217,7 +217,7 @@ class Differential {
   }
 };
 
-constexpr unsigned kConfigs = 1000;
+constexpr unsigned kConfigs = 2500;  // per seed; 2 seeds per SMMU shape
 
 void run_seeds(const model::SmmuParams& params, std::initializer_list<uint64_t> seeds) {
   Differential diff(params);
@@ -255,6 +255,14 @@ TEST(SmmuDifferential, Oas40TermModel1) {
   p.features.oas_bits = 40;
   p.features.raz_wi_termination = false;
   run_seeds(p, {5, 6});
+}
+
+TEST(SmmuDifferential, Oas44No16kGranule8BitSubstreams) {
+  model::SmmuParams p;
+  p.features.oas_bits = 44;
+  p.features.gran16k = false;
+  p.features.ssid_bits = 8;
+  run_seeds(p, {10, 11});
 }
 
 // The comparison is not blind: a reference that is wrong in one rule is caught.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "reference/reference_bits.h"
@@ -34,9 +35,14 @@ struct Dice {
   uint64_t range(uint64_t lo, uint64_t hi) { return lo + below(hi - lo + 1); }  // inclusive
 };
 
-unsigned granule_of(Dice& d) {
+// A granule the SMMU implements; one time in 30 any granule (ILLEGAL if not implemented).
+unsigned granule_of(Dice& d, const Implementation& impl) {
   static constexpr unsigned kG[3] = {12, 14, 16};
-  return kG[d.below(3)];
+  for (;;) {
+    const unsigned g = kG[d.below(3)];
+    const bool implemented = g == 12 ? impl.gran4k : g == 14 ? impl.gran16k : impl.gran64k;
+    if (implemented || d.chance(3)) return g;
+  }
 }
 unsigned tg0_encoding(unsigned g) { return g == 12 ? 0 : g == 16 ? 1 : 2; }
 unsigned tg1_encoding(unsigned g) { return g == 12 ? 2 : g == 16 ? 3 : 1; }
@@ -70,10 +76,8 @@ uint64_t ConfigGenerator::alloc(uint64_t size) {
   next_free_ = (next_free_ + size - 1) & ~(size - 1);  // aligned to its size
   const uint64_t pa = next_free_;
   next_free_ += size;
-  if (next_free_ > layout_.scratch_base + layout_.scratch_size) {
-    next_free_ = layout_.scratch_base;  // cannot happen with the sizes used; stay in range
-    return alloc(size);
-  }
+  if (next_free_ > layout_.scratch_base + layout_.scratch_size)
+    throw std::length_error("config generator: scratch memory exhausted");
   return pa;
 }
 
@@ -152,7 +156,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
   uint64_t ipa_off = 0;  // nested: IPA of a table = PA + ipa_off
   unsigned s2ps_bits = oas;
   if (s2) {
-    st2.g = granule_of(d);
+    st2.g = granule_of(d, impl_);
     const unsigned min_t0sz = std::max(st2.g == 16 ? 12u : 16u, 64 - oas);
     unsigned sl0 = 0, t0sz = 0;
     bool found = false;
@@ -282,11 +286,12 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     unsigned index = 0;
     if (two_level) {
       const unsigned split = s1fmt == 1 ? 6 : 10;
-      const uint64_t l1_bytes = uint64_t{8} << (cdmax > split ? cdmax - split : 0);
+      const unsigned l1_bits = std::min(cdmax, 16u);  // an ILLEGAL S1CDMax may say more
+      const uint64_t l1_bytes = uint64_t{8} << (l1_bits > split ? l1_bits - split : 0);
       const uint64_t l1 = alloc(std::max<uint64_t>(l1_bytes, 4096));
       map_table_page(l1, std::max<uint64_t>(l1_bytes, uint64_t{1} << st2.g));
       ste[0] = put_bits(ste[0], 51, 6, (l1 + ipa_off) >> 6);
-      const uint32_t ssid = t.ssv ? t.ssid & static_cast<uint32_t>(ones(cdmax)) : 0;
+      const uint32_t ssid = t.ssv ? t.ssid & static_cast<uint32_t>(ones(l1_bits)) : 0;
       const uint64_t l2_bytes = uint64_t{64} << split;
       cd_table = alloc(l2_bytes);
       map_table_page(cd_table, std::max<uint64_t>(l2_bytes, uint64_t{1} << st2.g));
@@ -307,7 +312,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     const int half = d.chance(70) ? 0 : 1;
     unsigned g[2], tsz[2];
     for (int i = 0; i < 2; ++i) {
-      g[i] = granule_of(d);
+      g[i] = granule_of(d, impl_);
       const unsigned min_tsz = impl_.va52 && g[i] == 16 ? 12 : 16;
       tsz[i] = static_cast<unsigned>(d.range(min_tsz, 39));
       if (d.chance(2)) tsz[i] = static_cast<unsigned>(d.below(64));
