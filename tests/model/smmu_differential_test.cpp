@@ -1,7 +1,8 @@
 // The real Smmu against the independent reference (tests/reference): thousands of
 // random stream configurations per run (fixed seeds, printed), each cold (after
 // CFGI_ALL + TLBI) and again with warm caches (the same access on the same port: micro
-// TLB; another access in the same page on another port: main TLB). Compared: the
+// TLB; another access in the same page on another port: main TLB, then on the first
+// port: micro TLB with other access rights). Compared: the
 // response, the output address (the data read, or where a write landed) and the event
 // record (type, SID, SSV/SSID, InputAddr, RnW, InD, PnU, S2, CLASS, IPA).
 #include <gtest/gtest.h>
@@ -76,12 +77,14 @@ class Differential {
     for (unsigned i = 0; i < configs; ++i) {
       const reference::RandomCase rc = gen_->next(rng);
       invalidate_all();
-      const reference::Transaction steps[3] = {rc.first, rc.first, rc.second};
-      static const char* const kStep[3] = {"cold", "warm (same access, micro TLB)",
-                                           "warm (same page, other port)"};
-      for (unsigned s = 0; s < 3; ++s) {
+      const reference::Transaction steps[4] = {rc.first, rc.first, rc.second, rc.second};
+      static const unsigned kPort[4] = {0, 0, 1, 0};
+      static const char* const kStep[4] = {"cold", "warm (same access, micro TLB)",
+                                           "warm (same page, other port: main TLB)",
+                                           "warm (same page, first port: micro TLB)"};
+      for (unsigned s = 0; s < 4; ++s) {
         std::string why;
-        if (!compare(steps[s], s == 2 ? 1 : 0, rng, perturb, why)) {
+        if (!compare(steps[s], kPort[s], rng, perturb, why)) {
           if (!quiet && mismatches < 8) {
             std::printf("MISMATCH seed %llu config %u step %s\n%s%s\n",
                         static_cast<unsigned long long>(seed), i, kStep[s],
@@ -225,7 +228,7 @@ void run_seeds(const model::SmmuParams& params, std::initializer_list<uint64_t> 
   unsigned total = 0, configs = 0;
   for (uint64_t seed : seeds) {
     const unsigned m = diff.run(seed, kConfigs);
-    std::printf("seed %llu: %u configurations x 3 accesses, %u mismatches\n",
+    std::printf("seed %llu: %u configurations x 4 accesses, %u mismatches\n",
                 static_cast<unsigned long long>(seed), kConfigs, m);
     total += m;
     configs += kConfigs;

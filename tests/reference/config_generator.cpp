@@ -304,7 +304,9 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
       const uint64_t cd_bytes = uint64_t{64} << std::min(cdmax, 8u);
       cd_table = alloc(std::max<uint64_t>(cd_bytes, 4096));
       map_table_page(cd_table, std::max<uint64_t>(cd_bytes, uint64_t{1} << st2.g));
-      ste[0] = put_bits(ste[0], 51, 6, (cd_table + ipa_off) >> 6);
+      // Now and then the CD table lies beyond the memory: an external abort (F_CD_FETCH).
+      const uint64_t outside = d.chance(2) && oas > 33 ? uint64_t{1} << d.range(32, oas - 1) : 0;
+      ste[0] = put_bits(ste[0], 51, 6, (cd_table + ipa_off + outside) >> 6);
       index = t.ssv ? (t.ssid & static_cast<uint32_t>(ones(std::min(cdmax, 8u)))) : 0;
     }
 
