@@ -189,6 +189,8 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     const uint64_t root_bytes = uint64_t{8} << std::min(root_entries_bits, st2.g + 1);
     st2.root = alloc(root_bytes);
     uint64_t s2ttb = st2.root;
+    // Bits below the start table's alignment are treated as zero (§5.2 S2TTB).
+    if (d.chance(20)) s2ttb |= rng() & ones(std::min(root_entries_bits, st2.g + 1) + 3) & ~uint64_t{0xf};
     if (d.chance(2)) s2ttb |= uint64_t{1} << d.range(std::min(s2ps_bits, 51u), 51);
     ste[2] = put_bits(ste[2], 15, 0, d.below(1 << 16));
     ste[2] = put_bits(ste[2], 37, 32, t0sz);
@@ -350,6 +352,8 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     const uint64_t root = alloc(std::max<uint64_t>(uint64_t{8} << std::min(root_bits, 13u), 4096));
     map_table_page(root, uint64_t{1} << std::max(g[half], st2.g));
     uint64_t ttb = root + ipa_off;
+    // Bits below the start table's alignment are treated as zero (§5.4 TTB0).
+    if (d.chance(20)) ttb |= rng() & ones(std::min(root_bits, 13u) + 3) & ~uint64_t{0xf};
     if (d.chance(2)) ttb |= uint64_t{1} << d.range(std::min(ips_bits, 51u), 51);
     cd[half == 0 ? 1 : 2] = put_bits(in_place(ttb, 51, 4), 1, 1, had);
     // The other half: a table base of its own (never walked here).
