@@ -15,18 +15,21 @@ smmu::fuzz::GuestProgram* g_program = nullptr;
 
 namespace smmu::fuzz {
 
+// The reset runs after each program (and once before the first), so that a program
+// which leaves the SMMU in a state software cannot reset is the input reported.
 int fuzz_one(const uint8_t* data, size_t size) {
-  g_program->reset();
   g_program->run(data, size);
+  g_program->reset();
   return 0;
 }
 
 void init_target() {
   g_bench = new smmu::test::SmmuTestbench(smmu::fuzz::fuzz_smmu_params(), /*ports=*/2,
-                                          smmu::test::SmmuTestbench::default_memory(),
+                                          smmu::fuzz::fuzz_memory(),
                                           /*with_dmi_master=*/true,
                                           smmu::fuzz::fuzz_endpoints());
   g_program = new smmu::fuzz::GuestProgram(*g_bench);
+  g_program->reset();
 }
 
 }  // namespace smmu::fuzz

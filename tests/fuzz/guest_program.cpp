@@ -348,8 +348,8 @@ void acknowledge_gerror(SmmuTestbench& tb) {
 }
 
 void run_for(SmmuTestbench& tb, Bytes& in) {
-  const uint8_t b = in.u8();
-  // Up to ~16 us: long enough for an ATC_INV timeout when the program waits several times.
+  const unsigned b = in.u8() + 1u;  // not 0: sc_start(0) with nothing to do warns
+  // Up to ~16 us: longer than an ATC_INV timeout (2 us here).
   tb.run(sc_time(static_cast<double>(b) * 64, sc_core::SC_NS));
 }
 
@@ -376,6 +376,12 @@ model::SmmuParams fuzz_smmu_params() {
   p.config_cache.ways = 2;
   p.timing.atc_inv_timeout = sc_time(2, sc_core::SC_US);
   return p;
+}
+
+model::MemoryParams fuzz_memory() {
+  model::MemoryParams m = SmmuTestbench::default_memory();
+  m.size = uint64_t{512} << 20;
+  return m;
 }
 
 std::vector<model::AtsEndpointParams> fuzz_endpoints() {
@@ -427,8 +433,17 @@ void GuestProgram::reset() {
              Command(Opcode::kTlbiNsnhAll), Command(Opcode::kTlbiEl2All),
              Command(Opcode::kSync)});
   drain_commands(tb, sc_time(20, sc_core::SC_US));
-  if (!r::queue_empty(tb.cmdq_prod(), tb.cmdq_cons(), kCmdqLog2))
+  if (!r::queue_empty(tb.cmdq_prod(), tb.cmdq_cons(), kCmdqLog2)) {
+    std::fprintf(stderr,
+                 "fuzz_guest: at %s: CR0 %#llx CR0ACK %#llx CMDQ_PROD %#x CMDQ_CONS %#x "
+                 "GERROR %#llx GERRORN %#llx\n",
+                 sc_core::sc_time_stamp().to_string().c_str(),
+                 static_cast<unsigned long long>(tb.reg(r::kCr0)),
+                 static_cast<unsigned long long>(tb.reg(r::kCr0Ack)), tb.cmdq_prod(),
+                 tb.cmdq_cons(), static_cast<unsigned long long>(tb.reg(r::kGerror)),
+                 static_cast<unsigned long long>(tb.reg(r::kGerrorN)));
     not_architectural("reset: CFGI_ALL/TLBI/CMD_SYNC did not complete");
+  }
   tb.set_reg(r::kCr0, r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask() | r::cr0::kCmdqEn.mask());
 }
 

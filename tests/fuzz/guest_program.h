@@ -53,6 +53,9 @@ class GuestProgram {
 // The testbench fuzz_guest drives: two device ports, a DMI master and two ATS endpoints
 // (kAnsweringSid, kSilentSid); small caches so that eviction paths run too.
 model::SmmuParams fuzz_smmu_params();
+// 512 MiB (the arena included): DMA may write anywhere, and every MiB it touches stays
+// allocated for the process, so a smaller memory bounds the fuzzer's RSS.
+model::MemoryParams fuzz_memory();
 std::vector<model::AtsEndpointParams> fuzz_endpoints();
 
 }  // namespace smmu::fuzz
