@@ -353,12 +353,19 @@ void run_for(SmmuTestbench& tb, Bytes& in) {
   tb.run(sc_time(static_cast<double>(b) * 64, sc_core::SC_NS));
 }
 
-// Runs until the command queue is empty or stopped (CONS.ERR), at most `limit`.
+// Runs until the command queue is empty, at most `limit`. A stop with CONS.ERR is
+// acknowledged (GERRORN) as a driver would, and the queue resumes at CONS: the reset's
+// CMD_SYNC may report CERROR_ATC_INV_SYNC for an ATC_INV that the previous program sent
+// to the silent endpoint before disabling the queue (IHI 0070 §3.9.1.4; SMMU_CMDQ_CONS.ERR
+// CERROR_ATC_INV_SYNC: "a CMD_SYNC failed to successfully complete one or more previous
+// CMD_ATC_INV commands"); the retried CMD_SYNC then completes.
 void drain_commands(SmmuTestbench& tb, sc_time limit) {
   const sc_time step(1, sc_core::SC_US);
   for (sc_time t = sc_core::SC_ZERO_TIME; t < limit; t += step) {
     const auto qb = r::QueueBase::decode(tb.reg(r::kCmdqBase, 8));
     if (r::queue_empty(tb.cmdq_prod(), tb.cmdq_cons(), qb.log2size)) return;
+    if ((tb.reg(r::kGerror) ^ tb.reg(r::kGerrorN)) & r::gerror::kCmdqErr.mask())
+      acknowledge_gerror(tb);
     tb.run(step);
   }
 }
