@@ -71,6 +71,9 @@ uint32_t substream_id(Bytes& in) {
   return b >= 0xf0 ? in.u32() & 0xfffff : b % 8;
 }
 
+// FUZZ_GUEST_TRACE=1: one line per transaction, to read what a reproducer does.
+const bool g_trace = std::getenv("FUZZ_GUEST_TRACE") != nullptr;
+
 [[noreturn]] void not_architectural(const char* what) {
   std::fprintf(stderr, "fuzz_guest: %s\n", what);
   std::abort();
@@ -283,6 +286,10 @@ void dma(SmmuTestbench& tb, Bytes& in) {
   const unsigned len = 1u << ((f >> 5) & 3);  // 1, 2, 4, 8 bytes
   const uint64_t va = address(in);
   const auto res = tb.dma(va, a, port, len, in.u64());
+  if (g_trace)
+    std::fprintf(stderr, "dma sid %u ssid %u ssv %d %s va %#llx len %u: %s\n", a.sid, a.ssid,
+                 a.ssv, a.write ? "write" : "read", static_cast<unsigned long long>(va), len,
+                 res.ok() ? "ok" : "error response");
   if (res.status == tlm::TLM_INCOMPLETE_RESPONSE) not_architectural("DMA left incomplete");
 }
 
@@ -310,6 +317,11 @@ void ats_request(SmmuTestbench& tb, Bytes& in) {
   sc_time delay = sc_core::SC_ZERO_TIME;
   tb.endpoints.at((f >> 4) & 1)->ats->b_transport(gp, delay);
   gp.clear_extension(&req);
+  if (g_trace)
+    std::fprintf(stderr, "ats request sid %u va %#llx: status %d read %d write %d -> %#llx\n",
+                 req.sid, static_cast<unsigned long long>(gp.get_address()),
+                 static_cast<int>(req.status), req.read, req.write,
+                 static_cast<unsigned long long>(req.translated));
   if (gp.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE ||
       (gp.is_response_ok() && req.status == model::AtsTranslationRequest::Status::kPending))
     not_architectural("Translation Request not answered");
