@@ -609,6 +609,12 @@ json load_json_file(const std::string& path) {
     if (colon != std::string::npos) detail = detail.substr(colon + 2);
     throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(at - line_start + 1) +
                       ": invalid JSON: " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double (406) comes without a position.
+    std::string detail = e.what();
+    const size_t end_of_id = detail.find("] ");
+    if (end_of_id != std::string::npos) detail = detail.substr(end_of_id + 2);
+    throw ConfigError(path + ": invalid JSON: " + detail);
   }
 }
 

@@ -382,6 +382,14 @@ TEST(LoadJsonFile, BadJsonGivesLineAndColumn) {
   EXPECT_EQ(error_of([&] { load_json_file(empty.path()); }).rfind(empty.path() + ":1:1: invalid JSON", 0), 0u);
 }
 
+// Found by fuzz_scenario: nlohmann reports a number too large for a double as
+// out_of_range 406, not as a parse_error; smmu-sim exited 1 with the library's text.
+TEST(LoadJsonFile, NumberOverflowIsInvalidJson) {
+  TempFile f("{\"s\": 5e111111116}");
+  EXPECT_MESSAGE([&] { load_json_file(f.path()); },
+                 f.path() + ": invalid JSON: number overflow parsing '5e111111116'");
+}
+
 TEST(LoadJsonFile, DuplicateKeysAreNamedByPath) {
   TempFile f(R"({"smmus": [{"a": 1}, {"tlb": {"ways": 1, "ways": 2}}]})");
   EXPECT_MESSAGE([&] { load_json_file(f.path()); }, f.path() + ": duplicate key smmus[1].tlb.ways");
