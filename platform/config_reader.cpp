@@ -438,6 +438,79 @@ struct PathStep {
   size_t index;
 };
 
+// Tracks where the parser is, to name duplicate keys and too deep nesting by their path.
+// base_depth: the containers around the parsed text (an override's key path).
+class ParseCheck {
+ public:
+  explicit ParseCheck(std::string who, size_t base_depth = 0) : who_(std::move(who)), base_depth_(base_depth) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        frames_.push_back({event == json::parse_event_t::object_start, {}, {}, 0});
+        if (base_depth_ + frames_.size() > kMaxJsonDepth)
+          throw ConfigError(who_ + ": " + short_path() + ": nested deeper than " +
+                            std::to_string(kMaxJsonDepth) + " levels (the limit)");
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second)
+          throw ConfigError(who_ + ": duplicate key " + current_path());
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_object;
+    std::set<std::string> keys;
+    std::string key;
+    size_t index;
+  };
+
+  void element_done() {
+    if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
+  }
+
+  // The path of the first `count` open containers' current elements (all by default).
+  std::string current_path(size_t count = SIZE_MAX) const {
+    std::string s;
+    for (size_t i = 0; i < std::min(count, frames_.size()); ++i) {
+      const Frame& f = frames_[i];
+      if (f.is_object)
+        s += (s.empty() ? "" : ".") + f.key;
+      else
+        s += "[" + std::to_string(f.index) + "]";
+    }
+    return s;
+  }
+
+  // The path of the container being opened, shortened to keep the message one line.
+  std::string short_path() const {
+    std::string s = current_path(frames_.size() - 1);
+    if (s.empty()) s = "the top level";
+    constexpr size_t kMax = 120;
+    if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
+    return s;
+  }
+
+  std::string who_;
+  size_t base_depth_;
+  std::vector<Frame> frames_;
+};
+
 std::string describe_steps(const std::vector<PathStep>& steps, size_t count) {
   std::string s;
   for (size_t i = 0; i < count; ++i) {
@@ -452,7 +525,11 @@ std::string describe_steps(const std::vector<PathStep>& steps, size_t count) {
 }  // namespace
 
 void apply_override(json& target, const std::string& assignment) {
-  const std::string who = "--set \"" + assignment + "\"";
+  // A huge value (a deeply nested one) is named by its start.
+  constexpr size_t kShown = 80;
+  const std::string who = "--set \"" +
+                          (assignment.size() > kShown ? assignment.substr(0, kShown - 3) + "..." : assignment) +
+                          "\"";
   auto fail = [&who](const std::string& why) { throw ConfigError(who + ": " + why); };
 
   const size_t eq = assignment.find('=');
@@ -488,7 +565,10 @@ void apply_override(json& target, const std::string& assignment) {
     ++i;
   }
 
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // The key's steps are containers around the value: together within kMaxJsonDepth.
+  if (steps.size() > kMaxJsonDepth)
+    fail("the key is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (the limit)");
+  json value = json::parse(text, ParseCheck(who, steps.size()), /*allow_exceptions=*/false);
   if (value.is_discarded()) value = text;
 
   // Work on a copy so that a failing override leaves the document unchanged.
@@ -517,69 +597,6 @@ void apply_override(json& target, const std::string& assignment) {
 
 // --- files
 
-namespace {
-
-// Tracks where the parser is, to name duplicate keys by their path.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
-
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        frames_.push_back({true, {}, {}, 0});
-        break;
-      case json::parse_event_t::array_start:
-        frames_.push_back({false, {}, {}, 0});
-        break;
-      case json::parse_event_t::key: {
-        Frame& f = frames_.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second)
-          throw ConfigError(file_ + ": duplicate key " + current_path());
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames_.pop_back();
-        element_done();
-        break;
-      case json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool is_object;
-    std::set<std::string> keys;
-    std::string key;
-    size_t index;
-  };
-
-  void element_done() {
-    if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
-  }
-
-  std::string current_path() const {
-    std::string s;
-    for (const Frame& f : frames_) {
-      if (f.is_object)
-        s += (s.empty() ? "" : ".") + f.key;
-      else
-        s += "[" + std::to_string(f.index) + "]";
-    }
-    return s;
-  }
-
-  std::string file_;
-  std::vector<Frame> frames_;
-};
-
-}  // namespace
-
 json load_json_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
@@ -592,7 +609,7 @@ json load_json_file(const std::string& path) {
   const std::string content = buf.str();
 
   try {
-    return json::parse(content, DuplicateKeyCheck(path), /*allow_exceptions=*/true,
+    return json::parse(content, ParseCheck(path), /*allow_exceptions=*/true,
                        /*ignore_comments=*/true);
   } catch (const json::parse_error& e) {
     // Line and column of the character the parser stopped at (1-based).

@@ -27,6 +27,12 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The deepest nesting of arrays and objects a scenario may have (the scenario format
+// itself needs 6). Deeper documents are refused while parsing: copying, comparing and
+// printing a JSON value recurse once per level, so 100 000 levels would overflow the
+// stack.
+constexpr unsigned kMaxJsonDepth = 64;
+
 // Parses a time: "10 ns", "1.5us", "2 ms", "500 ps", "1 s" (decimal digits with an
 // optional fraction, optional spaces, a unit among ps ns us ms s). Returns picoseconds;
 // throws std::invalid_argument (with a reason) when malformed, negative, not a whole
@@ -112,12 +118,14 @@ class ConfigReader {
 // when it parses (number, bool, null, object, array, quoted string), else taken as a
 // plain string ("10 ns", "lru"). Missing object keys are created; an array index may
 // address an element or append one (index == size). Throws ConfigError naming the
-// override on bad syntax, a path through a non-object/non-array, or an index past the end.
+// override on bad syntax, a path through a non-object/non-array, an index past the end,
+// or a key and value nested deeper than kMaxJsonDepth together.
 void apply_override(nlohmann::json& root, const std::string& assignment);
 
 // Reads a JSON file (comments // and /* */ allowed). Throws ConfigError
-// "<path>: cannot open (<reason>)", "<path>:<line>:<column>: invalid JSON: <detail>", or
-// "<path>: duplicate key <key path>" (nlohmann would silently keep the last).
+// "<path>: cannot open (<reason>)", "<path>:<line>:<column>: invalid JSON: <detail>",
+// "<path>: duplicate key <key path>" (nlohmann would silently keep the last), or
+// "<path>: <key path>: nested deeper than 64 levels (the limit)".
 nlohmann::json load_json_file(const std::string& path);
 
 // Decimal or 0x-hex digits, '_' allowed between digits ("0x8000_0000"). False when

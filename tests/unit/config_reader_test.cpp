@@ -399,5 +399,51 @@ TEST(LoadJsonFile, DuplicateKeysAreNamedByPath) {
   EXPECT_MESSAGE([&] { load_json_file(h.path()); }, h.path() + ": duplicate key x[2].k");
 }
 
+// Copying, comparing and printing JSON recurse once per level: 100 000 levels of [ or {
+// would overflow the stack (in the message that prints the value). The parser refuses
+// them, naming where and the limit.
+TEST(LoadJsonFile, DeepNestingIsRefusedWithTheLimit) {
+  const size_t deep = 100000;
+  TempFile arrays(std::string(deep, '[') + std::string(deep, ']'));
+  std::string prefix;  // the path of the 64 open arrays, shortened to 120 characters
+  for (int i = 0; i < 39; ++i) prefix += "[0]";
+  EXPECT_MESSAGE([&] { load_json_file(arrays.path()); },
+                 arrays.path() + ": " + prefix + "...: nested deeper than 64 levels (the limit)");
+  std::string objects;
+  for (size_t i = 0; i < deep; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(deep, '}');
+  TempFile o(objects);
+  const std::string msg = error_of([&] { load_json_file(o.path()); });
+  EXPECT_EQ(msg.rfind(o.path() + ": a.a.a.", 0), 0u) << msg;
+  EXPECT_NE(msg.find(": nested deeper than 64 levels (the limit)"), std::string::npos) << msg;
+  // Unterminated: still the depth, not a crash.
+  TempFile open(std::string(deep, '['));
+  EXPECT_NE(error_of([&] { load_json_file(open.path()); }).find("nested deeper than 64"), std::string::npos);
+  // 64 levels are fine, 65 are not.
+  TempFile ok("{\"x\": " + std::string(63, '[') + std::string(63, ']') + "}");
+  EXPECT_EQ(load_json_file(ok.path())["x"].size(), 1u);
+  TempFile over("{\"x\": " + std::string(64, '[') + std::string(64, ']') + "}");
+  EXPECT_NE(error_of([&] { load_json_file(over.path()); }).find("x[0]"), std::string::npos);
+}
+
+TEST(ApplyOverride, DeepNestingIsRefusedWithTheLimit) {
+  json doc = json::object();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string msg = error_of([&] { apply_override(doc, "streams=" + deep); });
+  EXPECT_EQ(msg.rfind("--set \"streams=[[[[", 0), 0u) << msg;
+  EXPECT_LT(msg.size(), 400u);
+  EXPECT_NE(msg.find("nested deeper than 64 levels (the limit)"), std::string::npos) << msg;
+  EXPECT_EQ(doc, json::object());  // unchanged
+  // The key's levels count: a.b holds the value two levels down.
+  EXPECT_NO_THROW(apply_override(doc, "a.b=" + std::string(62, '[') + std::string(62, ']')));
+  EXPECT_NE(error_of([&] { apply_override(doc, "a.b=" + std::string(63, '[') + std::string(63, ']')); })
+                .find("nested deeper than 64"),
+            std::string::npos);
+  std::string key = "k";
+  for (int i = 0; i < 70; ++i) key += ".k";
+  EXPECT_NE(error_of([&] { apply_override(doc, key + "=1"); }).find("the key is nested deeper than 64"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace smmu::platform
