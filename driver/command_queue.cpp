@@ -25,6 +25,7 @@ const char* to_string(SmmuStatus s) {
     case SmmuStatus::kTagExhausted: return "no free ASID or VMID";
     case SmmuStatus::kInvalidArgument: return "invalid argument";
     case SmmuStatus::kBusy: return "in use";
+    case SmmuStatus::kAtcInvTimeout: return "ATC invalidation timeout";
   }
   return "unknown";
 }
@@ -39,7 +40,8 @@ const char* to_string(SyncCompletion c) {
 }
 
 CommandQueue::CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<void()> on_error)
-    : os_(os), cfg_(cfg), on_error_(std::move(on_error)), lock_(os.make_spinlock()) {
+    : os_(os), cfg_(cfg), on_error_(std::move(on_error)), lock_(os.make_spinlock()),
+      failed_lock_(os.make_spinlock()) {
   if (cfg_.log2size > r::kMaxQueueLog2Size)
     throw std::invalid_argument("command queue log2size " + std::to_string(cfg_.log2size) + " > 19");
   if (cfg_.poll_ns == 0) throw std::invalid_argument("command queue poll_ns 0");
@@ -155,7 +157,7 @@ SmmuStatus CommandQueue::wait(const SyncTicket& t) {
       check_error(cons);
       done = passed(t, cons);
     }
-    if (done) return SmmuStatus::kOk;
+    if (done) return take_atc_inv_failure(t.seq) ? SmmuStatus::kAtcInvTimeout : SmmuStatus::kOk;
     const uint64_t waited = os_.now_ns() - start;
     if (waited >= cfg_.sync_timeout_ns) {
       ++stats_.sync_timeouts;
@@ -187,6 +189,29 @@ void CommandQueue::replace_with_sync(uint32_t cons) {
   os_.write64(slot + 8, c.dw[1]);
   os_.dma_wmb();
   ++stats_.ill_skipped;
+}
+
+void CommandQueue::note_atc_inv_sync_error(uint32_t cons) {
+  constexpr size_t kMaxRemembered = 64;
+  const uint64_t seq = consumed_from(cons);
+  LockGuard g(*failed_lock_);
+  // The SMMU may fail the repeated SYNC again: remember it once.
+  if (std::find(failed_syncs_.begin(), failed_syncs_.end(), seq) != failed_syncs_.end()) return;
+  if (failed_syncs_.size() == kMaxRemembered) failed_syncs_.erase(failed_syncs_.begin());
+  failed_syncs_.push_back(seq);
+  num_failed_.store(failed_syncs_.size(), std::memory_order_release);
+}
+
+bool CommandQueue::take_atc_inv_failure(uint64_t seq) {
+  // The failure is noted (GERROR handling) before CONS moves past the SYNC, so a waiter
+  // that saw its SYNC complete also sees the count.
+  if (num_failed_.load(std::memory_order_acquire) == 0) return false;
+  LockGuard g(*failed_lock_);
+  const auto it = std::find(failed_syncs_.begin(), failed_syncs_.end(), seq);
+  if (it == failed_syncs_.end()) return false;
+  failed_syncs_.erase(it);
+  num_failed_.store(failed_syncs_.size(), std::memory_order_release);
+  return true;
 }
 
 SmmuStatus CommandQueue::Batch::add(const arch::Command& c) {

@@ -13,7 +13,10 @@
 //   kIrq      CS = IRQ without an MSI address: the wired cmd_sync interrupt, then CONS.
 // Every wait is bounded (timeout -> SmmuStatus::kSyncTimeout, never a hang). A command
 // error seen while waiting (CMDQ_CONS.ERR) is handed to the device's GERROR handling,
-// then the wait goes on.
+// then the wait goes on. A CMD_SYNC that failed with CERROR_ATC_INV_SYNC (IHI 0070
+// §3.9.1.4: an ATC invalidation before it did not complete in time) completes once the
+// error is acknowledged, but its waiter gets kAtcInvTimeout: the device may still hold
+// the translations.
 #pragma once
 
 #include <array>
@@ -48,6 +51,7 @@ enum class SmmuStatus : uint8_t {
   kTagExhausted,       // no free ASID or VMID on this SMMU
   kInvalidArgument,    // a request the driver refuses (bad range, wrong domain type, ...)
   kBusy,               // still in use (a domain with masters, a vSMMU with domains)
+  kAtcInvTimeout,      // the CMD_SYNC failed with CERROR_ATC_INV_SYNC: an ATC did not answer
 };
 const char* to_string(SmmuStatus s);
 
@@ -124,6 +128,8 @@ class CommandQueue {
   // CERROR_ILL recovery: the command at CONS becomes a CMD_SYNC (CS = SEV), which the
   // SMMU runs when the error is acknowledged. cons: the CMDQ_CONS value.
   void replace_with_sync(uint32_t cons);
+  // CERROR_ATC_INV_SYNC: the CMD_SYNC at CONS failed; its waiter will get kAtcInvTimeout.
+  void note_atc_inv_sync_error(uint32_t cons);
 
   // The CMD_SYNC this queue uses (CS per completion mode; slot_pa for kMsi).
   arch::Command make_sync(uint64_t slot_pa) const;
@@ -143,12 +149,20 @@ class CommandQueue {
   SmmuStatus wait_for_room(uint32_t n);
   void check_error(uint32_t cons);
   bool passed(const SyncTicket& t, uint32_t cons) const { return consumed_from(cons) > t.seq; }
+  // True (once) when the SYNC with this sequence number failed.
+  bool take_atc_inv_failure(uint64_t seq);
 
   Os& os_;
   CommandQueueConfig cfg_;
   std::function<void()> on_error_;
   std::unique_ptr<Lock> lock_;
   std::atomic<uint64_t> prod64_{0};  // entries produced (== CMDQ_PROD as a count)
+  // Sequence numbers of CMD_SYNCs that failed with ATC_INV_SYNC and whose waiter has not
+  // looked yet; bounded (the oldest go first) for SYNCs nobody waits for.
+  // The count lets a waiter skip the lock (and its cost) when nothing failed.
+  std::unique_ptr<Lock> failed_lock_;
+  std::vector<uint64_t> failed_syncs_;
+  std::atomic<size_t> num_failed_{0};
   CommandQueueStats stats_;
 };
 

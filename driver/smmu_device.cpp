@@ -397,8 +397,9 @@ uint32_t SmmuDevice::handle_gerror() {
       case r::CmdqError::kAbt:  // the fetch is retried once acknowledged
         ++stats_.cmdq_abt;
         break;
-      case r::CmdqError::kAtcInvSync:  // the SYNC is retried
+      case r::CmdqError::kAtcInvSync:  // the SYNC is retried; its waiter learns it failed
         ++stats_.cmdq_atc_sync;
+        if (cmdq_) cmdq_->note_atc_inv_sync_error(cons);
         break;
       default:
         break;

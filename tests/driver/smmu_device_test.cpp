@@ -40,6 +40,7 @@ class FakeSmmu {
   bool consume_on_write = true;   // else commands run at the next delay
   bool stalled = false;           // the command queue never moves
   bool abt_once = false;          // the next command fetch aborts once
+  bool atc_sync_fail_once = false;  // the next CMD_SYNC after an ATC_INV fails once
   std::vector<Command> seen;
   std::vector<uint64_t> prod_write_times;
   uint64_t cr0ack_when_cr1_written = ~uint64_t{0};
@@ -96,6 +97,12 @@ class FakeSmmu {
         return raise(r::CmdqError::kAbt, cons);
       }
       if (!arch::opcode_known(c.raw_opcode())) return raise(r::CmdqError::kIll, cons);
+      if (c.opcode() == Opcode::kAtcInv) atc_inv_pending_ = true;
+      if (c.opcode() == Opcode::kSync && atc_inv_pending_ && atc_sync_fail_once) {
+        atc_sync_fail_once = false;  // the device never answered; the repeated SYNC completes
+        return raise(r::CmdqError::kAtcInvSync, cons);
+      }
+      if (c.opcode() == Opcode::kSync) atc_inv_pending_ = false;
       seen.push_back(c);
       if (c.opcode() == Opcode::kSync && c.cs() == static_cast<uint8_t>(arch::SyncCs::kIrq) &&
           c.msiaddr())
@@ -128,6 +135,7 @@ class FakeSmmu {
 
   HostOs& os_;
   uint64_t base_;
+  bool atc_inv_pending_ = false;
 };
 
 uint32_t full_idr0() {
@@ -513,6 +521,38 @@ TEST(SmmuDevice, IllegalCommandIsReplacedBySync) {
   EXPECT_EQ(f.reg(r::kGerrorN), f.reg(r::kGerror));
   EXPECT_EQ(f.reg(r::kGerror), 1u);
   EXPECT_EQ(dev.handle_gerror(), 0u);  // nothing left active
+}
+
+// CERROR_ATC_INV_SYNC (IHI 0070 §3.9.1.4): the SYNC completes once the error is
+// acknowledged, but its waiter learns that the ATC invalidation failed, once; with the
+// batches of several SMMUs too.
+TEST(SmmuDevice, FailedAtcInvalidationReachesTheWaiter) {
+  for (SyncCompletion mode : {SyncCompletion::kConsPoll, SyncCompletion::kMsi}) {
+    Rig rig;
+    FakeSmmu& f = rig.add(kBase);
+    SmmuDevice dev(rig.os, kBase, opts(mode));
+    ASSERT_EQ(dev.probe(), SmmuStatus::kOk);
+    ASSERT_EQ(dev.reset(), SmmuStatus::kOk);
+    f.seen.clear();
+    f.atc_sync_fail_once = true;
+    const Command inv = Command(Opcode::kAtcInv).set_sid(9).set_size(arch::kAtcInvSizeAll);
+    EXPECT_EQ(dev.cmdq().issue_and_wait(&inv, 1), SmmuStatus::kAtcInvTimeout);
+    EXPECT_EQ(dev.stats().cmdq_atc_sync, 1u);
+    ASSERT_EQ(f.seen.size(), 2u);  // the SYNC ran once the error was acknowledged
+    EXPECT_EQ(f.seen[1].opcode(), Opcode::kSync);
+    EXPECT_EQ(dev.cmdq().issue_and_wait(&inv, 1), SmmuStatus::kOk);  // reported once
+
+    f.atc_sync_fail_once = true;
+    InvBatch b;
+    b.smmu = &dev.handle();
+    b.num = 1;
+    b.cmds[0] = inv;
+    b.needs_sync = true;
+    EXPECT_EQ(SmmuDevice::issue_batches_all_then_wait({&b}), SmmuStatus::kAtcInvTimeout);
+    f.atc_sync_fail_once = true;
+    EXPECT_EQ(dev.submit(b), SmmuStatus::kAtcInvTimeout);
+    EXPECT_EQ(dev.stats().cmdq_atc_sync, 3u);
+  }
 }
 
 TEST(SmmuDevice, AbortedFetchIsRetriedAfterAcknowledge) {
