@@ -88,6 +88,9 @@ class SmmuDevice {
 
   // --- commands
   CommandQueue& cmdq() { return *cmdq_; }
+  // reset() creates the queue, probe() the tags: a run stopped before them has neither.
+  bool has_cmdq() const { return cmdq_ != nullptr; }
+  bool has_tags() const { return tags_ != nullptr; }
   SmmuStatus submit(const InvBatch& batch);  // with CMD_SYNC and wait when needs_sync
   // Several SMMUs: in rounds, every device's next batch (with its CMD_SYNC) is issued
   // first, then all those SYNCs are waited for, so SMMUs work in parallel while each

@@ -30,14 +30,10 @@ DriverSetup::DriverSetup(const Scenario& sc, driver::Os& os, AtsEnable ats_enabl
     : sc_(sc), os_(os), ats_enable_(std::move(ats_enable)), ats_capable_(std::move(ats_capable)),
       ops_(sc.driver_ops.size()) {}
 
-// The driver's objects stay: the SMMUs keep reading its tables until the end.
-DriverSetup::~DriverSetup() {
-  for (auto& m : masters_) (void)m.release();
-  for (auto& d : nested_) (void)d.release();
-  for (auto& v : vsmmus_) (void)v.release();
-  for (auto& [name, d] : domains_) (void)d.release();
-  for (auto& g : guest_tables_) (void)g.release();
-}
+// After the simulation (nothing reads the tables any more): the members go in reverse
+// order of declaration, users before what they use: masters, nested domains, vSMMUs,
+// the guest's tables, paging domains, the Iommu, the devices.
+DriverSetup::~DriverSetup() = default;
 
 bool DriverSetup::fail(const std::string& what) {
   if (error_.empty()) error_ = what;
@@ -177,27 +173,41 @@ void DriverSetup::run_op(size_t index) {
   const DriverOpSpec& op = sc_.driver_ops.at(index);
   DriverOpResult& r = ops_.at(index);
   r.start_ns = os_.now_ns();
+  r.started = true;
   driver::Domain* d = stream_domain_.count(op.stream) ? stream_domain_[op.stream] : nullptr;
   if (!d) {
     r.status = driver::SmmuStatus::kInvalidArgument;
     r.error = "the stream has no domain (set-up failed)";
   } else {
     const uint64_t g = uint64_t{1} << sc_.streams[op.stream].granule_shift;
-    auto map = [&] {
-      const driver::PgtableStatus st = d->map(op.iova, op.pa, op.size, driver::IommuProt{});
-      if (st != driver::PgtableStatus::kOk) r.error = std::string("map: ") + driver::to_string(st);
+    // The op's status is its first failure, page table or invalidation.
+    auto note = [&r](driver::SmmuStatus st) {
+      if (r.status == driver::SmmuStatus::kOk) r.status = st;
     };
+    auto pgtable_failed = [&](const char* what, driver::PgtableStatus st) {
+      if (st == driver::PgtableStatus::kOk) return;
+      if (r.error.empty()) r.error = std::string(what) + ": " + driver::to_string(st);
+      note(st == driver::PgtableStatus::kNoMemory ? driver::SmmuStatus::kNoMemory
+                                                  : driver::SmmuStatus::kInvalidArgument);
+    };
+    auto unmap = [&] {
+      const driver::Domain::UnmapOutcome out = d->unmap(op.iova, op.size);
+      pgtable_failed("unmap", out.pgtable.status);
+      note(out.inv);
+    };
+    auto map = [&] { pgtable_failed("map", d->map(op.iova, op.pa, op.size, driver::IommuProt{})); };
     switch (op.op) {
       case DriverOpSpec::Op::kMap: map(); break;
-      case DriverOpSpec::Op::kUnmap: r.status = d->unmap(op.iova, op.size).inv; break;
+      case DriverOpSpec::Op::kUnmap: unmap(); break;
       case DriverOpSpec::Op::kRemap:
-        r.status = d->unmap(op.iova, op.size).inv;
+        unmap();
         map();
         break;
-      case DriverOpSpec::Op::kInvRange: r.status = d->inv_range(op.iova, op.size, g, true); break;
+      case DriverOpSpec::Op::kInvRange: note(d->inv_range(op.iova, op.size, g, true)); break;
     }
   }
   r.end_ns = os_.now_ns();
+  r.finished = true;
 }
 
 }  // namespace smmu::platform

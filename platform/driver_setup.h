@@ -26,6 +26,8 @@
 namespace smmu::platform {
 
 struct DriverOpResult {
+  // A run stopped early (scenario duration) may end before an op started or finished.
+  bool started = false, finished = false;
   uint64_t start_ns = 0, end_ns = 0;
   driver::SmmuStatus status = driver::SmmuStatus::kOk;
   std::string error;  // a page-table failure, when there was one

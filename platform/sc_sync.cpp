@@ -232,7 +232,16 @@ ScSync::ScSync(const sc_core::sc_module_name& name, const ScSyncParams& params)
   SC_THREAD(rcu_worker);
 }
 
-ScSync::~ScSync() = default;
+ScSync::~ScSync() { run_pending_callbacks(); }
+
+void ScSync::run_pending_callbacks() {
+  while (!callbacks_.empty()) {
+    std::function<void()> fn = std::move(callbacks_.front()->fn);
+    callbacks_.pop_front();
+    ++stats_.callbacks_run;
+    fn();
+  }
+}
 
 void ScSync::attach(Cpu& cpu) { cpus_.push_back(&cpu); }
 

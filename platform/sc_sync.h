@@ -112,6 +112,10 @@ class ScSync : public sc_core::sc_module {
   unsigned rcu_nesting();
   unsigned rcu_readers() const;
   size_t pending_callbacks() const { return callbacks_.size(); }
+  // Teardown (the simulation is over, no CPU runs again, so every grace period has
+  // ended): runs the callbacks still queued, in order, so that deferred frees happen.
+  // The destructor does it too.
+  void run_pending_callbacks();
 
  private:
   class Mutex;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "platform/config_reader.h"
@@ -57,6 +58,21 @@ uint64_t get_size(const ConfigReader& r, const std::string& key, uint64_t def, u
     r.fail(key, "expected a size " + bounds + ", got " + v->dump());
   }
   return out;
+}
+
+// Every time of a scenario: at most kMaxTimePs, so that sums of times stay far from
+// sc_time's 2^64 ps.
+sc_core::sc_time read_time(const ConfigReader& r, const std::string& key, const sc_core::sc_time& def,
+                           uint64_t min_ps = 0, uint64_t max_ps = kMaxTimePs) {
+  return r.get_time(key, def, min_ps, max_ps);
+}
+
+// An array of objects of at most `max` entries.
+std::vector<ConfigReader> read_array(const ConfigReader& r, const std::string& key, size_t max) {
+  const json* v = r.raw(key);
+  if (v && v->is_array() && v->size() > max)
+    r.fail(key, "expected at most " + std::to_string(max) + " entries, got " + std::to_string(v->size()));
+  return r.get_array(key);
 }
 
 uint64_t get_pow2(const ConfigReader& r, const std::string& key, uint64_t def, uint64_t max) {
@@ -117,7 +133,7 @@ void read_timing(const ConfigReader& t, model::SmmuTiming& T) {
   auto cycles = [&](const char* key, unsigned def) {
     return static_cast<unsigned>(t.get_uint(key, def, 0, kMaxCycles));
   };
-  T.clock_period = t.get_time("clock_period", T.clock_period, 1);
+  T.clock_period = read_time(t, "clock_period", T.clock_period, 1, kMaxClockPeriodPs);
   T.micro_tlb_cycles = cycles("micro_tlb_cycles", T.micro_tlb_cycles);
   T.link_cycles = cycles("link_cycles", T.link_cycles);
   T.config_cache_cycles = cycles("config_cache_cycles", T.config_cache_cycles);
@@ -130,7 +146,7 @@ void read_timing(const ConfigReader& t, model::SmmuTiming& T) {
   T.command_fetch_batch = static_cast<unsigned>(t.get_uint("command_fetch_batch", T.command_fetch_batch, 1, 1 << 16));
   T.invalidation_cycles_per_set = cycles("invalidation_cycles_per_set", T.invalidation_cycles_per_set);
   T.invalidation_cycles_per_page = cycles("invalidation_cycles_per_page", T.invalidation_cycles_per_page);
-  T.atc_inv_timeout = t.get_time("atc_inv_timeout", T.atc_inv_timeout);
+  T.atc_inv_timeout = read_time(t, "atc_inv_timeout", T.atc_inv_timeout);
 }
 
 template <typename Params>
@@ -192,6 +208,13 @@ void check_disjoint(const std::vector<ConfigReader>& readers, const std::vector<
   }
 }
 
+// The input address size of a stream's translation: the CD's 48-bit VA range with stage
+// 1, else the IPA size (the driver's and the table builder's stage 2: OAS, at most 48).
+unsigned input_bits(const StreamSpec& s, const Scenario& sc) {
+  const unsigned max_ipa = std::min(sc.smmus[s.smmu].params.features.oas_bits, 48u);
+  return has_stage1(s.translation) ? kStage1InputBits : max_ipa;
+}
+
 MappingSpec read_mapping(const ConfigReader& m, const StreamSpec& s, const Scenario& sc) {
   const model::SmmuFeatures& F = sc.smmus[s.smmu].params.features;
   const uint64_t granule = uint64_t{1} << s.granule_shift;
@@ -228,7 +251,7 @@ MappingSpec read_mapping(const ConfigReader& m, const StreamSpec& s, const Scena
                      " at the top of memory: DMA buffers must end by " + hex(table_base));
 
   const unsigned max_ipa = std::min(F.oas_bits, 48u);
-  const unsigned in_bits = has_stage1(s.translation) ? kStage1InputBits : max_ipa;
+  const unsigned in_bits = input_bits(s, sc);
   if (out.iova > low_mask(in_bits) || out.size - 1 > low_mask(in_bits) - out.iova)
     m.fail("iova", range(out.iova, out.size) + " does not fit the " + std::to_string(in_bits) +
                        "-bit " + (has_stage1(s.translation) ? "stage-1 input" : "IPA") + " range");
@@ -301,12 +324,16 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
   if (r.has("ssids")) {
     if (!has_stage1(s.translation))
       r.fail("ssids", "only stage-1 streams (s1, nested) have substreams");
+    const json* raw = r.raw("ssids");
+    if (raw->is_array() && raw->size() > kMaxArrayEntries)
+      r.fail("ssids", "expected at most " + std::to_string(kMaxArrayEntries) + " SubstreamIDs, got " +
+                          std::to_string(raw->size()));
     const auto ssids = r.get_uint_array("ssids", 0, low_mask(F.ssid_bits));
     if (ssids.empty()) r.fail("ssids", "expected at least one SubstreamID");
     s.ssids.clear();
+    std::set<uint64_t> seen;
     for (uint64_t v : ssids) {
-      if (std::find(s.ssids.begin(), s.ssids.end(), v) != s.ssids.end())
-        r.fail("ssids", "SubstreamID " + std::to_string(v) + " given twice");
+      if (!seen.insert(v).second) r.fail("ssids", "SubstreamID " + std::to_string(v) + " given twice");
       s.ssids.push_back(static_cast<uint32_t>(v));
     }
   }
@@ -317,7 +344,7 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
   if (s.ats && (s.translation == Translation::kBypass || s.translation == Translation::kAbort))
     r.fail("ats", "a stream with translation \"" + tname + "\" answers no ATS requests");
 
-  const std::vector<ConfigReader> ms = r.get_array("mappings");
+  const std::vector<ConfigReader> ms = read_array(r, "mappings", kMaxArrayEntries);
   if (!ms.empty() && (s.translation == Translation::kBypass || s.translation == Translation::kAbort))
     r.fail("mappings", "a stream with translation \"" + tname + "\" has no mappings");
   for (const ConfigReader& m : ms) s.mappings.push_back(read_mapping(m, s, sc));
@@ -389,10 +416,10 @@ model::TrafficStream read_traffic_stream(const ConfigReader& r, uint32_t sid) {
   // Bus transactions do not cross a 4 KiB boundary.
   s.size = static_cast<unsigned>(r.get_uint("size", 64, 1, 4096));
   s.write_fraction = r.get_double("write_fraction", 0.0, 0.0, 1.0);
-  s.count = r.get_uint("count", 1000);
+  s.count = r.get_uint("count", 1000, 0, kMaxTransactions);
   s.outstanding = static_cast<unsigned>(r.get_uint("outstanding", 1, 1, 1024));
-  s.start_time = r.get_time("start", sc_core::SC_ZERO_TIME);
-  s.gap = r.get_time("gap", sc_core::SC_ZERO_TIME);
+  s.start_time = read_time(r, "start", sc_core::SC_ZERO_TIME);
+  s.gap = read_time(r, "gap", sc_core::SC_ZERO_TIME);
   s.seed = r.get_uint("seed", 1);
   s.privileged = r.get_bool("privileged", false);
   s.instruction = r.get_bool("instruction", false);
@@ -440,14 +467,14 @@ AtsDeviceSpec read_ats_device(const ConfigReader& r, const Scenario& sc) {
     if (sc.ats_devices[j].smmu == d.smmu && sc.ats_devices[j].params.sid == p.sid)
       r.fail("sid", "SID " + std::to_string(p.sid) + " is already used by ats_devices[" +
                         std::to_string(j) + "] on " + smmu_name);
-  p.pcie_round_trip = r.get_time("pcie_round_trip", p.pcie_round_trip);
+  p.pcie_round_trip = read_time(r, "pcie_round_trip", p.pcie_round_trip);
   p.ats_enabled = r.get_bool("ats_enabled", p.ats_enabled);
   p.answer_invalidations = r.get_bool("answer_invalidations", p.answer_invalidations);
   p.quantum = sc.quantum;
   const ConfigReader atc = r.get_object("atc");
   read_cache(atc, p.atc);
-  p.atc.lookup = atc.get_time("lookup", p.atc.lookup);
-  for (const ConfigReader& t : r.get_array("traffic")) {
+  p.atc.lookup = read_time(atc, "lookup", p.atc.lookup);
+  for (const ConfigReader& t : read_array(r, "traffic", kMaxArrayEntries)) {
     for (const char* key : {"smmu", "port", "sid"})
       if (t.has(key))
         t.fail(key, std::string("an ATS device's traffic uses the device's ") + key);
@@ -565,9 +592,9 @@ arch::Command read_command(const ConfigReader& r) {
 CommandBatchSpec read_command_batch(const ConfigReader& r, const Scenario& sc) {
   CommandBatchSpec b;
   b.smmu = read_smmu_index(r, sc);
-  b.at = r.get_time("at", sc_core::SC_ZERO_TIME);
+  b.at = read_time(r, "at", sc_core::SC_ZERO_TIME);
   r.require("commands");
-  const std::vector<ConfigReader> cmds = r.get_array("commands");
+  const std::vector<ConfigReader> cmds = read_array(r, "commands", kMaxArrayEntries);
   if (cmds.empty()) r.fail("commands", "expected at least one command");
   for (const ConfigReader& c : cmds) b.commands.push_back(read_command(c));
   return b;
@@ -616,7 +643,7 @@ DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
          : op == "unmap" ? DriverOpSpec::Op::kUnmap
          : op == "remap" ? DriverOpSpec::Op::kRemap
                          : DriverOpSpec::Op::kInvRange;
-  o.at = r.get_time("at", sc_core::SC_ZERO_TIME);
+  o.at = read_time(r, "at", sc_core::SC_ZERO_TIME);
   o.cpu = static_cast<unsigned>(r.get_uint("cpu", 0, 0, sc.cpus.count - 1));
   o.domain = r.get_string("domain", "", {});
   if (o.domain.empty()) {
@@ -641,12 +668,20 @@ DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
   o.size = get_size(r, "size", 0, g);
   if (o.iova % g) r.fail("iova", "not aligned to the stream's granule (" + format_size(g) + ")");
   if (o.size % g) r.fail("size", "not a multiple of the stream's granule (" + format_size(g) + ")");
+  // The domain's input range, as for the stream's mappings (the driver's page table
+  // would refuse the rest).
+  const unsigned in_bits = input_bits(s, sc);
+  if (o.iova > low_mask(in_bits) || o.size - 1 > low_mask(in_bits) - o.iova)
+    r.fail(o.iova > low_mask(in_bits) ? "iova" : "size",
+           range(o.iova, o.size) + " does not fit the domain's " + std::to_string(in_bits) +
+               "-bit input range");
   if (o.op == DriverOpSpec::Op::kMap || o.op == DriverOpSpec::Op::kRemap) {
     r.require("pa");
     o.pa = r.get_uint("pa", 0);
     if (o.pa % g) r.fail("pa", "not aligned to the stream's granule (" + format_size(g) + ")");
-    if (o.pa + o.size > sc.table_region_base())
-      r.fail("pa", "the range must lie below the table region");
+    const uint64_t table_base = sc.table_region_base();
+    if (o.pa > table_base || o.size > table_base - o.pa)
+      r.fail("pa", range(o.pa, o.size) + " must lie below the table region at " + hex(table_base));
   }
   return o;
 }
@@ -713,13 +748,13 @@ uint64_t parse_size(const std::string& text) {
 Scenario read_scenario(const json& doc) {
   const ConfigReader root(doc, kScenarioRoot);
   Scenario sc;
-  sc.duration = root.get_time("duration", sc_core::SC_ZERO_TIME);
-  sc.quantum = root.get_time("quantum", sc.quantum);
+  sc.duration = read_time(root, "duration", sc_core::SC_ZERO_TIME);
+  sc.quantum = read_time(root, "quantum", sc.quantum, 1);
   sc.setup = root.get_string("setup", "driver", {"driver", "tables"}) == "driver" ? Setup::kDriver
                                                                                 : Setup::kTables;
   const ConfigReader cpus = root.get_object("cpus");
   sc.cpus.count = static_cast<unsigned>(cpus.get_uint("count", 1, 1, 64));
-  sc.cpus.cached_access = cpus.get_time("cached_access", sc.cpus.cached_access);
+  sc.cpus.cached_access = read_time(cpus, "cached_access", sc.cpus.cached_access);
   const ConfigReader drv = root.get_object("driver");
   sc.driver.completion = drv.get_string("completion", "msi", {"msi", "cons", "irq"});
   sc.driver.inv_all_then_wait = drv.get_bool("inv_all_then_wait", false);
@@ -728,31 +763,38 @@ Scenario read_scenario(const json& doc) {
   sc.memory.size = get_size(mem, "size", sc.memory.size, kMinMemorySize, kMaxMemorySize);
   if (sc.memory.size % (2 * kMiB))
     mem.fail("size", "expected a multiple of 2 MiB, got " + std::to_string(sc.memory.size));
-  sc.memory.read_latency = mem.get_time("read_latency", sc.memory.read_latency);
-  sc.memory.write_latency = mem.get_time("write_latency", sc.memory.write_latency);
-  sc.interconnect.latency = root.get_object("interconnect").get_time("latency", sc.interconnect.latency);
+  sc.memory.read_latency = read_time(mem, "read_latency", sc.memory.read_latency);
+  sc.memory.write_latency = read_time(mem, "write_latency", sc.memory.write_latency);
+  sc.interconnect.latency = read_time(root.get_object("interconnect"), "latency", sc.interconnect.latency);
 
   if (root.has("smmus")) {
-    const auto smmus = root.get_array("smmus");
+    const auto smmus = read_array(root, "smmus", kMaxSmmus);
     if (smmus.empty()) root.fail("smmus", "expected at least one SMMU");
     for (const ConfigReader& s : smmus) sc.smmus.push_back(read_smmu(s, sc.memory.size));
   } else {
     sc.smmus.push_back(SmmuSpec{});
   }
 
-  const auto streams = root.get_array("streams");
+  const auto streams = read_array(root, "streams", kMaxStreams);
   for (const ConfigReader& s : streams) sc.streams.push_back(read_stream(s, sc));
   check_stream_tags(streams, sc);
   check_shared_domains(streams, sc);
-  for (const ConfigReader& t : root.get_array("traffic")) sc.traffic.push_back(read_traffic(t, sc));
-  for (const ConfigReader& d : root.get_array("ats_devices"))
+  for (const ConfigReader& t : read_array(root, "traffic", kMaxArrayEntries)) sc.traffic.push_back(read_traffic(t, sc));
+  for (const ConfigReader& d : read_array(root, "ats_devices", kMaxArrayEntries))
     sc.ats_devices.push_back(read_ats_device(d, sc));
-  const std::vector<ConfigReader> batches = root.get_array("commands");
+  uint64_t transactions = 0;  // each entry is at most kMaxTransactions: no overflow
+  for (const TrafficSpec& t : sc.traffic) transactions += t.stream.count;
+  for (const AtsDeviceSpec& d : sc.ats_devices)
+    for (const model::TrafficStream& t : d.params.traffic) transactions += t.count;
+  if (transactions > kMaxTransactions)
+    root.fail("traffic", "the traffic entries (ats_devices' included) ask for " + std::to_string(transactions) +
+                             " transactions; at most " + std::to_string(kMaxTransactions) + " in a scenario");
+  const std::vector<ConfigReader> batches = read_array(root, "commands", kMaxArrayEntries);
   if (!batches.empty() && sc.setup == Setup::kDriver)
     root.fail("commands", "raw commands would race the driver's command queue: with setup "
                           "\"driver\" use driver_ops (or setup \"tables\")");
   for (const ConfigReader& c : batches) sc.commands.push_back(read_command_batch(c, sc));
-  const std::vector<ConfigReader> ops = root.get_array("driver_ops");
+  const std::vector<ConfigReader> ops = read_array(root, "driver_ops", kMaxArrayEntries);
   if (!ops.empty() && sc.setup != Setup::kDriver)
     root.fail("driver_ops", "driver operations need setup \"driver\"");
   for (const ConfigReader& o : ops) sc.driver_ops.push_back(read_driver_op(o, sc));

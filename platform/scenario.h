@@ -89,6 +89,17 @@ constexpr uint64_t kMaxMemorySize = kSmmuWindowBase;  // memory ends below the S
 // Stage-1 input size of the CDs the SoC writes (T0SZ 16).
 constexpr unsigned kStage1InputBits = 48;
 
+// Limits of one scenario (README, "Limits"): beyond them an input is a typo rather than
+// a plan, and would cost memory or run time without bound.
+constexpr uint64_t kMaxTransactions = 100'000'000;  // all traffic entries together
+constexpr size_t kMaxArrayEntries = 4096;  // traffic[], ats_devices[].traffic[], commands[]
+                                           // (and their commands[]), driver_ops[],
+                                           // streams[].mappings[], streams[].ssids
+constexpr size_t kMaxStreams = 65536;
+constexpr size_t kMaxSmmus = 64;
+constexpr uint64_t kMaxTimePs = uint64_t{1000} * 1000'000'000'000;  // 1000 s, any time key
+constexpr uint64_t kMaxClockPeriodPs = 1000'000;                    // 1 us
+
 // The root of every key path in messages.
 constexpr const char* kScenarioRoot = "scenario";
 

@@ -143,6 +143,7 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
   const Scenario& sc = soc.scenario();
   json d{{"setup_ns", drv.setup_ns()},
          {"setup_end_ns", to_ns(soc.setup_end())},
+         {"setup_finished", soc.setup_finished()},
          {"cpus", soc.cpus().size()},
          {"completion", sc.driver.completion},
          {"inv_all_then_wait", sc.driver.inv_all_then_wait},
@@ -150,11 +151,14 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
          {"attaches", drv.num_devices() ? drv.iommu().stats().attaches.load() : 0}};
   if (!drv.error().empty()) d["error"] = drv.error();
   json smmus = json::array();
+  // A run stopped before the set-up ended (scenario duration) reports what exists: a
+  // device not reset yet has no command queue, one not probed no tags.
   for (size_t i = 0; i < drv.num_devices(); ++i) {
     driver::SmmuDevice& dev = drv.device(i);
-    const driver::CommandQueueStats& q = dev.cmdq().stats();
-    smmus.push_back(json{{"asids_in_use", dev.tags().asids_in_use()},
-                         {"vmids_in_use", dev.tags().vmids_in_use()},
+    const driver::CommandQueueStats q = dev.has_cmdq() ? dev.cmdq().stats() : driver::CommandQueueStats{};
+    smmus.push_back(json{{"enabled", dev.enabled()},
+                         {"asids_in_use", dev.has_tags() ? dev.tags().asids_in_use() : 0},
+                         {"vmids_in_use", dev.has_tags() ? dev.tags().vmids_in_use() : 0},
                          {"ste_writes", dev.stats().ste_writes},
                          {"ste_syncs", dev.stats().ste_syncs},
                          {"commands_issued", q.commands},
@@ -172,8 +176,10 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
            {"iova", o.iova},
            {"size", o.size},
            {"start_ns", r.start_ns},
-           {"duration_ns", r.end_ns - r.start_ns},
-           {"status", driver::to_string(r.status)}};
+           {"duration_ns", r.finished ? r.end_ns - r.start_ns : 0},
+           {"status", !r.started    ? "not started"
+                      : !r.finished ? "unfinished"
+                                    : driver::to_string(r.status)}};
     // As the scenario named it: a shared domain by name, else the stream.
     if (!o.domain.empty()) {
       j["domain"] = o.domain;

@@ -184,6 +184,7 @@ void Soc::build_cpus() {
     all.push_back(&cpu);
   }
   system_os_ = std::make_unique<SystemOs>(all);
+  cpu_ops_.resize(cpus_.size());
   auto find_endpoint = [this](unsigned smmu, uint32_t sid) -> model::AtsEndpoint* {
     for (auto& d : devices)
       if (d->smmu == smmu && d->endpoint && d->endpoint->sid() == sid) return d->endpoint.get();
@@ -225,7 +226,9 @@ void Soc::setup_program() {
 }
 
 void Soc::ops_program(unsigned cpu, driver::Os& os) {
-  std::vector<size_t> mine;
+  // A member, not a local: a run stopped by its duration never unwinds this thread's
+  // stack, and what only the stack held would leak.
+  std::vector<size_t>& mine = cpu_ops_.at(cpu);
   for (size_t k = 0; k < scenario_.driver_ops.size(); ++k)
     if (scenario_.driver_ops[k].cpu == cpu) mine.push_back(k);
   if (mine.empty()) return;
@@ -246,7 +249,13 @@ void Soc::ops_program(unsigned cpu, driver::Os& os) {
   }
 }
 
-Soc::~Soc() = default;
+// The driver's objects go first, while the memory, the CPUs' services and the locks
+// they use still exist; then the RCU callbacks their updates queued (deferred frees)
+// run, whose grace periods have ended with the simulation.
+Soc::~Soc() {
+  driver_.reset();
+  if (sync_) sync_->run_pending_callbacks();
+}
 
 void Soc::build_devices(unsigned smmu) {
   model::GeneratorParams gp;

@@ -216,6 +216,7 @@ class Soc : public sc_core::sc_module {
   std::vector<std::unique_ptr<Cpu>> cpus_;
   std::unique_ptr<SystemOs> system_os_;
   std::unique_ptr<DriverSetup> driver_;
+  std::vector<std::vector<size_t>> cpu_ops_;  // per CPU: its driver_ops, by time
   sc_core::sc_event setup_done_;
   bool setup_finished_ = false;
   sc_core::sc_time setup_end_;

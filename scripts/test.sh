@@ -8,9 +8,9 @@ cd "$SMMU_BUILD"
 ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" "$@"
 # With arguments (a subset of the tests) the sanitizer run is skipped.
 if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
-  echo "test: the concurrency and RCU tests again under AddressSanitizer and UBSan"
+  echo "test: the whole suite again under AddressSanitizer, UBSan and LeakSanitizer"
   smmu_build_asan
   cd "$SMMU_ASAN_BUILD"
-  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" -R 'DriverConcurrency|Rcu'
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}"
 fi

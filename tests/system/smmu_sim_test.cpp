@@ -76,6 +76,25 @@ json read_json(const std::string& path) {
   return json::parse(in);
 }
 
+// run_cli in a child process (its own SystemC kernel), for tests that run several
+// simulations: the exit status, or -1 when the child did not exit normally (a crash).
+int run_cli_in_child(const std::vector<std::string>& args) {
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::string out, err;
+    const int rc = run_cli(args, out, err);
+    std::cerr << err;
+    std::cerr.flush();
+    _exit(rc);
+  }
+  if (pid < 0) return -2;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream s;
@@ -648,4 +667,156 @@ TEST(SmmuSim, DriverSetUpFailureExitsOneWithTheReason) {
   EXPECT_NE(out.find("driver:"), std::string::npos);
   std::remove(path.c_str());
   std::remove(temp_path("vmids_report.json").c_str());
+}
+
+// A run stopped at any time reports what exists: before the driver probed or reset the
+// SMMU (no command queue, no tags yet), during the set-up, and in the middle of a
+// driver op. Each run is its own process.
+TEST(SmmuSim, EarlyDurationsReportWhatExists) {
+  const std::vector<std::string> small = {"--quiet", "--set", "traffic=[]", "--set",
+                                          "ats_devices[0].traffic[0].count=20"};
+  const std::string full_path = temp_path("full.json");
+  std::vector<std::string> args = small;
+  args.insert(args.end(), {"--json", full_path});
+  ASSERT_EQ(run_cli_in_child(args), 0);
+  const json full = read_json(full_path);
+  const uint64_t setup_ns = u(full["driver"]["setup_ns"]);
+  const uint64_t op_start = u(full["driver"]["ops"][1]["start_ns"]);
+  ASSERT_GT(u(full["driver"]["ops"][1]["duration_ns"]), 1u);
+  for (const std::string d : {"1 ns", "10 ns", "1 us", "3 us", "20 us"}) {
+    SCOPED_TRACE(d);
+    const std::string path = temp_path("early.json");
+    args = small;
+    args.insert(args.end(), {"--set", "duration=\"" + d + "\"", "--json", path});
+    ASSERT_EQ(run_cli_in_child(args), 0);
+    const json r = read_json(path);
+    EXPECT_FALSE(r["traffic_done"].get<bool>());
+    EXPECT_EQ(r["sim_time_ns"].get<double>(), static_cast<double>(parse_time_ps(d)) / 1000);
+    EXPECT_EQ(u(r["dma"]["transactions"]), 0u);
+    const json& drv = r["driver"];
+    EXPECT_FALSE(drv["setup_finished"].get<bool>());
+    EXPECT_EQ(u(drv["setup_ns"]), 0u);
+    ASSERT_EQ(drv["smmus"].size(), 1u);
+    if (d == "1 ns" || d == "10 ns") {  // before the reset allocated the queue
+      EXPECT_FALSE(drv["smmus"][0]["enabled"].get<bool>());
+      EXPECT_EQ(u(drv["smmus"][0]["commands_issued"]), 0u);
+    }
+    for (const json& op : drv["ops"]) {
+      EXPECT_EQ(op["status"], "not started");
+      EXPECT_EQ(u(op["duration_ns"]), 0u);
+    }
+    std::remove(path.c_str());
+  }
+  // 1 ns into the invalidation (it waits for the ATS device's answer).
+  const std::string path = temp_path("mid_op.json");
+  args = small;
+  args.insert(args.end(), {"--set", "duration=" + std::to_string(op_start + 1), "--json", path});
+  ASSERT_EQ(run_cli_in_child(args), 0);
+  const json r = read_json(path);
+  const json& drv = r["driver"];
+  EXPECT_TRUE(drv["setup_finished"].get<bool>());
+  EXPECT_EQ(u(drv["setup_ns"]), setup_ns);
+  EXPECT_TRUE(drv["smmus"][0]["enabled"].get<bool>());
+  EXPECT_EQ(drv["ops"][0]["status"], "ok");
+  EXPECT_EQ(drv["ops"][1]["status"], "unfinished");
+  EXPECT_EQ(u(drv["ops"][1]["start_ns"]), op_start);
+  EXPECT_EQ(u(drv["ops"][1]["duration_ns"]), 0u);
+  std::remove(path.c_str());
+  std::remove(full_path.c_str());
+}
+
+// 100 000 levels of [ or {, in a file or a --set value: exit 2 with one line that names
+// the limit (no stack overflow while the message is built).
+TEST(SmmuSim, DeeplyNestedScenarioExitsTwo) {
+  const std::string path = temp_path("deep.json");
+  for (const std::string& text : {std::string(100000, '[') + std::string(100000, ']'),
+                                  "{\"streams\": " + std::string(100000, '[') + std::string(100000, ']') + "}",
+                                  [] {  // unterminated
+                                    std::string t;
+                                    for (int i = 0; i < 100000; ++i) t += "{\"a\": ";
+                                    return t;
+                                  }()}) {
+    {
+      std::ofstream f(path);
+      f << text;
+    }
+    std::string out, err;
+    EXPECT_EQ(run_cli({path}, out, err), 2);
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err.substr(0, 300);
+    EXPECT_NE(err.find("nested deeper than 64 levels (the limit)"), std::string::npos) << err.substr(0, 300);
+    EXPECT_EQ(out, "");
+  }
+  std::string out, err;
+  EXPECT_EQ(run_cli({"--set", "streams=" + std::string(100000, '[') + std::string(100000, ']')}, out, err), 2);
+  EXPECT_EQ(err.rfind("--set \"streams=[[[", 0), 0u) << err.substr(0, 300);
+  EXPECT_NE(err.find("nested deeper than 64 levels (the limit)"), std::string::npos);
+  EXPECT_LT(err.size(), 300u);
+  std::remove(path.c_str());
+}
+
+// An ATS device that never answers invalidations: the CMD_SYNC after the driver's
+// ATC_INV fails (ATC_INV_SYNC), and the inv_range op says so instead of "ok".
+TEST(SmmuSim, FailedAtcInvalidationIsTheOpsStatus) {
+  const Scenario sc = default_with({"traffic=[]", "ats_devices[0].traffic[0].count=20",
+                                    "ats_devices[0].answer_invalidations=false",
+                                    "smmus[0].timing.atc_inv_timeout=\"5 us\""});
+  const json r = run_report(sc);
+  const json& ops = r["driver"]["ops"];
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0]["status"], "ok");  // sid 1: no ATS
+  EXPECT_EQ(ops[1]["op"], "inv_range");
+  EXPECT_EQ(ops[1]["status"], "ATC invalidation timeout");
+  EXPECT_GE(u(ops[1]["duration_ns"]), 5000u);  // it waited for the SMMU's timeout
+  // The set-up's ATC flush (before ATS was enabled) and the op's both timed out.
+  EXPECT_EQ(u(r["smmus"][0]["atc_inv_timeouts"]), 2u);
+  EXPECT_EQ(u(r["smmus"][0]["command_errors"]["atc_inv_sync"]), 2u);
+}
+
+// Hostile command lines and files: every one exits 2 with one line naming what is wrong.
+TEST(SmmuSim, HostileInputsExitTwoWithOneLine) {
+  const std::string dir = testing::TempDir();
+  const std::vector<std::vector<std::string>> cases = {
+      {dir},                                  // a directory
+      {"/nonexistent/s.json"},                // missing
+      {"--json"},                             // no value
+      {"--set"},
+      {"--set", "=1"},
+      {"--set", "a"},
+      {"--set", "streams[99]={}"},            // past the end
+      {"--set", "streams[0]=1"},              // not an object
+      {"--set", "streams=[]", "--set", "traffic[0].sid=9"},
+      {"--set", "traffic=7"},
+      {"--set", "traffic={}"},
+      {"--set", "smmus=[]"},
+      {"--set", "cpus.count=0"},
+      {"--set", "cpus.count=65"},
+      {"--set", "memory.size=-1"},
+      {"--set", "memory.size=\"1 TiB\""},
+      {"--set", "duration=\"-1 ns\""},
+      {"--set", "duration=\"1e3 ns\""},
+      {"--set", "quantum=\"1 fs\""},
+      {"--set", "traffic[0].count=\"0x1_0000_0000_0000_0000\""},
+      {"--set", "traffic[0].outstanding=0"},
+      {"--set", "driver_ops[0].iova=\"0xFFFF_FFFF_FFFF_F000\""},
+      {"--set", "driver_ops[0].size=0"},
+      {"--set", "streams[0].mappings[0].size=0"},
+      {"--set", "streams[0].sid=4294967296"},
+      {"--set", "smmus[0].ports=1000000"},
+      {"--set", "smmus[0].main_tlb.sets=1073741824"},
+      {"--set", "ats_devices[0].port=0"},
+      {"--set", "extra=1"},
+      {"a.json", "b.json"},
+      {"--scenario", ""},
+      {"--vcd", ""},
+      {"--trace", dir},
+  };
+  for (const auto& args : cases) {
+    std::string all;
+    for (const std::string& a : args) all += a + " ";
+    SCOPED_TRACE(all);
+    std::string out, err;
+    EXPECT_EQ(run_cli(args, out, err), 2);
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_EQ(out, "");
+  }
 }

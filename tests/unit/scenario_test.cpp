@@ -427,7 +427,7 @@ TEST(Scenario, BadValuesAreNamedByPath) {
       {"traffic[0].outstanding=0", "scenario.traffic[0].outstanding:"},
       {"traffic[0].length=32", "scenario.traffic[0].length: 32 is smaller than one transaction"},
       {"traffic[2].stride=0", "scenario.traffic[2].stride: expected a positive integer"},
-      {"traffic[0].count=-3", "scenario.traffic[0].count: expected a non-negative integer"},
+      {"traffic[0].count=-3", "scenario.traffic[0].count: expected an integer in [0, 100000000]"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string("--set ") + c.set);
@@ -704,7 +704,27 @@ TEST(Scenario, DriverOpsAreChecked) {
   EXPECT_ERROR(driver_error_with({"driver_ops[0].size=100"}), "scenario.driver_ops[0].size: ");
   EXPECT_ERROR(driver_error_with({"driver_ops[0].cpu=1"}), "scenario.driver_ops[0].cpu: ");
   EXPECT_ERROR(driver_error_with({"driver_ops[0].pa=\"0xFFFF_F000\""}),
-               "scenario.driver_ops[0].pa: the range must lie below the table region");
+               "scenario.driver_ops[0].pa: [0xfffff000, 0x10001f000) must lie below the table region "
+               "at 0xf0000000");
+  // pa + size past 2^64 must not wrap into an accepted range.
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].pa=\"0xFFFF_FFFF_FFFF_F000\"", "driver_ops[0].size=8192"}),
+               "scenario.driver_ops[0].pa: [0xfffffffffffff000, 0x1000) must lie below the table region");
+  // The domain's input range: 48 bits (stage 1 VA; stage 2 IPA with OAS 48).
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].iova=\"0x1_0000_0000_0000\""}),
+               "scenario.driver_ops[0].iova: [0x1000000000000, 0x1000000020000) does not fit the "
+               "domain's 48-bit input range");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].iova=\"0xFFFF_FFFF_0000\"", "driver_ops[0].size=\"1 GiB\""}),
+               "scenario.driver_ops[0].size: [0xffffffff0000, 0x100003fff0000) does not fit the "
+               "domain's 48-bit input range");
+  EXPECT_ERROR(driver_error_with({"driver_ops[1].iova=\"0xFFFF_FFFF_FFFF_0000\""}),
+               "scenario.driver_ops[1].iova: ");
+  EXPECT_ERROR(driver_error_with({"driver_ops[1].size=\"0xFFFF_FFFF_FFFF_F000\""}),
+               "scenario.driver_ops[1].size: ");
+  EXPECT_ERROR(driver_error_with({"smmus[0].features.oas_bits=40",
+                                  "driver_ops=[{\"op\": \"unmap\", \"sid\": 2, \"iova\": "
+                                  "\"0x100_0000_0000\", \"size\": 4096}]"}),
+               "scenario.driver_ops[0].iova: [0x10000000000, 0x10000001000) does not fit the domain's "
+               "40-bit input range");
   // A shared domain by name, instead of a stream.
   EXPECT_ERROR(driver_error_with({"driver_ops[0].domain=\"vm\""}),
                "scenario.driver_ops[0].sid: give either domain or smmu and sid, not both");
@@ -738,4 +758,104 @@ TEST(Scenario, SharedDomainsMustAgree) {
                "scenario.streams[3].mappings: overlaps a different mapping of the shared domain");
   EXPECT_ERROR(error_with({"streams[0].domain=\"d\""}),
                "scenario.streams[0].domain: shared domains need setup \"driver\"");
+}
+
+// Absurd values are refused, naming the key and the limit (README, "Limits").
+TEST(Scenario, LimitsAreEnforced) {
+  EXPECT_ERROR(driver_error_with({"traffic[0].count=100000001"}),
+               "scenario.traffic[0].count: expected an integer in [0, 100000000], got 100000001");
+  EXPECT_ERROR(driver_error_with({"traffic[0].count=1e300"}),
+               "scenario.traffic[0].count: expected an integer");
+  EXPECT_ERROR(driver_error_with({"traffic[0].count=-1"}),
+               "scenario.traffic[0].count: expected an integer");
+  EXPECT_ERROR(driver_error_with({"ats_devices[0].traffic[0].count=100000001"}),
+               "scenario.ats_devices[0].traffic[0].count: expected an integer in [0, 100000000]");
+  // Each entry within the limit, together beyond it.
+  EXPECT_ERROR(driver_error_with({"traffic[0].count=60000000", "traffic[1].count=50000000"}),
+               "scenario.traffic: the traffic entries (ats_devices' included) ask for 110004000 "
+               "transactions; at most 100000000 in a scenario");
+  EXPECT_EQ(driver_error_with({"traffic[0].count=100000000", "traffic[1].count=0", "traffic[2].count=0",
+                               "ats_devices[0].traffic[0].count=0"}),
+            "");
+  // Times: at most 1000 s; a clock period of at most 1 us; a quantum of at least 1 ps.
+  EXPECT_ERROR(driver_error_with({"duration=\"1001 s\""}),
+               "scenario.duration: expected a time in [0 ns, 1000000000000 ns], got \"1001 s\"");
+  EXPECT_ERROR(driver_error_with({"driver_ops[0].at=\"5000 s\""}),
+               "scenario.driver_ops[0].at: expected a time in");
+  EXPECT_ERROR(driver_error_with({"traffic[0].gap=18446744073709551"}),
+               "scenario.traffic[0].gap: expected a time in");
+  EXPECT_ERROR(driver_error_with({"smmus[0].timing.clock_period=\"2 us\""}),
+               "scenario.smmus[0].timing.clock_period: expected a time in [0.001 ns, 1000 ns]");
+  EXPECT_ERROR(driver_error_with({"quantum=0"}), "scenario.quantum: expected a time in [0.001 ns, ");
+  EXPECT_ERROR(driver_error_with({"memory.read_latency=-5"}),
+               "scenario.memory.read_latency: expected a non-negative time");
+  // Arrays.
+  json doc = load_scenario_document("", {});
+  const json op = doc["driver_ops"][1];
+  doc["driver_ops"] = json::array();
+  for (size_t i = 0; i <= kMaxArrayEntries; ++i) doc["driver_ops"].push_back(op);
+  EXPECT_ERROR(error_of(doc), "scenario.driver_ops: expected at most 4096 entries, got 4097");
+  doc = load_scenario_document("", {});
+  doc["streams"][0]["mappings"] = json::array();
+  for (size_t i = 0; i <= kMaxArrayEntries; ++i)
+    doc["streams"][0]["mappings"].push_back(
+        {{"iova", 0x40000000 + i * 4096}, {"pa", 0x10000000 + i * 4096}, {"size", 4096}});
+  EXPECT_ERROR(error_of(doc), "scenario.streams[0].mappings: expected at most 4096 entries, got 4097");
+  doc = load_scenario_document("", {"setup=\"tables\"", "driver_ops=[]"});
+  doc["streams"][0]["ssids"] = json::array();
+  for (size_t i = 0; i <= kMaxArrayEntries; ++i) doc["streams"][0]["ssids"].push_back(i);
+  EXPECT_ERROR(error_of(doc), "scenario.streams[0].ssids: expected at most 4096 SubstreamIDs, got 4097");
+  doc["streams"][0]["ssids"].erase(doc["streams"][0]["ssids"].size() - 1);
+  EXPECT_EQ(error_of(doc), "");
+  doc = load_scenario_document("", {});
+  doc["smmus"] = json::array();
+  for (size_t i = 0; i <= kMaxSmmus; ++i) doc["smmus"].push_back(json::object());
+  EXPECT_ERROR(error_of(doc), "scenario.smmus: expected at most 64 entries, got 65");
+  // Numbers beyond 64 bits, negative, fractional, of the wrong type.
+  EXPECT_ERROR(driver_error_with({"streams[0].mappings[0].size=1e30"}),
+               "scenario.streams[0].mappings[0].size: expected");
+  EXPECT_ERROR(driver_error_with({"streams[0].mappings[0].pa=-4096"}),
+               "scenario.streams[0].mappings[0].pa: expected");
+  EXPECT_ERROR(driver_error_with({"streams[0].mappings[0].iova=\"0x1_0000_0000_0000_0000\""}),
+               "scenario.streams[0].mappings[0].iova: expected");
+  EXPECT_ERROR(driver_error_with({"traffic[0].size=0.5"}), "scenario.traffic[0].size: expected");
+  EXPECT_ERROR(driver_error_with({"cpus.count=true"}), "scenario.cpus.count: expected");
+  EXPECT_ERROR(driver_error_with({"traffic[0].length=\"99999999999 TiB\""}),
+               "scenario.traffic[0].length: size ");
+  EXPECT_ERROR(driver_error_with({"traffic[0].base=\"0xFFFF_FFFF_FFFF_FFC0\"", "traffic[0].length=128"}),
+               "scenario.traffic[0].length: the region wraps past 2^64");
+}
+
+// null for a key is the key left out: its default (a required key is then missing).
+TEST(Scenario, NullIsTheDefault) {
+  const Scenario def = read_scenario(load_scenario_document("", {}));
+  const Scenario nulls = read_scenario(load_scenario_document(
+      "", {"quantum=null", "cpus=null", "driver.completion=null", "memory.size=null",
+           "interconnect.latency=null", "smmus[0].features=null", "smmus[0].timing.clock_period=null",
+           "streams[0].granule=null", "streams[0].mappings[0].blocks=null", "traffic[0].seed=null",
+           "traffic[1].count=null", "ats_devices[0].atc=null", "driver_ops[0].at=null",
+           "streams[3].domain=null", "commands=null"}));
+  EXPECT_EQ(nulls.quantum, def.quantum);
+  EXPECT_EQ(nulls.cpus.count, 1u);
+  EXPECT_EQ(nulls.driver.completion, "msi");
+  EXPECT_EQ(nulls.memory.size, def.memory.size);
+  EXPECT_EQ(nulls.smmus[0].params.timing.clock_period, def.smmus[0].params.timing.clock_period);
+  EXPECT_EQ(nulls.streams[0].granule_shift, 12u);
+  EXPECT_TRUE(nulls.streams[0].mappings[0].blocks);  // the default, not the document's false
+  EXPECT_FALSE(def.streams[0].mappings[0].blocks);
+  EXPECT_EQ(nulls.traffic[0].stream.seed, 1u);
+  EXPECT_EQ(nulls.traffic[1].stream.count, 1000u);  // the default count
+  EXPECT_EQ(nulls.driver_ops[0].at, sc_time(0, SC_NS));
+  // null arrays and objects at the top: the defaults (one SMMU).
+  EXPECT_EQ(read_scenario(json{{"smmus", nullptr}, {"streams", nullptr}, {"duration", nullptr}}).smmus.size(),
+            1u);
+  // Required keys: null is missing.
+  EXPECT_EQ(driver_error_with({"driver_ops[0].op=null"}), "scenario.driver_ops[0].op: missing required key");
+  EXPECT_EQ(driver_error_with({"streams[0].mappings[0].size=null"}),
+            "scenario.streams[0].mappings[0].size: missing required key");
+  // A misspelt key is unknown whatever its value.
+  EXPECT_ERROR(driver_error_with({"quantun=null"}), "scenario.quantun: unknown key");
+  // An array element is not a key: null there is a bad value.
+  EXPECT_ERROR(driver_error_with({"streams[0].mappings[0]=null"}),
+               "scenario.streams[0].mappings[0]: expected an object, got null");
 }
