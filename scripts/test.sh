@@ -14,3 +14,8 @@ if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}"
 fi
+# The libFuzzer targets (scenario reader, guest memory) for a short fixed time each.
+if (($# == 0)) && [[ "${SMMU_SKIP_FUZZ:-0}" != 1 ]]; then
+  echo "test: the fuzz targets, $(( ${SMMU_FUZZ_SHORT_SECONDS:-45} )) s each (scripts/fuzz.sh --short)"
+  "$SMMU_ROOT/scripts/fuzz.sh" --short
+fi
