@@ -44,6 +44,16 @@ unsigned granule_of(Dice& d, const Implementation& impl) {
     if (implemented || d.chance(3)) return g;
   }
 }
+// A descriptor bit that puts the output address at or beyond `size_bits` (an OA bit the
+// granule can express: [47:12], and [51:48] in bits [15:12] with 64K), or 0 when there is
+// none (4K/16K without LPA2 cannot express OA bits above 47).
+uint64_t oa_bit_beyond(Dice& d, unsigned size_bits, unsigned g) {
+  const unsigned lo = std::min(size_bits, 51u), hi = g == 16 ? 51 : 47;
+  if (lo > hi) return 0;
+  const unsigned b = static_cast<unsigned>(d.range(lo, hi));
+  return b >= 48 ? uint64_t{1} << (b - 48 + 12) : uint64_t{1} << b;
+}
+
 unsigned tg0_encoding(unsigned g) { return g == 12 ? 0 : g == 16 ? 1 : 2; }
 unsigned tg1_encoding(unsigned g) { return g == 12 ? 2 : g == 16 ? 3 : 1; }
 unsigned ps_encoding_for(unsigned bits_) {
@@ -411,8 +421,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
       if (d.chance(2) && level == 3) e &= ~uint64_t{2};  // reserved at level 3
       if (gb == 16) e |= bits(base, 51, 48) << 12;
       if (d.chance(3)) {  // output beyond the IPS
-        const unsigned b = static_cast<unsigned>(d.range(std::min(ips_bits, 51u), gb == 16 ? 51 : 47));
-        e |= b >= 48 ? uint64_t{1} << (b - 48 + 12) : uint64_t{1} << b;
+        e |= oa_bit_beyond(d, ips_bits, gb);
       }
       e = put_bits(e, 4, 2, d.below(8));                // AttrIndx
       e = put_bits(e, 7, 6, d.below(4));                // AP
@@ -451,8 +460,7 @@ RandomCase ConfigGenerator::next(std::mt19937_64& rng) {
     uint64_t attrs = s2_attrs(false);
     if (d.chance(2)) {
       // Output beyond the S2PS.
-      const unsigned b = static_cast<unsigned>(d.range(std::min(s2ps_bits, 51u), st2.g == 16 ? 51 : 47));
-      attrs |= b >= 48 ? uint64_t{1} << (b - 48 + 12) : uint64_t{1} << b;
+      attrs |= oa_bit_beyond(d, s2ps_bits, st2.g);
     }
     const int invalid = d.chance(4) ? static_cast<int>(d.range(std::max(st2.start, 0), 3)) : -1;
     if (!d.chance(2))
