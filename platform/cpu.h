@@ -182,7 +182,6 @@ class Cpu : public sc_core::sc_module {
   // Sources connected before elaboration ended; watched from before_end_of_elaboration.
   std::vector<std::pair<Latch*, const sc_core::sc_event*>> unwatched_;
   bool watching_ = false;
-  unsigned watchers_ = 0;  // for unique process names
 
   std::vector<tlm::tlm_dmi> dmi_;                          // granted regions
   std::vector<std::pair<uint64_t, uint64_t>> no_dmi_;      // refused ranges [first, last]

@@ -159,7 +159,7 @@ class Soc : public sc_core::sc_module {
   sc_core::sc_time setup_end() const { return setup_end_; }
 
   // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
-  void trace(sc_core::sc_trace_file* tf) const;
+  void trace(sc_core::sc_trace_file* tf) const override;
 
   // Where the SoC put each SMMU's stream table and event queue (for tests and tools).
   struct SmmuTables {
