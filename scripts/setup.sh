@@ -18,17 +18,30 @@ smmu_install_missing() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
-  echo "setup: installing ${missing[*]}"
+  echo "setup: installing ${missing[*]}" >&2
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 smmu_build() {
   local jobs="${SMMU_JOBS:-$(nproc)}"
   cmake -S "$SMMU_ROOT" -B "$SMMU_BUILD" -DCMAKE_BUILD_TYPE="${SMMU_BUILD_TYPE:-Release}" >/dev/null
   cmake --build "$SMMU_BUILD" -j "$jobs"
+}
+
+# Builds only the named targets with the build's output in $SMMU_BUILD/quiet-build.log:
+# nothing is printed unless the build fails, then the log's end (the error) is shown.
+smmu_build_quietly() {
+  local jobs="${SMMU_JOBS:-$(nproc)}" log="$SMMU_BUILD/quiet-build.log"
+  mkdir -p "$SMMU_BUILD"
+  if ! { cmake -S "$SMMU_ROOT" -B "$SMMU_BUILD" -DCMAKE_BUILD_TYPE="${SMMU_BUILD_TYPE:-Release}" &&
+         cmake --build "$SMMU_BUILD" -j "$jobs" --target "$@"; } >"$log" 2>&1; then
+    echo "setup: the build failed (whole log: $log):" >&2
+    tail -n 40 "$log" >&2
+    return 1
+  fi
 }
 
 # The whole tree built a second time with AddressSanitizer, UBSan and LeakSanitizer.
