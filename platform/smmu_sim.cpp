@@ -85,7 +85,13 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (vcd) vcd->close();
   const nlohmann::json report = build_report(soc);
   if (!opt.quiet) print_report(report, out);
-  if (!opt.json_path.empty()) write_json_report(report, opt.json_path);
+  if (!opt.json_path.empty()) {
+    // The file carries the scenario as run (after every --set), so that any report can
+    // be rerun: `smmu-sim` on its "scenario" gives the same report.
+    nlohmann::json file_report = report;
+    file_report["scenario"] = doc;
+    write_json_report(file_report, opt.json_path);
+  }
   if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
   // A valid scenario whose software failed (e.g. no IOTLB tag left): the report says
   // what ran, the exit status says it is not the run that was asked for.

@@ -526,6 +526,29 @@ TEST(SmmuSim, SameScenarioGivesTheSameReportInTwoProcesses) {
   for (const std::string& p : paths) std::remove(p.c_str());
 }
 
+// The JSON report carries the scenario as run, --set overrides applied: rerun from it,
+// the report is the same.
+TEST(SmmuSim, JsonReportCarriesTheScenarioAsRunAndRerunsToTheSameReport) {
+  const std::string first = temp_path("as_run0.json"), again = temp_path("as_run1.json"),
+                    scenario = temp_path("as_run_scenario.json");
+  ASSERT_EQ(run_cli_in_child({"--quiet", "--set", "smmus[0].main_tlb.ways=2", "--set",
+                              "traffic[0].count=300", "--json", first}),
+            0);
+  const json a = read_json(first);
+  ASSERT_TRUE(a.contains("scenario"));
+  EXPECT_EQ(a["scenario"]["smmus"][0]["main_tlb"]["ways"], 2);
+  EXPECT_EQ(a["scenario"]["traffic"][0]["count"], 300);
+  {
+    std::ofstream out(scenario);
+    out << a["scenario"].dump(2);
+  }
+  ASSERT_EQ(run_cli_in_child({"--quiet", scenario, "--json", again}), 0);
+  const json b = read_json(again);
+  EXPECT_EQ(a, b);
+  EXPECT_GT(a["dma"]["transactions"].get<uint64_t>(), 0u);
+  for (const std::string& p : {first, again, scenario}) std::remove(p.c_str());
+}
+
 TEST(SmmuSim, BadInputExitsTwoWithOneLine) {
   std::string out, err;
   EXPECT_EQ(run_cli({"--set", "smmus[0].main_tlb.wayz=8"}, out, err), 2);
