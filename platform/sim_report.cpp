@@ -1,5 +1,6 @@
 #include "platform/sim_report.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -201,10 +202,16 @@ json build_report(Soc& soc) {
   report["traffic_done"] = soc.traffic_done();
 
   uint64_t transactions = 0, reads = 0, writes = 0, bytes = 0, faults = 0;
+  // The traffic phase: from the first issue to the last completion of any device.
+  sc_core::sc_time first_issue, last_completion;
   json devices = json::array();
   for (const auto& d : soc.devices) {
     if (d->idle()) continue;
     const model::TrafficStats st = d->total_stats();
+    if (st.transactions() > 0) {
+      if (transactions == 0 || st.first_issue() < first_issue) first_issue = st.first_issue();
+      last_completion = std::max(last_completion, st.last_completion());
+    }
     transactions += st.transactions();
     reads += st.reads();
     writes += st.writes();
@@ -224,6 +231,11 @@ json build_report(Soc& soc) {
                        {"bytes", bytes},
                        {"faults", faults},
                        {"gbytes_per_s", sim_ns > 0 ? static_cast<double>(bytes) / sim_ns : 0.0}};
+  const double traffic_ns = model::TrafficStats::ns(last_completion - first_issue);
+  report["dma"]["traffic_start_ns"] = model::TrafficStats::ns(first_issue);
+  report["dma"]["traffic_ns"] = traffic_ns;
+  report["dma"]["traffic_gbytes_per_s"] =
+      traffic_ns > 0 ? static_cast<double>(bytes) / traffic_ns : 0.0;
   report["translation"] = json{{"latency_ns", soc.latency().to_json()}};
   report["memory"] = json{{"reads", soc.memory.reads()},
                           {"writes", soc.memory.writes()},

@@ -237,7 +237,7 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
   me.free_at = completion;
   me.last_completion = completion;
   if (completion > last_end_) last_end_ = completion;
-  s.stats.record(a.write, size, gp.get_response_status(), latency);
+  s.stats.record(a.write, size, gp.get_response_status(), issue, completion);
   if (on_complete) on_complete(gp, latency);
 }
 

@@ -15,7 +15,10 @@ TrafficStats::TrafficStats(unsigned histogram_ns)
 }
 
 void TrafficStats::record(bool write, unsigned bytes, tlm::tlm_response_status status,
-                          sc_core::sc_time latency) {
+                          sc_core::sc_time issue, sc_core::sc_time completion) {
+  const sc_core::sc_time latency = completion > issue ? completion - issue : sc_core::SC_ZERO_TIME;
+  if (transactions_ == 0 || issue < first_issue_) first_issue_ = issue;
+  if (completion > last_completion_) last_completion_ = completion;
   if (transactions_ == 0 || latency < min_latency_) min_latency_ = latency;
   if (latency > max_latency_) max_latency_ = latency;
   total_latency_ += latency;
@@ -37,6 +40,8 @@ void TrafficStats::record(bool write, unsigned bytes, tlm::tlm_response_status s
 
 void TrafficStats::merge(const TrafficStats& other) {
   if (other.transactions_ == 0) return;
+  if (transactions_ == 0 || other.first_issue_ < first_issue_) first_issue_ = other.first_issue_;
+  last_completion_ = std::max(last_completion_, other.last_completion_);
   if (transactions_ == 0 || other.min_latency_ < min_latency_) min_latency_ = other.min_latency_;
   max_latency_ = std::max(max_latency_, other.max_latency_);
   total_latency_ += other.total_latency_;

@@ -24,9 +24,10 @@ class TrafficStats {
 
   explicit TrafficStats(unsigned histogram_ns = kDefaultHistogramNs);
 
-  // One completed transaction. latency is issue to completion.
+  // One completed transaction, issued and completed at these absolute simulated times:
+  // its latency is the difference, and it extends the traffic phase.
   void record(bool write, unsigned bytes, tlm::tlm_response_status status,
-              sc_core::sc_time latency);
+              sc_core::sc_time issue, sc_core::sc_time completion);
   // Adds another stats object with the same histogram bound.
   void merge(const TrafficStats& other);
 
@@ -36,6 +37,11 @@ class TrafficStats {
   uint64_t bytes() const { return bytes_; }    // of successful transactions only
   uint64_t errors() const { return errors_; }  // responses other than TLM_OK_RESPONSE
   uint64_t responses(tlm::tlm_response_status status) const;
+
+  // The traffic phase: the first issue and the last completion (zero when empty), so
+  // throughput can leave out what ran before the traffic (e.g. the driver's set-up).
+  sc_core::sc_time first_issue() const { return first_issue_; }
+  sc_core::sc_time last_completion() const { return last_completion_; }
 
   sc_core::sc_time min_latency() const { return min_latency_; }  // zero when empty
   sc_core::sc_time max_latency() const { return max_latency_; }
@@ -60,6 +66,7 @@ class TrafficStats {
   uint64_t transactions_ = 0, reads_ = 0, writes_ = 0, bytes_ = 0, errors_ = 0;
   std::array<uint64_t, 7> by_status_{};  // TLM_OK_RESPONSE (1) .. TLM_BYTE_ENABLE_ERROR (-5)
   sc_core::sc_time min_latency_, max_latency_, total_latency_;
+  sc_core::sc_time first_issue_, last_completion_;
 };
 
 }  // namespace smmu::model

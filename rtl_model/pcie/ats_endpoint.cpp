@@ -302,7 +302,7 @@ void AtsEndpoint::run_stream(Stream& s) {
     *slot = completion;
     s.last_completion = std::max(s.last_completion, completion);
     last_end_ = std::max(last_end_, completion);
-    s.stats.record(a.write, a.size, out.status, latency);
+    s.stats.record(a.write, a.size, out.status, issue, completion);
     if (on_complete) on_complete(a, out, latency);
   }
   // Catch up with the last completion, so that the simulation (and done_event) reaches
