@@ -13,9 +13,10 @@ set -euo pipefail
 SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${SMMU_FUZZ_SECONDS:-600}"
 targets=()
+seed=()  # --short: a fixed seed (SMMU_FUZZ_SEED), so that test.sh explores the same way each run
 for a in "$@"; do
   case "$a" in
-    --short) seconds="${SMMU_FUZZ_SHORT_SECONDS:-45}" ;;
+    --short) seconds="${SMMU_FUZZ_SHORT_SECONDS:-45}"; seed=(-seed="${SMMU_FUZZ_SEED:-1}") ;;
     fuzz_scenario|fuzz_guest) targets+=("$a") ;;
     *) echo "fuzz.sh: unknown argument '$a' (--short, fuzz_scenario, fuzz_guest)" >&2; exit 2 ;;
   esac
@@ -42,7 +43,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for $seconds s"
   if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
       -max_len=4096 -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
-      "${extra[@]}" "$build/corpus/$t" "$SMMU_ROOT/tests/fuzz/corpus/$t" \
+      "${seed[@]}" "${extra[@]}" "$build/corpus/$t" "$SMMU_ROOT/tests/fuzz/corpus/$t" \
       > "$build/$t.log" 2>&1; then
     echo "fuzz: $t FAILED (log: $build/$t.log)" >&2
     grep -E "ERROR|SUMMARY|Test unit written|fuzz_(guest|scenario):" "$build/$t.log" >&2 || true
