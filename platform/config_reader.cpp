@@ -15,14 +15,16 @@ using nlohmann::json;
 
 namespace {
 
+// Text cut to at most `max` characters ("..." at the end), so a message stays one line.
+std::string shorten(const std::string& s, size_t max) {
+  return s.size() > max ? s.substr(0, max - 3) + "..." : s;
+}
+
 // A value as it appears in the file, shortened so a message stays one readable line.
 std::string describe(const json& v) {
   // Replace, not throw: a --set value that is not JSON is kept as a string with whatever
   // bytes it had, and invalid UTF-8 must still give the message naming the key.
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  constexpr size_t kMax = 60;
-  if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
-  return s;
+  return shorten(v.dump(-1, ' ', false, json::error_handler_t::replace), 60);
 }
 
 std::string format_double(double d) {
@@ -499,11 +501,8 @@ class ParseCheck {
 
   // The path of the container being opened, shortened to keep the message one line.
   std::string short_path() const {
-    std::string s = current_path(frames_.size() - 1);
-    if (s.empty()) s = "the top level";
-    constexpr size_t kMax = 120;
-    if (s.size() > kMax) s = s.substr(0, kMax - 3) + "...";
-    return s;
+    const std::string s = current_path(frames_.size() - 1);
+    return s.empty() ? "the top level" : shorten(s, 120);
   }
 
   std::string who_;
@@ -526,10 +525,7 @@ std::string describe_steps(const std::vector<PathStep>& steps, size_t count) {
 
 void apply_override(json& target, const std::string& assignment) {
   // A huge value (a deeply nested one) is named by its start.
-  constexpr size_t kShown = 80;
-  const std::string who = "--set \"" +
-                          (assignment.size() > kShown ? assignment.substr(0, kShown - 3) + "..." : assignment) +
-                          "\"";
+  const std::string who = "--set \"" + shorten(assignment, 80) + "\"";
   auto fail = [&who](const std::string& why) { throw ConfigError(who + ": " + why); };
 
   const size_t eq = assignment.find('=');

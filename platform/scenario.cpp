@@ -67,11 +67,18 @@ sc_core::sc_time read_time(const ConfigReader& r, const std::string& key, const 
   return r.get_time(key, def, min_ps, max_ps);
 }
 
-// An array of objects of at most `max` entries.
-std::vector<ConfigReader> read_array(const ConfigReader& r, const std::string& key, size_t max) {
+// An array given for `key` has at most `max` entries (`what` names them).
+void check_entries(const ConfigReader& r, const std::string& key, size_t max,
+                   const std::string& what = "entries") {
   const json* v = r.raw(key);
   if (v && v->is_array() && v->size() > max)
-    r.fail(key, "expected at most " + std::to_string(max) + " entries, got " + std::to_string(v->size()));
+    r.fail(key, "expected at most " + std::to_string(max) + " " + what + ", got " +
+                    std::to_string(v->size()));
+}
+
+// An array of objects of at most `max` entries.
+std::vector<ConfigReader> read_array(const ConfigReader& r, const std::string& key, size_t max) {
+  check_entries(r, key, max);
   return r.get_array(key);
 }
 
@@ -324,10 +331,7 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
   if (r.has("ssids")) {
     if (!has_stage1(s.translation))
       r.fail("ssids", "only stage-1 streams (s1, nested) have substreams");
-    const json* raw = r.raw("ssids");
-    if (raw->is_array() && raw->size() > kMaxArrayEntries)
-      r.fail("ssids", "expected at most " + std::to_string(kMaxArrayEntries) + " SubstreamIDs, got " +
-                          std::to_string(raw->size()));
+    check_entries(r, "ssids", kMaxArrayEntries, "SubstreamIDs");
     const auto ssids = r.get_uint_array("ssids", 0, low_mask(F.ssid_bits));
     if (ssids.empty()) r.fail("ssids", "expected at least one SubstreamID");
     s.ssids.clear();
