@@ -1,650 +1,98 @@
 #include "rtl_model/smmu/smmu.h"
 
-#include "rtl_model/arch/bits.h"
-
-#include <cstring>
 #include <string>
 
 namespace smmu::model {
 
-namespace r = arch::reg;
-using sc_core::sc_time;
-
 namespace {
 
-SmmuTranslationCaps caps_of(const SmmuFeatures& f) {
-  SmmuTranslationCaps c;
-  c.oas_bits = f.oas_bits;
-  c.gran4k = f.gran4k;
-  c.gran16k = f.gran16k;
-  c.gran64k = f.gran64k;
-  c.s1 = f.stage1;
-  c.s2 = f.stage2;
-  c.va52 = f.va52;
-  c.raz_wi = f.raz_wi_termination;
-  c.asid16 = f.asid16;
-  c.vmid16 = f.vmid16;
-  c.cd2l = f.two_level_cd_table;
-  c.hyp = f.hyp;
-  return c;
-}
-
-// The four Translation-related faults, whose handling the CD and STE configure (IHI 0070
-// §3.12); every other fault and configuration error is recorded and aborts.
-constexpr bool translation_related(arch::EventId id) {
-  return id == arch::EventId::kTranslation || id == arch::EventId::kAddrSize ||
-         id == arch::EventId::kAccess || id == arch::EventId::kPermission;
-}
-
-void check_params(const std::string& name, const SmmuParams& p) {
-  auto bad = [&](const std::string& what) {
-    SC_REPORT_ERROR("smmu/params", (name + ": " + what).c_str());
-  };
-  const unsigned oas = p.features.oas_bits;
-  if (oas != 32 && oas != 36 && oas != 40 && oas != 42 && oas != 44 && oas != 48 && oas != 52)
-    bad("features.oas_bits must be one of 32, 36, 40, 42, 44, 48, 52 (got " + std::to_string(oas) + ")");
-  if (p.features.sid_bits > 32) bad("features.sid_bits must be <= 32");
-  if (p.features.ssid_bits > 20) bad("features.ssid_bits must be <= 20");
-  if (p.features.cmdq_log2_entries > r::kMaxQueueLog2Size) bad("features.cmdq_log2_entries must be <= 19");
-  if (p.features.evtq_log2_entries > r::kMaxQueueLog2Size) bad("features.evtq_log2_entries must be <= 19");
-  if (!p.features.gran4k && !p.features.gran16k && !p.features.gran64k) bad("no granule supported");
-  // Without LPA2 (IDR5.DS = 0), 52-bit addresses exist only with the 64K granule (§6.3.6).
-  if (oas == 52 && !p.features.gran64k) bad("features.oas_bits 52 needs features.gran64k");
-  if (p.features.va52 && !p.features.gran64k) bad("features.va52 needs features.gran64k");
-  if (p.timing.clock_period == sc_core::SC_ZERO_TIME) bad("timing.clock_period must be > 0");
+TbuParams tbu_params(const SmmuParams& p) {
+  TbuParams t;
+  t.clock_period = p.timing.clock_period;
+  t.micro_tlb_cycles = p.timing.micro_tlb_cycles;
+  t.main_tlb_cycles = p.timing.main_tlb_cycles;
+  t.invalidation_cycles_per_set = p.timing.invalidation_cycles_per_set;
+  t.dti_latency = p.timing.cycles(p.timing.link_cycles);
+  t.micro_tlb = p.micro_tlb;
+  t.grant_dmi = p.grant_dmi;
+  return t;
 }
 
 }  // namespace
 
-arch::EventId Smmu::event_of(FaultType f) {
-  switch (f) {
-    case FaultType::kTranslation: return arch::EventId::kTranslation;
-    case FaultType::kAddrSize: return arch::EventId::kAddrSize;
-    case FaultType::kAccess: return arch::EventId::kAccess;
-    case FaultType::kPermission: return arch::EventId::kPermission;
-    case FaultType::kWalkEabt:
-    case FaultType::kNone: break;
+std::vector<std::unique_ptr<Tbu>> Smmu::make_tbus(const SmmuParams& params) {
+  std::vector<std::unique_ptr<Tbu>> tbus;
+  if (params.tbus.empty()) {
+    tbus.push_back(std::make_unique<Tbu>("tbu", tbu_params(params)));
+    return tbus;
   }
-  return arch::EventId::kWalkEabt;
+  for (size_t j = 0; j < params.tbus.size(); ++j) {
+    const TbuLayout& l = params.tbus[j];
+    TbuParams t = tbu_params(params);
+    t.port_ids = l.ports;
+    t.dti_latency = l.dti_latency;
+    t.micro_tlb = l.micro_tlb;
+    t.main_tlb = l.main_tlb;
+    t.max_translations = l.max_translations;
+    tbus.push_back(std::make_unique<Tbu>(("tbu" + std::to_string(j)).c_str(), t));
+  }
+  return tbus;
 }
 
 Smmu::Smmu(const sc_core::sc_module_name& name, const SmmuParams& params)
     : sc_module(name),
-      mmio("mmio"),
-      upstream("upstream"),
-      downstream("downstream"),
-      walk("walk"),
-      ats("ats"),
-      ats_inv("ats_inv"),
-      evtq_irq("evtq_irq"),
-      gerror_irq("gerror_irq"),
-      cmd_sync_irq("cmd_sync_irq"),
       params_(params),
-      micro_tlb_time_(params.timing.cycles(params.timing.micro_tlb_cycles)),
-      link_time_(params.timing.cycles(params.timing.link_cycles)),
-      main_tlb_time_(params.timing.cycles(params.timing.main_tlb_cycles)),
-      register_time_(params.timing.cycles(params.timing.register_cycles)),
-      regs_((check_params(std::string(name), params), params.features)),
-      mem_(walk),
-      walk_cache_(params.walk_cache),
-      walker_(mem_, &walk_cache_, WalkerParams{params.timing.cycles(params.timing.walk_cache_cycles)}),
-      probe_walker_(mem_, nullptr, WalkerParams{}),
-      config_cache_(params.config_cache),
-      config_(mem_, walker_, config_cache_, caps_of(params.features), params.features.sid_bits,
-              params.features.ssid_bits, params.timing.cycles(params.timing.config_cache_cycles)),
-      evtq_(regs_, mem_),
-      main_tlb_(params.main_tlb),
-      translation_slots_(params.timing.translation_slots),
-      walk_slots_(params.timing.walk_slots) {
-  mmio.register_b_transport(this, &Smmu::mmio_b_transport);
-  mmio.register_transport_dbg(this, &Smmu::mmio_transport_dbg);
-  upstream.register_b_transport(this, &Smmu::upstream_b_transport);
-  upstream.register_get_direct_mem_ptr(this, &Smmu::upstream_get_dmi);
-  upstream.register_transport_dbg(this, &Smmu::upstream_transport_dbg);
-  downstream.register_invalidate_direct_mem_ptr(this, &Smmu::downstream_invalidate_dmi);
-  ats.register_b_transport(this, &Smmu::ats_b_transport);
-  regs_.on_write = [this](uint64_t offset) { on_register_write(offset); };
-
-  SC_METHOD(evtq_irq_method);
-  sensitive << evtq_irq_set_ << evtq_irq_clear_;
-  dont_initialize();
-  SC_METHOD(gerror_irq_method);
-  sensitive << gerror_irq_set_ << gerror_irq_clear_;
-  dont_initialize();
-  SC_METHOD(cmd_sync_irq_method);
-  sensitive << cmd_sync_irq_set_ << cmd_sync_irq_clear_;
-  dont_initialize();
-  SC_THREAD(command_thread);
+      tcu_("tcu", params),
+      tbus_(make_tbus(params)),
+      mmio(tcu_.mmio),
+      upstream(tbus_.front()->upstream),
+      downstream(tbus_.front()->downstream),
+      walk(tcu_.walk),
+      ats(tcu_.ats),
+      ats_inv(tcu_.ats_inv),
+      evtq_irq(tcu_.evtq_irq),
+      gerror_irq(tcu_.gerror_irq),
+      cmd_sync_irq(tcu_.cmd_sync_irq) {
+  for (auto& tbu : tbus_) bind_dti(*tbu, tcu_);
 }
 
-void Smmu::end_of_elaboration() {
-  micro_tlbs_.clear();
-  for (unsigned i = 0; i < upstream.size(); ++i)
-    micro_tlbs_.push_back(std::make_unique<MicroTlb>(params_.micro_tlb));
+std::pair<unsigned, unsigned> Smmu::tbu_of_port(unsigned port) const {
+  if (params_.tbus.empty()) return {0, port};
+  for (unsigned j = 0; j < params_.tbus.size(); ++j) {
+    const auto& ports = params_.tbus[j].ports;
+    for (unsigned i = 0; i < ports.size(); ++i)
+      if (ports[i] == port) return {j, i};
+  }
+  throw std::out_of_range("smmu: no TBU serves port " + std::to_string(port));
 }
 
-// ---------------------------------------------------------------------------------------
-// Upstream: device traffic.
-
-Smmu::Stream Smmu::stream_of(int port, const tlm::tlm_generic_payload& trans,
-                             Access& access, const StreamExtension** ext_out) const {
-  Stream s;
-  access.write = trans.is_write();
-  // The extension is ignorable: traffic without it is StreamID = port, no SubstreamID.
-  const StreamExtension* ext = trans.get_extension<StreamExtension>();
-  if (ext_out) *ext_out = ext;
-  if (ext) {
-    s.sid = ext->sid;
-    s.ssid = ext->ssid;
-    s.ssv = ext->ssv;
-    access.priv = ext->privileged;
-    // Every incoming write is Data, even if marked Instruction (IHI 0070 §13.1.2).
-    access.exec = ext->instruction && !access.write;
-  } else {
-    s.sid = static_cast<uint32_t>(port);
-  }
-  return s;
+MicroTlb& Smmu::micro_tlb(unsigned port) {
+  const auto [j, i] = tbu_of_port(port);
+  return tbus_[j]->micro_tlb(i);
 }
 
-void Smmu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_time& delay) {
-  Access access;
-  const StreamExtension* ext;
-  const Stream s = stream_of(port, trans, access, &ext);
-  const uint64_t va = trans.get_address();
-  const unsigned len = trans.get_data_length();
-  ++stats_.transactions;
-  stats_.bytes += len;
-
-  if (ext && ext->ats_translated && regs_.smmu_enabled() && params_.features.ats) {
-    // Pre-translated by the endpoint's ATC: no TLB lookup, only the ATS checks.
-    uint64_t pa;
-    if (!admit_translated(s, va, access, pa, delay)) {
-      trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      trans.set_dmi_allowed(false);
-      return;
-    }
-    trans.set_address(pa);
-    downstream->b_transport(trans, delay);
-    trans.set_address(va);
-    trans.set_dmi_allowed(false);
-    return;
-  }
-
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, delay, Mode::kTransaction);
-  if (t.kind == Translation::Kind::kRazWi) {
-    // Terminated RAZ/WI: completes successfully, reads return zero, writes are ignored.
-    if (trans.is_read() && trans.get_data_ptr()) std::memset(trans.get_data_ptr(), 0, len);
-    trans.set_response_status(tlm::TLM_OK_RESPONSE);
-    trans.set_dmi_allowed(false);
-    return;
-  }
-  if (!t.ok()) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    trans.set_dmi_allowed(false);
-    return;
-  }
-  // Bus transactions do not cross a 4 KiB boundary, so one translation covers them; one
-  // that does cross its translation's region is refused rather than half translated.
-  if (len == 0 || ((va ^ (va + len - 1)) >> t.size_shift) != 0) {
-    ++stats_.boundary_errors;
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  trans.set_address(t.out_addr);
-  downstream->b_transport(trans, delay);
-  trans.set_address(va);
-  if (!params_.grant_dmi) trans.set_dmi_allowed(false);
-}
-
-unsigned Smmu::upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans) {
-  // Debug accesses translate through the caches and tables without side effects.
-  Access access;
-  const Stream s = stream_of(port, trans, access);
-  const uint64_t va = trans.get_address();
-  sc_time ignored = sc_core::SC_ZERO_TIME;
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, ignored, Mode::kProbe);
-  if (!t.ok()) return 0;
-  trans.set_address(t.out_addr);
-  unsigned n = downstream->transport_dbg(trans);
-  trans.set_address(va);
+unsigned Smmu::ports() const {
+  unsigned n = 0;
+  for (const auto& tbu : tbus_) n += tbu->ports();
   return n;
 }
 
-bool Smmu::upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
-  if (!params_.grant_dmi) return false;
-  Access access;
-  const Stream s = stream_of(port, trans, access);
-  const uint64_t va = trans.get_address();
-  sc_time ignored = sc_core::SC_ZERO_TIME;
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, ignored, Mode::kProbe);
-  if (!t.ok()) return false;
-
-  tlm::tlm_generic_payload down;
-  down.set_command(trans.get_command());
-  down.set_address(t.out_addr);
-  tlm::tlm_dmi d;
-  if (!downstream->get_direct_mem_ptr(down, d)) return false;
-
-  // Grant the part of the downstream region that this translation covers.
-  const uint64_t size_mask = (uint64_t{1} << t.size_shift) - 1;
-  const uint64_t pa_lo = std::max<uint64_t>(d.get_start_address(), t.pa_base);
-  const uint64_t pa_hi = std::min<uint64_t>(d.get_end_address(), t.pa_base + size_mask);
-  if (pa_lo > pa_hi || t.out_addr < pa_lo || t.out_addr > pa_hi) return false;
-  // A DMI pointer serves data accesses: check data read and write permission.
-  Access rd = access, wr = access;
-  rd.write = rd.exec = false;
-  wr.write = true;
-  wr.exec = false;
-  bool s2;
-  const bool can_read = d.is_read_allowed() && check_permissions(t.perms, rd, s2) == FaultType::kNone;
-  const bool can_write = d.is_write_allowed() && check_permissions(t.perms, wr, s2) == FaultType::kNone;
-  if (!can_read && !can_write) return false;
-
-  dmi.set_dmi_ptr(d.get_dmi_ptr() + (pa_lo - d.get_start_address()));
-  dmi.set_start_address(t.va_base + (pa_lo - t.pa_base));
-  dmi.set_end_address(t.va_base + (pa_hi - t.pa_base));
-  dmi.set_granted_access(can_read && can_write ? tlm::tlm_dmi::DMI_ACCESS_READ_WRITE
-                         : can_read            ? tlm::tlm_dmi::DMI_ACCESS_READ
-                                               : tlm::tlm_dmi::DMI_ACCESS_WRITE);
-  // A DMI access stands for a micro-TLB hit plus the memory access.
-  dmi.set_read_latency(d.get_read_latency() + micro_tlb_time_);
-  dmi.set_write_latency(d.get_write_latency() + micro_tlb_time_);
-  dmi_grants_.push_back({static_cast<unsigned>(port), s.sid, dmi.get_start_address(),
-                         dmi.get_end_address(), pa_lo, pa_hi});
-  ++stats_.dmi_grants;
-  return true;
-}
-
-void Smmu::revoke_dmi_if(const std::function<bool(const DmiGrant&)>& pred) {
-  std::vector<DmiGrant> revoked, kept;
-  for (const DmiGrant& g : dmi_grants_) (pred(g) ? revoked : kept).push_back(g);
-  dmi_grants_.swap(kept);
-  // Call out only after the list is consistent: an initiator may ask again at once.
-  for (const DmiGrant& g : revoked) {
-    upstream[g.port]->invalidate_direct_mem_ptr(g.va_start, g.va_end);
-    ++stats_.dmi_revocations;
+SmmuStats Smmu::stats() const {
+  SmmuStats s = tcu_.stats();
+  for (const auto& tbu : tbus_) {
+    const TbuStats& t = tbu->stats();
+    s.transactions += t.transactions;
+    s.bytes += t.bytes;
+    s.bypassed += t.bypassed;
+    s.aborted += t.aborted;
+    s.boundary_errors += t.boundary_errors;
+    s.micro_tlb_hits += t.micro_tlb_hits;
+    s.micro_tlb_misses += t.micro_tlb_misses;
+    s.dmi_grants += t.dmi_grants;
+    s.dmi_revocations += t.dmi_revocations;
+    s.ats_translated += t.ats_translated;
   }
-}
-
-void Smmu::revoke_all_dmi() {
-  revoke_dmi_if([](const DmiGrant&) { return true; });
-}
-
-void Smmu::downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
-  // Memory withdrew [start, end]: withdraw every grant that reaches into it.
-  revoke_dmi_if([&](const DmiGrant& g) { return g.pa_end >= start && g.pa_start <= end; });
-}
-
-// ---------------------------------------------------------------------------------------
-// Translation.
-
-StreamTableConfig Smmu::stream_table() const {
-  const auto base = regs_.strtab_base();
-  const auto cfg = regs_.strtab_base_cfg();
-  StreamTableConfig st;
-  st.base = base.addr;
-  st.two_level = cfg.fmt == r::strtab_base_cfg::kFmt2Lvl;
-  st.split = cfg.split;
-  st.log2size = cfg.log2size;
-  return st;
-}
-
-Smmu::Translation Smmu::translate(unsigned port, const Stream& s, uint64_t va,
-                                  const Access& access, sc_time& delay, Mode mode) {
-  const bool counted = mode != Mode::kProbe;
-  if (!regs_.smmu_enabled()) {
-    // GBPA decides what happens to traffic while translation is off.
-    Translation t;
-    // An input address above the OAS aborts without an event (IHI 0070 §3.4).
-    if (regs_.gbpa_abort() || arch::wider_than(va, params_.features.oas_bits)) {
-      if (counted) ++stats_.aborted;
-      return t;
-    }
-    if (counted) ++stats_.bypassed;
-    t.kind = Translation::Kind::kBypass;
-    t.va_base = t.pa_base = va & ~uint64_t{0xfff};
-    t.out_addr = va;
-    return t;
-  }
-
-  delay += micro_tlb_time_;
-  MicroTlb& utlb = *micro_tlbs_[port];
-  if (const MicroTlbEntry* e = utlb.lookup(s.sid, s.ssid, s.ssv, va)) {
-    if (counted) ++stats_.micro_tlb_hits;
-    return hit(e->tlb, e->faults, s, va, access, delay, mode);
-  }
-  if (counted) ++stats_.micro_tlb_misses;
-
-  // The shared part: a translation slot is held from arrival until the answer leaves.
-  delay += link_time_;
-  Occupancy::Hold slot;
-  if (counted) slot = translation_slots_.acquire(delay);
-  Translation t = translate_in_tcu(port, s, va, access, delay, mode);
-  if (counted) translation_slots_.release(slot, delay);
-  delay += link_time_;
-  return t;
-}
-
-Smmu::Translation Smmu::translate_in_tcu(unsigned port, const Stream& s, uint64_t va,
-                                         const Access& access, sc_time& delay, Mode mode) {
-  StreamConfig cfg;
-  Translation t;
-  if (!resolve_config(s, va, access, cfg, t, delay, mode)) return t;
-  return lookup_or_walk(port, s, cfg, va, access, delay, mode);
-}
-
-bool Smmu::resolve_config(const Stream& s, uint64_t va, const Access& access, StreamConfig& cfg,
-                          Translation& failed, sc_time& delay, Mode mode) {
-  ConfigFault cf;
-  if (config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay)) return true;
-  if (!cf.record) {
-    if (mode != Mode::kProbe) ++stats_.aborted;
-    failed = Translation{};
-    return false;
-  }
-  arch::EventRecord ev;
-  ev.id = cf.id;
-  ev.fetch_addr = cf.fetch_addr;
-  ev.s2 = cf.s2;
-  ev.ipa = cf.ipa;
-  ev.class_ = arch::EventClass::kCdFetch;
-  // Configuration errors are reported for translation requests too.
-  failed = fault(ev, s, va, access, delay, mode == Mode::kAts ? Mode::kTransaction : mode,
-                 &cf.faults);
-  return false;
-}
-
-Smmu::Translation Smmu::lookup_or_walk(unsigned port, const Stream& s, const StreamConfig& cfg,
-                                       uint64_t va, const Access& access, sc_time& delay,
-                                       Mode mode) {
-  const bool counted = mode != Mode::kProbe;
-  const bool fill_micro = mode == Mode::kTransaction;
-  if (!cfg.s1 && arch::wider_than(va, params_.features.oas_bits)) {
-    // Stage 1 bypassed (STE bypass, stage 2 only, or S1DSS = bypass): an input address
-    // above the IAS (= OAS: AArch64 tables only) is a stage-1 Address Size fault, always
-    // recorded and aborted (IHI 0070 §3.4, §3.12). Below it, stage 2 checks S2T0SZ.
-    arch::EventRecord ev;
-    ev.id = arch::EventId::kAddrSize;
-    return fault(ev, s, va, access, delay, mode, nullptr);
-  }
-  if (cfg.kind == StreamConfig::Kind::kBypass || (!cfg.s1 && !cfg.s2)) {
-    // STE bypass (or stage 1 bypassed by S1DSS with no stage 2): identity, cached in
-    // the micro TLB so later traffic of the stream skips the config lookup.
-    TlbEntry id;
-    id.va = id.pa = id.ipa = va & ~uint64_t{0xfff};
-    id.size_shift = 12;
-    if (counted) ++stats_.bypassed;
-    if (fill_micro)
-      micro_tlbs_[port]->insert(MicroTlbEntry{s.sid, s.ssid, s.ssv, false, 0, id, cfg.faults});
-    Translation t;
-    t.kind = Translation::Kind::kBypass;
-    t.out_addr = va;
-    t.va_base = t.pa_base = id.va;
-    return t;
-  }
-
-  delay += main_tlb_time_;
-  TlbKey key{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, va};
-  if (const TlbEntry* e = main_tlb_.lookup(key)) {
-    if (counted) ++stats_.main_tlb_hits;
-    if (fill_micro)
-      micro_tlbs_[port]->insert(
-          MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, *e, cfg.faults});
-    return hit(*e, cfg.faults, s, va, access, delay, mode);
-  }
-  if (counted) ++stats_.main_tlb_misses;
-  return walk_and_fill(port, s, cfg, va, access, delay, mode);
-}
-
-Smmu::Translation Smmu::walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg,
-                                      uint64_t va, const Access& access, sc_time& delay,
-                                      Mode mode) {
-  const bool counted = mode != Mode::kProbe;
-  Occupancy::Hold slot;
-  if (counted) {
-    slot = walk_slots_.acquire(delay);
-    ++stats_.walks;
-  }
-  WalkRequest req;
-  req.iova = va;
-  req.access = access;
-  req.s1 = cfg.s1 ? &cfg.s1_regime : nullptr;
-  req.s2 = cfg.s2 ? &cfg.s2_config : nullptr;
-  req.vmid = cfg.vmid;
-  const WalkResult w = (counted ? walker_ : probe_walker_).walk(req, delay);
-  if (counted) {
-    walk_slots_.release(slot, delay);
-    stats_.walk_reads += w.memory_reads;
-  }
-
-  if (!w.ok()) {
-    arch::EventRecord ev;
-    ev.id = event_of(w.fault);
-    ev.s2 = w.fault_stage2;
-    ev.class_ = static_cast<arch::EventClass>(w.fault_class);
-    ev.ipa = w.fault_ipa;
-    ev.fetch_addr = w.fetch_addr;
-    return fault(ev, s, va, access, delay, mode, &cfg.faults);
-  }
-
-  const TlbEntry e = entry_from_walk(cfg, va, w);
-  if (counted) main_tlb_.insert(e);
-  if (mode == Mode::kTransaction)
-    micro_tlbs_[port]->insert(
-        MicroTlbEntry{s.sid, s.ssid, s.ssv, cfg.s1, cfg.cd_index, e, cfg.faults});
-  return translation_of(e, va);
-}
-
-Smmu::Translation Smmu::translation_of(const TlbEntry& e, uint64_t va) {
-  Translation t;
-  t.kind = (e.s1 || e.s2) ? Translation::Kind::kTranslated : Translation::Kind::kBypass;
-  t.out_addr = e.translate(va);
-  t.va_base = e.va;
-  t.pa_base = e.pa;
-  t.ipa_base = e.ipa;
-  t.size_shift = e.size_shift;
-  t.perms = e.perms;
-  return t;
-}
-
-TlbEntry Smmu::entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w) {
-  TlbEntry e;
-  e.vmid = cfg.vmid;
-  e.asid = cfg.asid;
-  e.global = w.global;
-  e.s1 = cfg.s1;
-  e.s2 = cfg.s2;
-  e.size_shift = static_cast<uint8_t>(w.leaf_shift);
-  const uint64_t mask = (uint64_t{1} << w.leaf_shift) - 1;
-  e.va = va & ~mask;
-  e.pa = w.out_addr & ~mask;
-  e.ipa = w.ipa & ~mask;
-  // The leaf that owns the input address: stage 1's, or stage 2's for S2-only streams.
-  e.granule_shift = static_cast<uint8_t>(cfg.s1 ? w.s1_granule_shift : w.s2_granule_shift);
-  e.level = static_cast<int8_t>(cfg.s1 ? w.s1_level : w.s2_level);
-  e.s2_granule_shift = static_cast<uint8_t>(w.s2_granule_shift);
-  e.s2_level = static_cast<int8_t>(w.s2_level);
-  e.perms = w.perms;
-  return e;
-}
-
-Smmu::Translation Smmu::hit(const TlbEntry& e, const FaultConfig& faults, const Stream& s,
-                            uint64_t va, const Access& access, sc_time delay, Mode mode) {
-  bool s2_denied = false;
-  // A translation request gets the permissions in its answer, not a fault.
-  if (mode != Mode::kAts && check_permissions(e.perms, access, s2_denied) != FaultType::kNone) {
-    arch::EventRecord ev;
-    ev.id = arch::EventId::kPermission;
-    ev.s2 = s2_denied;
-    ev.class_ = arch::EventClass::kInputAddress;
-    ev.ipa = e.ipa | (va & ((uint64_t{1} << e.size_shift) - 1));
-    return fault(ev, s, va, access, delay, mode, &faults);
-  }
-  return translation_of(e, va);
-}
-
-Smmu::Translation Smmu::fault(arch::EventRecord ev, const Stream& s, uint64_t va,
-                              const Access& access, sc_time delay, Mode mode,
-                              const FaultConfig* faults) {
-  Translation t;
-  t.kind = Translation::Kind::kFault;
-  // Translation requests and probes neither record nor complete RAZ/WI (CD.A has no
-  // effect on ATS, IHI 0070 §5.5).
-  if (mode != Mode::kTransaction) return t;
-  if (faults && translation_related(ev.id)) {
-    // IHI 0070 §5.5: R (CD.R for stage 1, STE.S2R for stage 2) suppresses the record;
-    // stage 1 terminates per CD.A, stage 2 always aborts.
-    if (!ev.s2 && !faults->s1_abort) {
-      t.kind = Translation::Kind::kRazWi;
-      ++stats_.raz_wi;
-    }
-    if (!(ev.s2 ? faults->s2_record : faults->s1_record)) {
-      ++stats_.aborted;  // terminated without an event
-      ++stats_.faults_unrecorded;
-      return t;
-    }
-  }
-  ++stats_.faults;
-  ev.sid = s.sid;
-  ev.ssid = s.ssid;
-  ev.ssv = s.ssv;
-  ev.input_addr = va;
-  ev.rnw = !access.write;
-  ev.pnu = access.priv;
-  ev.ind = access.exec;
-  record_event(ev, delay);
-  return t;
-}
-
-// ---------------------------------------------------------------------------------------
-// Events and interrupts.
-
-void Smmu::record_event(const arch::EventRecord& ev, sc_time delay) {
-  bool became_non_empty = false;
-  switch (evtq_.post(ev, delay, became_non_empty)) {
-    case EventQueue::Outcome::kWritten:
-      ++stats_.events;
-      if (became_non_empty && regs_.irq_ctrl().evtq_irqen) signal_irq(Irq::kEvtq, delay);
-      break;
-    case EventQueue::Outcome::kAbort:
-      ++stats_.events_lost;
-      raise_gerror(r::gerror::kEvtqAbt.mask(), delay);
-      break;
-    case EventQueue::Outcome::kDisabled:
-    case EventQueue::Outcome::kOverflow:
-      ++stats_.events_lost;
-      break;
-  }
-}
-
-void Smmu::raise_gerror(uint32_t mask, sc_time delay) {
-  const uint32_t before = r::gerror_active(regs_.gerror(), regs_.gerrorn());
-  if (mask) regs_.raise_gerror(mask);
-  const uint32_t now = r::gerror_active(regs_.gerror(), regs_.gerrorn());
-  if ((now & ~before) && regs_.irq_ctrl().gerror_irqen) signal_irq(Irq::kGerror, delay);
-}
-
-void Smmu::signal_irq(Irq irq, sc_time delay) {
-  const bool evtq = irq == Irq::kEvtq;
-  evtq ? ++stats_.evtq_irqs : ++stats_.gerror_irqs;
-  const uint64_t msi_addr = evtq ? regs_.evtq_irq_cfg0() : regs_.gerror_irq_cfg0();
-  if (params_.features.msi && msi_addr != 0) {
-    // MSI: a 32-bit write of the configured data, timed like any other SMMU access.
-    const uint32_t data = evtq ? regs_.evtq_irq_cfg1() : regs_.gerror_irq_cfg1();
-    if (!mem_.write(msi_addr, &data, 4, delay)) {
-      const uint32_t err = evtq ? r::gerror::kMsiEvtqAbt.mask() : r::gerror::kMsiGerrorAbt.mask();
-      // An MSI abort of the GERROR interrupt itself must not recurse.
-      if (evtq) raise_gerror(err, delay);
-      else regs_.raise_gerror(err);
-    }
-    return;
-  }
-  (evtq ? evtq_irq_set_ : gerror_irq_set_).notify(delay);
-}
-
-void Smmu::evtq_irq_method() {
-  if (evtq_irq_set_.triggered()) {
-    evtq_irq.write(true);
-    evtq_irq_clear_.notify(params_.timing.clock_period);
-  } else {
-    evtq_irq.write(false);
-  }
-}
-
-void Smmu::gerror_irq_method() {
-  if (gerror_irq_set_.triggered()) {
-    gerror_irq.write(true);
-    gerror_irq_clear_.notify(params_.timing.clock_period);
-  } else {
-    gerror_irq.write(false);
-  }
-}
-
-void Smmu::cmd_sync_irq_method() {
-  if (cmd_sync_irq_set_.triggered()) {
-    cmd_sync_irq.write(true);
-    cmd_sync_irq_clear_.notify(params_.timing.clock_period);
-  } else {
-    cmd_sync_irq.write(false);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Registers.
-
-void Smmu::on_register_write(uint64_t offset) {
-  switch (offset) {
-    case r::kCmdqProd:
-      note_prod_write(mmio_delay_);
-      cmdq_kick_.notify(mmio_delay_);
-      break;
-    case r::kGerrorN:  // an acknowledged CMDQ_ERR lets the queue go on
-      cmdq_kick_.notify(mmio_delay_);
-      break;
-    case r::kCr0:
-      cmdq_kick_.notify(mmio_delay_);  // CMDQEN may have been set
-      revoke_all_dmi();
-      break;
-    case r::kGbpa:
-    case r::kStrtabBase:
-    case r::kStrtabBase + 4:
-    case r::kStrtabBaseCfg:
-      // What translates to what may have changed: no upstream pointer may outlive it.
-      revoke_all_dmi();
-      break;
-    default:
-      break;
-  }
-}
-
-void Smmu::mmio_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  delay += register_time_;
-  const unsigned len = trans.get_data_length();
-  if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
-    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  uint64_t value = 0;
-  bool ok;
-  if (trans.is_read()) {
-    ok = regs_.read(trans.get_address(), len, value);
-    if (ok) std::memcpy(trans.get_data_ptr(), &value, len);
-  } else {
-    std::memcpy(&value, trans.get_data_ptr(), std::min(len, 8u));
-    mmio_delay_ = delay;  // side effects of the write happen at the writer's local time
-    ok = regs_.write(trans.get_address(), len, value);
-    mmio_delay_ = sc_core::SC_ZERO_TIME;
-  }
-  trans.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
-}
-
-unsigned Smmu::mmio_transport_dbg(tlm::tlm_generic_payload& trans) {
-  // Debug reads only: a debugger must not change the SMMU's state.
-  const unsigned len = trans.get_data_length();
-  uint64_t value = 0;
-  if (!trans.is_read() || !regs_.read(trans.get_address(), len, value)) return 0;
-  std::memcpy(trans.get_data_ptr(), &value, len);
-  return len;
+  return s;
 }
 
 }  // namespace smmu::model

@@ -1,243 +1,74 @@
-// The SMMUv3 module: registers behind an MMIO socket, device traffic in on upstream
-// sockets (one binding per port, each with its micro TLB), translated traffic out on the
-// downstream socket, and the SMMU's own memory accesses (STE, CD, descriptors, queues,
-// events, MSIs) on the walk socket. Translation is loosely timed: every step adds its
-// cost to the transaction's annotated delay; nothing on the translation path waits.
+// The SMMU as most platforms take it: one TCU (tcu.h) and its TBUs (tbu.h), bound
+// together over DTI inside one module.
+//
+// Default layout (SmmuParams::tbus empty): one TBU serves every upstream port, each port
+// with its own micro TLB, no TBU main TLB, the TCU's TLB behind them and a DTI latency
+// of timing.link_cycles each way. `upstream` and `downstream` are that TBU's sockets:
+// device traffic in, one binding per port, and translated traffic out.
+// Distributed layout (SmmuParams::tbus given): one TBU per entry, each serving the SMMU
+// ports it lists, with its own TLBs, DTI latency and token limit. The platform binds
+// each port's master to tbu(j).upstream (in the order of the entry's ports) and each
+// tbu(j).downstream where it routes that TBU's traffic; `upstream` and `downstream`
+// name TBU 0's.
+// `mmio`, `walk`, `ats`, `ats_inv` and the interrupt signals are the TCU's.
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <systemc>
-#include <tlm>
-#include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+#include <utility>
 #include <vector>
 
-#include "rtl_model/protocol/ats_protocol.h"
-#include "rtl_model/smmu/config_fetch.h"
-#include "rtl_model/smmu/event_queue.h"
-#include "rtl_model/smmu/invalidation.h"
-#include "rtl_model/smmu/memory_port.h"
-#include "rtl_model/smmu/occupancy.h"
-#include "rtl_model/smmu/register_file.h"
-#include "rtl_model/smmu/smmu_params.h"
-#include "rtl_model/protocol/stream_extension.h"
-#include "rtl_model/smmu/table_walker.h"
-#include "rtl_model/smmu/tlb.h"
+#include "rtl_model/smmu/tbu.h"
+#include "rtl_model/smmu/tcu.h"
 
 namespace smmu::model {
 
-struct SmmuStats {
-  uint64_t transactions = 0;      // device transactions received upstream
-  uint64_t bytes = 0;
-  uint64_t bypassed = 0;          // SMMUEN = 0 with GBPA bypass, or STE bypass
-  uint64_t aborted = 0;           // terminated without an event (GBPA or STE abort, or
-                                  // a fault whose record CD.R / STE.S2R = 0 suppressed)
-  uint64_t faults = 0;            // terminated with an event
-  uint64_t faults_unrecorded = 0; // faults whose record CD.R or STE.S2R = 0 suppressed
-  uint64_t raz_wi = 0;            // stage-1 faults completed RAZ/WI (CD.A = 0), recorded or not
-  uint64_t boundary_errors = 0;   // transactions crossing their translation's page
-  uint64_t micro_tlb_hits = 0, micro_tlb_misses = 0;
-  uint64_t main_tlb_hits = 0, main_tlb_misses = 0;
-  uint64_t walks = 0;             // table walks started
-  uint64_t walk_reads = 0;        // descriptor reads of those walks
-  uint64_t events = 0;            // event records written
-  uint64_t events_lost = 0;       // not written: queue disabled, full or aborted
-  uint64_t evtq_irqs = 0, gerror_irqs = 0;  // interrupts signalled (wired or MSI)
-  uint64_t dmi_grants = 0, dmi_revocations = 0;
-  // ATS
-  uint64_t ats_requests = 0;        // translation requests answered
-  uint64_t ats_unsupported = 0;     // answered UR (ATS not allowed for the stream)
-  uint64_t ats_no_access = 0;       // answered with no access (the translation failed)
-  uint64_t ats_translated = 0;      // pre-translated transactions passed through
-  uint64_t ats_translated_refused = 0;  // pre-translated transactions refused (EATS)
-};
-
-struct CommandStats {
-  uint64_t by_opcode[256] = {};   // commands executed, by opcode
-  uint64_t executed = 0;
-  uint64_t fetches = 0;           // queue reads (each up to command_fetch_batch commands)
-  uint64_t syncs = 0;
-  sc_core::sc_time sync_latency_total, sync_latency_max;  // PROD write -> completion
-  uint64_t errors_ill = 0, errors_abt = 0, errors_atc_inv_sync = 0;
-  uint64_t tlb_entries_invalidated = 0, walk_entries_invalidated = 0;
-  uint64_t config_entries_invalidated = 0;
-  uint64_t atc_inv_sent = 0;       // ATC_INV messages an endpoint accepted
-  uint64_t atc_inv_timeouts = 0;   // ... that were not answered in time
-};
-
 class Smmu : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Smmu> mmio;                 // the 128 KiB register window
-  tlm_utils::multi_passthrough_target_socket<Smmu> upstream;  // device traffic, one per port
-  tlm_utils::simple_initiator_socket<Smmu> downstream;        // translated traffic
-  tlm_utils::simple_initiator_socket<Smmu> walk;              // the SMMU's own accesses
-  // ATS (see ats_protocol.h): translation requests in, ATC invalidations out. Both may
-  // be left unbound when no ATS endpoint is attached.
-  tlm_utils::multi_passthrough_target_socket<Smmu, 32, tlm::tlm_base_protocol_types, 0,
-                                             sc_core::SC_ZERO_OR_MORE_BOUND> ats;
-  tlm_utils::multi_passthrough_initiator_socket<Smmu, 32, tlm::tlm_base_protocol_types, 0,
-                                                sc_core::SC_ZERO_OR_MORE_BOUND> ats_inv;
-  // Wired interrupts: one-cycle pulses (used when no MSI address is programmed).
-  sc_core::sc_signal<bool> evtq_irq;
-  sc_core::sc_signal<bool> gerror_irq;
-  sc_core::sc_signal<bool> cmd_sync_irq;  // CMD_SYNC with CS = IRQ and no MSI address
+  // Constructed before the socket references below, which name their sockets.
+  SmmuParams params_;
+  Tcu tcu_;
+  std::vector<std::unique_ptr<Tbu>> tbus_;
 
-  SC_HAS_PROCESS(Smmu);
+ public:
+  decltype(Tcu::mmio)& mmio;
+  decltype(Tbu::upstream)& upstream;
+  decltype(Tbu::downstream)& downstream;
+  decltype(Tcu::walk)& walk;
+  decltype(Tcu::ats)& ats;
+  decltype(Tcu::ats_inv)& ats_inv;
+  sc_core::sc_signal<bool>& evtq_irq;
+  sc_core::sc_signal<bool>& gerror_irq;
+  sc_core::sc_signal<bool>& cmd_sync_irq;
+
   Smmu(const sc_core::sc_module_name& name, const SmmuParams& params = SmmuParams{});
 
   const SmmuParams& params() const { return params_; }
-  RegisterFile& registers() { return regs_; }
-  const SmmuStats& stats() const { return stats_; }
-  const CommandStats& command_stats() const { return cmd_stats_; }
-  // Notified when a CMD_SYNC with CS = SEV completes (the platform's WFE wake-up).
-  const sc_core::sc_event& sev_event() const { return sev_; }
-  const ConfigFetchStats& config_stats() const { return config_.stats(); }
-  MainTlb& main_tlb() { return main_tlb_; }
-  MicroTlb& micro_tlb(unsigned port) { return *micro_tlbs_.at(port); }
-  WalkCache& walk_cache() { return walk_cache_; }
-  ConfigCache& config_cache() { return config_cache_; }
-  unsigned ports() const { return static_cast<unsigned>(micro_tlbs_.size()); }
-  const Occupancy& translation_slots() const { return translation_slots_; }
-  const Occupancy& walk_slots() const { return walk_slots_; }
+  Tcu& tcu() { return tcu_; }
+  unsigned tbu_count() const { return static_cast<unsigned>(tbus_.size()); }
+  Tbu& tbu(unsigned j) { return *tbus_.at(j); }
+  const Tbu& tbu(unsigned j) const { return *tbus_.at(j); }
+  // The TBU serving SMMU port `port`, and the port's binding index on it.
+  std::pair<unsigned, unsigned> tbu_of_port(unsigned port) const;
 
-  // Revokes every DMI region granted upstream (e.g. when translation may have changed).
-  void revoke_all_dmi();
-
-  // The outcome of a translation, for the upstream path and DMI.
-  struct Translation {
-    // kRazWi: a stage-1 fault terminated the transaction and CD.A = 0 makes it complete
-    // successfully, reads returning zero and writes ignored (IHI 0070 §3.12.1, §5.5).
-    enum class Kind : uint8_t { kTranslated, kBypass, kAbort, kFault, kRazWi } kind = Kind::kAbort;
-    uint64_t out_addr = 0;
-    // The input region [va_base, va_base + 2^size_shift) maps linearly onto pa_base.
-    uint64_t va_base = 0, pa_base = 0;
-    uint64_t ipa_base = 0;  // nested: the stage-1 output (IPA) of va_base
-    unsigned size_shift = 12;
-    Permissions perms;
-    bool ok() const { return kind == Kind::kTranslated || kind == Kind::kBypass; }
-  };
+  RegisterFile& registers() { return tcu_.registers(); }
+  // A snapshot of the TCU's figures with every TBU's added in (transactions, micro-TLB
+  // hits, DMI, ...). main_tlb_* are the TCU's TLB; a TBU's own are in tbu(j).stats().
+  SmmuStats stats() const;
+  const CommandStats& command_stats() const { return tcu_.command_stats(); }
+  const sc_core::sc_event& sev_event() const { return tcu_.sev_event(); }
+  const ConfigFetchStats& config_stats() const { return tcu_.config_stats(); }
+  MainTlb& main_tlb() { return tcu_.main_tlb(); }  // the TCU's TLB
+  MicroTlb& micro_tlb(unsigned port);
+  WalkCache& walk_cache() { return tcu_.walk_cache(); }
+  ConfigCache& config_cache() { return tcu_.config_cache(); }
+  unsigned ports() const;
+  const Occupancy& translation_slots() const { return tcu_.translation_slots(); }
+  const Occupancy& walk_slots() const { return tcu_.walk_slots(); }
+  void revoke_all_dmi() { tcu_.revoke_all_dmi(); }
 
  private:
-  struct Stream {
-    uint32_t sid = 0, ssid = 0;
-    bool ssv = false;
-  };
-  // kTransaction: device traffic (counts, occupies slots, fills every TLB, records
-  // events). kAts: a translation request (as a transaction, but no micro TLB and no
-  // translation-fault events: the answer says "no access"). kProbe (DMI and debug):
-  // looks without occupying slots, counting, filling or recording.
-  enum class Mode { kTransaction, kAts, kProbe };
-
-  void end_of_elaboration() override;
-
-  void upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void ats_b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  // A pre-translated (ATS) transaction: passed, checked or refused per CR0.ATSCHK/EATS.
-  bool admit_translated(const Stream& s, uint64_t addr, const Access& access,
-                        uint64_t& out_addr, sc_core::sc_time& delay);
-  bool upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
-  unsigned upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans);
-  void mmio_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  unsigned mmio_transport_dbg(tlm::tlm_generic_payload& trans);
-  void downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
-
-  Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access,
-                   const StreamExtension** ext = nullptr) const;
-  Translation translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
-                        sc_core::sc_time& delay, Mode mode);
-  // The shared part (config, main TLB, walk) behind a micro-TLB miss.
-  Translation translate_in_tcu(unsigned port, const Stream& s, uint64_t va,
-                               const Access& access, sc_core::sc_time& delay, Mode mode);
-  // The stream's configuration; on failure `failed` is the abort or fault to return.
-  bool resolve_config(const Stream& s, uint64_t va, const Access& access, StreamConfig& cfg,
-                      Translation& failed, sc_core::sc_time& delay, Mode mode);
-  Translation lookup_or_walk(unsigned port, const Stream& s, const StreamConfig& cfg,
-                             uint64_t va, const Access& access, sc_core::sc_time& delay,
-                             Mode mode);
-  Translation walk_and_fill(unsigned port, const Stream& s, const StreamConfig& cfg, uint64_t va,
-                            const Access& access, sc_core::sc_time& delay, Mode mode);
-  Translation hit(const TlbEntry& e, const FaultConfig& faults, const Stream& s, uint64_t va,
-                  const Access& access, sc_core::sc_time delay, Mode mode);
-  StreamTableConfig stream_table() const;
-  static TlbEntry entry_from_walk(const StreamConfig& cfg, uint64_t va, const WalkResult& w);
-  // The translation a TLB entry gives for va.
-  static Translation translation_of(const TlbEntry& e, uint64_t va);
-
-  // Faults: the event record is written in parallel with the abort response, so its
-  // memory time does not add to the transaction's delay. A Translation-related fault of
-  // a stage follows that stage's fault configuration `faults` (record or not; for stage
-  // 1, abort or RAZ/WI); without one (nullptr) the fault is recorded and aborts.
-  Translation fault(arch::EventRecord ev, const Stream& s, uint64_t va, const Access& access,
-                    sc_core::sc_time delay, Mode mode, const FaultConfig* faults);
-  static arch::EventId event_of(FaultType f);
-  void record_event(const arch::EventRecord& ev, sc_core::sc_time delay);
-  enum class Irq { kEvtq, kGerror };
-  void signal_irq(Irq irq, sc_core::sc_time delay);
-  void raise_gerror(uint32_t mask, sc_core::sc_time delay);
-  void on_register_write(uint64_t offset);
-
-  void evtq_irq_method();
-  void gerror_irq_method();
-  void cmd_sync_irq_method();
-
-  // --- the command engine (smmu_commands.cpp)
-  void command_thread();
-  // Runs commands until the queue is empty, disabled, or stopped by an error.
-  void drain_command_queue();
-  // Executes one command; its time is added to delay. false: the command is illegal.
-  arch::reg::CmdqError execute_command(const arch::Command& c, sc_core::sc_time& delay);
-  void send_atc_invalidation(const arch::Command& c, sc_core::sc_time& delay);
-  void stop_command_queue(arch::reg::CmdqError err);
-  void invalidate_tlbs(const TlbInvalidation& inv, sc_core::sc_time& delay);
-  void invalidate_config(const ConfigInvalidation& inv, sc_core::sc_time& delay);
-  void prefetch(const arch::Command& c, sc_core::sc_time& delay);
-  // false: an ATC invalidation was not answered in time (ATC_INV_SYNC).
-  bool complete_sync(const arch::Command& c, sc_core::sc_time& delay);
-  sc_core::sc_time scan_time() const;
-  void note_prod_write(sc_core::sc_time delay);
-
-  struct DmiGrant {
-    unsigned port;
-    uint32_t sid;
-    uint64_t va_start, va_end, pa_start, pa_end;
-  };
-  void revoke_dmi_if(const std::function<bool(const DmiGrant&)>& pred);
-
-  SmmuParams params_;
-  sc_core::sc_time micro_tlb_time_, link_time_, main_tlb_time_, register_time_;
-  RegisterFile regs_;
-  MemoryPort mem_;
-  WalkCache walk_cache_;
-  TableWalker walker_;
-  TableWalker probe_walker_;  // DMI and debug lookups: walks that leave the walk cache alone
-  ConfigCache config_cache_;
-  ConfigFetcher config_;
-  EventQueue evtq_;
-  MainTlb main_tlb_;
-  std::vector<std::unique_ptr<MicroTlb>> micro_tlbs_;
-  Occupancy translation_slots_, walk_slots_;
-  std::vector<DmiGrant> dmi_grants_;
-  SmmuStats stats_;
-  sc_core::sc_event evtq_irq_set_, evtq_irq_clear_, gerror_irq_set_, gerror_irq_clear_;
-  sc_core::sc_event cmd_sync_irq_set_, cmd_sync_irq_clear_, sev_;
-  sc_core::sc_event cmdq_kick_;
-  sc_core::sc_time mmio_delay_;      // annotated time of the MMIO write being handled
-  CommandStats cmd_stats_;
-  // Commands made visible by PROD writes: (running count of commands, write time), so a
-  // CMD_SYNC's latency can be measured from the PROD write that published it.
-  std::deque<std::pair<uint64_t, sc_core::sc_time>> published_;
-  uint64_t published_total_ = 0, consumed_total_ = 0;
-  uint32_t last_prod_ = 0;
-  struct PendingAtcInv {
-    sc_core::sc_time issued, done;
-    bool answered;
-  };
-  std::vector<PendingAtcInv> pending_atc_inv_;
+  static std::vector<std::unique_ptr<Tbu>> make_tbus(const SmmuParams& params);
 };
 
 }  // namespace smmu::model

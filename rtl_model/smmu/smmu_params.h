@@ -3,7 +3,9 @@
 // where it has one (see README, "SMMU parameters").
 #pragma once
 
+#include <optional>
 #include <systemc>
+#include <vector>
 
 #include "rtl_model/smmu/config_cache.h"
 #include "rtl_model/smmu/tlb.h"
@@ -62,6 +64,16 @@ struct SmmuTiming {
   sc_core::sc_time cycles(unsigned n) const { return clock_period * static_cast<double>(n); }
 };
 
+// One TBU of a distributed layout: the SMMU ports it serves and its own parameters (its
+// clock, micro-TLB and invalidation cycles are the SMMU's timing).
+struct TbuLayout {
+  std::vector<unsigned> ports;             // SMMU port numbers, in binding order
+  sc_core::sc_time dti_latency{8, sc_core::SC_NS};  // one way, TBU <-> TCU
+  MicroTlbParams micro_tlb;
+  std::optional<TlbParams> main_tlb;       // none: micro-TLB misses go to the TCU
+  unsigned max_translations = 0;           // DTI tokens (0: no limit)
+};
+
 struct SmmuParams {
   SmmuFeatures features;
   SmmuTiming timing;
@@ -70,6 +82,8 @@ struct SmmuParams {
   WalkCacheParams walk_cache;
   ConfigCacheParams config_cache;
   bool grant_dmi = true;  // allow upstream DMI for pages that translate to DMI memory
+  // Empty: one TBU serves every port (micro_tlb per port, DTI latency link_cycles).
+  std::vector<TbuLayout> tbus;
 };
 
 }  // namespace smmu::model

@@ -128,3 +128,20 @@ class MicroTlb {
 };
 
 }  // namespace smmu::model
+
+namespace smmu::model {
+
+// The translation a TLB entry gives for va (bypass when it holds neither stage).
+inline Translation translation_of(const TlbEntry& e, uint64_t va) {
+  Translation t;
+  t.kind = (e.s1 || e.s2) ? Translation::Kind::kTranslated : Translation::Kind::kBypass;
+  t.out_addr = e.translate(va);
+  t.va_base = e.va;
+  t.pa_base = e.pa;
+  t.ipa_base = e.ipa;
+  t.size_shift = e.size_shift;
+  t.perms = e.perms;
+  return t;
+}
+
+}  // namespace smmu::model

@@ -112,6 +112,20 @@ inline FaultType check_permissions(const Permissions& perms, const Access& acces
   return FaultType::kNone;
 }
 
+// The outcome of a translation, for the upstream path, DMI and the DTI answer.
+struct Translation {
+  // kRazWi: a stage-1 fault terminated the transaction and CD.A = 0 makes it complete
+  // successfully, reads returning zero and writes ignored (IHI 0070 §3.12.1, §5.5).
+  enum class Kind : uint8_t { kTranslated, kBypass, kAbort, kFault, kRazWi } kind = Kind::kAbort;
+  uint64_t out_addr = 0;
+  // The input region [va_base, va_base + 2^size_shift) maps linearly onto pa_base.
+  uint64_t va_base = 0, pa_base = 0;
+  uint64_t ipa_base = 0;  // nested: the stage-1 output (IPA) of va_base
+  unsigned size_shift = 12;
+  Permissions perms;
+  bool ok() const { return kind == Kind::kTranslated || kind == Kind::kBypass; }
+};
+
 // Why a stage-2 fault happened during a nested translation (event CLASS field).
 enum class FaultClass : uint8_t { kCdFetch = 0, kTableWalk = 1, kInputAddress = 2 };
 

@@ -145,21 +145,21 @@ TEST(SmmuArchitecture, CdRGovernsTlbHitFaultsAndCfgiCdMakesAChangeExact) {
   tb.enable_cmdq();
   ASSERT_TRUE(tb.dma(0x1000, attrs(), 0).ok());  // fills the main TLB and port 0's uTLB
   EXPECT_EQ(tb.dma(0x1000, attrs(true), 0).status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  const auto& st = tb.smmu.stats();
-  EXPECT_EQ(st.micro_tlb_hits, 1u);
+  auto st = [&] { return tb.smmu.stats(); };  // a snapshot per call
+  EXPECT_EQ(st().micro_tlb_hits, 1u);
   EXPECT_EQ(tb.dma(0x1000, attrs(true), 1).status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  EXPECT_EQ(st.main_tlb_hits, 1u);  // port 1: uTLB miss, main TLB hit
-  EXPECT_EQ(st.walks, 1u);
+  EXPECT_EQ(st().main_tlb_hits, 1u);  // port 1: uTLB miss, main TLB hit
+  EXPECT_EQ(st().walks, 1u);
   EXPECT_TRUE(tb.events().empty());
-  EXPECT_EQ(st.faults_unrecorded, 2u);
+  EXPECT_EQ(st().faults_unrecorded, 2u);
 
   // R = 1 in memory, then CFGI_CD: both hit paths record from now on.
   rig.cds.write_cd(0, rig.cd(true));
   rig.cfgi_cd();
   EXPECT_FALSE(tb.dma(0x1000, attrs(true), 0).ok());  // uTLB entry gone: main TLB hit
   EXPECT_FALSE(tb.dma(0x1000, attrs(true), 0).ok());  // refilled uTLB: uTLB hit
-  EXPECT_EQ(st.micro_tlb_hits, 2u);
-  EXPECT_EQ(st.walks, 1u);  // the TLB entry survived CFGI_CD; only the config changed
+  EXPECT_EQ(st().micro_tlb_hits, 2u);
+  EXPECT_EQ(st().walks, 1u);  // the TLB entry survived CFGI_CD; only the config changed
   const auto evs = tb.events();
   ASSERT_EQ(evs.size(), 2u);
   for (const auto& ev : evs) {

@@ -348,20 +348,21 @@ TEST(SmmuCommand, SyncMsiAfterTlbisAtTheExactTime) {
   tb.submit({nh_va(1, 1, 0x1000), nh_va(1, 1, 0x2000), nh_va(1, 1, 0x3000),
              Command(Opcode::kSync).set_cs(arch::SyncCs::kIrq).set_msiaddr(msi).set_msidata(0)});
   // One fetch of 4 commands (50 ns); each TLBI: 2 cycles + 1 page probe; the SYNC: 2
-  // cycles, then its MSI write is issued at 61 ns and takes 50 ns.
-  tb.run(ns(60));
+  // cycles, then the DTI sync with the TBU (8 ns each way, 16 ns), then its MSI write is
+  // issued at 77 ns and takes 50 ns.
+  tb.run(ns(76));
   EXPECT_EQ(tb.mem.read32(msi), 0xffffffffu);
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 3u);
-  tb.run(ns(2));  // 62 ns
+  tb.run(ns(2));  // 78 ns
   EXPECT_EQ(tb.mem.read32(msi), 0u);
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 3u);  // CONS passes the SYNC when done
-  tb.run(ns(48));  // 110 ns
+  tb.run(ns(48));  // 126 ns
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 3u);
-  tb.run(ns(2));  // past 111 ns (sc_start stops before the events of its end time)
+  tb.run(ns(2));  // past 127 ns (sc_start stops before the events of its end time)
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 4u);
   const auto& cs = tb.smmu.command_stats();
   EXPECT_EQ(cs.syncs, 1u);
-  EXPECT_EQ(cs.sync_latency_max, ns(111));
+  EXPECT_EQ(cs.sync_latency_max, ns(127));
   EXPECT_EQ(cs.by_opcode[0x12], 3u);
   EXPECT_EQ(cs.fetches, 1u);
 }
@@ -373,11 +374,12 @@ TEST(SmmuCommand, SyncAfterWholeCacheScansCostsTheScans) {
   // Two TLBI_NH_ALL: each scans the largest cache (main TLB, 512 sets) at 1 cycle/set.
   tb.submit({Command(Opcode::kTlbiNhAll), Command(Opcode::kTlbiNhAll),
              Command(Opcode::kSync).set_cs(arch::SyncCs::kNone)});
-  tb.run(ns(50 + 2 * (2 + 512) + 1));
+  // The SYNC: 2 cycles and the DTI sync with the TBU they were sent to (8 ns each way).
+  tb.run(ns(50 + 2 * (2 + 512) + 1 + 16));
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 2u);
   tb.run(ns(2));
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 3u);
-  EXPECT_EQ(tb.smmu.command_stats().sync_latency_max, ns(50 + 2 * 514 + 2));
+  EXPECT_EQ(tb.smmu.command_stats().sync_latency_max, ns(50 + 2 * 514 + 2 + 16));
 }
 
 TEST(SmmuCommand, FetchesAreBatchedAndWrapTheRing) {

@@ -39,32 +39,35 @@ std::pair<sc_time, sc_time> sync_after_tlbis(unsigned n, Opcode op = Opcode::kTl
   return {written, tb.smmu.command_stats().sync_latency_max};
 }
 
+constexpr unsigned kDtiSync = 2 * 8;
+
 }  // namespace
 
 // Fetches of up to 8 commands (50 ns each) interleave with execution; a TLBI by VA is
-// 2 cycles + 1 page probe; the SYNC is 2 cycles, then its 50 ns MSI write. The MSI word
-// is seen written 1 ns after it is issued (the poll step).
+// 2 cycles + 1 page probe; the SYNC is 2 cycles, then the DTI sync with the TBU the
+// TLBIs were sent to (its 8 ns link both ways: kDtiSync), then its 50 ns MSI write. The
+// MSI word is seen written 1 ns after it is issued (the poll step).
 TEST(CmdSyncGolden, OneTlbi) {
   auto [written, latency] = sync_after_tlbis(1);
-  EXPECT_EQ(latency, ns(50 + 3 + 2 + 50));
-  EXPECT_EQ(written, ns(50 + 3 + 2 + 1));
+  EXPECT_EQ(latency, ns(50 + 3 + 2 + kDtiSync + 50));
+  EXPECT_EQ(written, ns(50 + 3 + 2 + kDtiSync + 1));
 }
 
 TEST(CmdSyncGolden, EightTlbis) {
   auto [written, latency] = sync_after_tlbis(8);
-  EXPECT_EQ(latency, ns(2 * 50 + 8 * 3 + 2 + 50));
-  EXPECT_EQ(written, ns(2 * 50 + 8 * 3 + 2 + 1));
+  EXPECT_EQ(latency, ns(2 * 50 + 8 * 3 + 2 + kDtiSync + 50));
+  EXPECT_EQ(written, ns(2 * 50 + 8 * 3 + 2 + kDtiSync + 1));
 }
 
 TEST(CmdSyncGolden, SixtyThreeTlbis) {
   auto [written, latency] = sync_after_tlbis(63);
-  EXPECT_EQ(latency, ns(8 * 50 + 63 * 3 + 2 + 50));
+  EXPECT_EQ(latency, ns(8 * 50 + 63 * 3 + 2 + kDtiSync + 50));
   (void)written;
 }
 
 TEST(CmdSyncGolden, FourVmidScans) {
   // By-VMID invalidation scans the main TLB: 512 sets at one cycle per set.
   auto [written, latency] = sync_after_tlbis(4, Opcode::kTlbiS12Vmall);
-  EXPECT_EQ(latency, ns(50 + 4 * (2 + 512) + 2 + 50));
+  EXPECT_EQ(latency, ns(50 + 4 * (2 + 512) + 2 + kDtiSync + 50));
   (void)written;
 }

@@ -1,10 +1,10 @@
-// The SMMU's command engine: an SC_THREAD woken by CMDQ_PROD writes (and by CMDQEN or an
+// The TCU's command engine: an SC_THREAD woken by CMDQ_PROD writes (and by CMDQEN or an
 // error acknowledgement) that fetches commands from the queue in memory through the walk
 // socket, runs them in order, and advances CMDQ_CONS at the simulated time each one
 // completes, so software polling CONS sees real progress.
 #include <algorithm>
 
-#include "rtl_model/smmu/smmu.h"
+#include "rtl_model/smmu/tcu.h"
 
 namespace smmu::model {
 
@@ -12,14 +12,14 @@ namespace r = arch::reg;
 using arch::Opcode;
 using sc_core::sc_time;
 
-void Smmu::command_thread() {
+void Tcu::command_thread() {
   for (;;) {
     sc_core::wait(cmdq_kick_);
     drain_command_queue();
   }
 }
 
-void Smmu::note_prod_write(sc_time delay) {
+void Tcu::note_prod_write(sc_time delay) {
   const unsigned log2 = regs_.cmdq_base().log2size;
   const uint32_t prod = regs_.cmdq_prod();
   published_total_ += r::queue_used(prod, last_prod_, log2);
@@ -27,13 +27,13 @@ void Smmu::note_prod_write(sc_time delay) {
   published_.emplace_back(published_total_, sc_core::sc_time_stamp() + delay);
 }
 
-sc_time Smmu::scan_time() const {
+sc_time Tcu::scan_time() const {
   const unsigned sets = std::max(main_tlb_.capacity() / params_.main_tlb.ways,
                                  std::max(walk_cache_.sets(), params_.config_cache.sets));
   return params_.timing.cycles(sets * params_.timing.invalidation_cycles_per_set);
 }
 
-void Smmu::stop_command_queue(r::CmdqError err) {
+void Tcu::stop_command_queue(r::CmdqError err) {
   // CONS stays at the failing command; software reads CONS.ERR, fixes or replaces the
   // command, and acknowledges GERROR.CMDQ_ERR through GERRORN to resume.
   regs_.set_cmdq_cons(r::with_cmdq_cons_error(regs_.cmdq_cons(), err));
@@ -46,7 +46,7 @@ void Smmu::stop_command_queue(r::CmdqError err) {
   raise_gerror(r::gerror::kCmdqErr.mask(), sc_core::SC_ZERO_TIME);
 }
 
-void Smmu::drain_command_queue() {
+void Tcu::drain_command_queue() {
   arch::Command batch[64];
   for (;;) {
     if (!regs_.cr0().cmdqen) return;
@@ -90,7 +90,7 @@ void Smmu::drain_command_queue() {
   }
 }
 
-r::CmdqError Smmu::execute_command(const arch::Command& c, sc_time& delay) {
+r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {
   constexpr auto kOk = r::CmdqError::kNone;
   constexpr auto kIll = r::CmdqError::kIll;
   if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return kIll;
@@ -141,7 +141,7 @@ r::CmdqError Smmu::execute_command(const arch::Command& c, sc_time& delay) {
   return kIll;
 }
 
-void Smmu::invalidate_tlbs(const TlbInvalidation& inv, sc_time& delay) {
+void Tcu::invalidate_tlbs(const TlbInvalidation& inv, sc_time& delay) {
   // A whole-cache scan, or a probe per page when the command names few pages.
   sc_time cost = scan_time();
   if (inv.has_range)
@@ -149,33 +149,29 @@ void Smmu::invalidate_tlbs(const TlbInvalidation& inv, sc_time& delay) {
                               inv.pages * params_.timing.invalidation_cycles_per_page, 1u << 30))));
   delay += cost;
   unsigned n = main_tlb_.invalidate_if([&](const TlbEntry& e) { return inv.selects(e); });
-  for (auto& utlb : micro_tlbs_)
-    n += utlb->invalidate_if([&](const MicroTlbEntry& e) { return inv.selects(e.tlb); });
-  cmd_stats_.tlb_entries_invalidated += n;
   cmd_stats_.walk_entries_invalidated +=
       walk_cache_.invalidate_if([&](const WalkCacheEntry& e) { return inv.selects(e); });
-  // Upstream pointers into what may have changed go too.
-  if (inv.stages != TlbInvalidation::Stages::kNone) {
-    if (inv.has_range)
-      revoke_dmi_if([&](const DmiGrant& g) { return g.va_end >= inv.first && g.va_start <= inv.last; });
-    else
-      revoke_all_dmi();
-  }
+  // The TBUs' TLBs (and their upstream DMI) go on the DTI, at the command's issue time.
+  DtiMessage msg;
+  msg.kind = DtiMessage::Kind::kTlbInvalidate;
+  msg.tlbi = &inv;
+  n += broadcast_invalidation(msg, delay - cost);
+  cmd_stats_.tlb_entries_invalidated += n;
 }
 
-void Smmu::invalidate_config(const ConfigInvalidation& inv, sc_time& delay) {
+void Tcu::invalidate_config(const ConfigInvalidation& inv, sc_time& delay) {
   delay += inv.sid_first == inv.sid_last
                ? params_.timing.cycles(params_.timing.invalidation_cycles_per_page)
                : scan_time();
   unsigned n = config_cache_.invalidate_if([&](const ConfigCacheEntry& e) { return inv.selects(e); });
   cmd_stats_.config_entries_invalidated += n;
-  for (auto& utlb : micro_tlbs_)
-    cmd_stats_.tlb_entries_invalidated +=
-        utlb->invalidate_if([&](const MicroTlbEntry& e) { return inv.selects(e); });
-  revoke_dmi_if([&](const DmiGrant& g) { return g.sid >= inv.sid_first && g.sid <= inv.sid_last; });
+  DtiMessage msg;
+  msg.kind = DtiMessage::Kind::kConfigInvalidate;
+  msg.cfgi = &inv;
+  cmd_stats_.tlb_entries_invalidated += broadcast_invalidation(msg, delay);
 }
 
-void Smmu::prefetch(const arch::Command& c, sc_time& delay) {
+void Tcu::prefetch(const arch::Command& c, sc_time& delay) {
   // Prefetches warm the caches and never report: a failed lookup is simply dropped.
   StreamConfig cfg;
   ConfigFault fault;
@@ -195,12 +191,13 @@ void Smmu::prefetch(const arch::Command& c, sc_time& delay) {
   if (w.ok()) main_tlb_.insert(entry_from_walk(cfg, c.addr(), w));
 }
 
-bool Smmu::complete_sync(const arch::Command& c, sc_time& delay) {
+bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   // Every earlier command has completed by now (the engine runs them in order and waits
   // for each one's time) except ATC invalidations, which are in flight on the link:
   // wait for their answers, or until they time out.
   const sc_time now = sc_core::sc_time_stamp() + delay;
-  sc_time until = now;
+  // DTI sync: every TBU sent invalidations must acknowledge that they are done.
+  sc_time until = sc_core::sc_time_stamp() + sync_tbus(delay);
   bool timed_out = false;
   for (const PendingAtcInv& p : pending_atc_inv_) {
     const sc_time deadline = p.issued + params_.timing.atc_inv_timeout;

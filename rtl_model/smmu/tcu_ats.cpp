@@ -1,9 +1,9 @@
-// The SMMU's side of ATS: answering Translation Requests from PCIe endpoints, admitting
-// their pre-translated traffic, and sending ATC invalidations whose answers CMD_SYNC
-// waits for.
+// The TCU's side of ATS: answering Translation Requests from PCIe endpoints, checking
+// their pre-translated traffic for a TBU (CR0.ATSCHK = 1), and sending ATC invalidations
+// whose answers CMD_SYNC waits for.
 #include <algorithm>
 
-#include "rtl_model/smmu/smmu.h"
+#include "rtl_model/smmu/tcu.h"
 
 namespace smmu::model {
 
@@ -11,7 +11,7 @@ namespace r = arch::reg;
 using sc_core::sc_time;
 using Status = AtsTranslationRequest::Status;
 
-void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+void Tcu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   AtsTranslationRequest* req = trans.get_extension<AtsTranslationRequest>();
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
   if (!req) {
@@ -44,7 +44,7 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
       // Split-stage ATS (EATS = 2) on a nested stream answers with the stage-1 output (the
       // IPA); stage 2 is applied to the translated traffic. Otherwise the full translation.
       const bool split = cfg.eats == 2 && cfg.s1 && cfg.s2;
-      t = lookup_or_walk(0, s, cfg, va, access, delay, Mode::kAts);
+      t = lookup_or_walk(s, cfg, va, access, delay, Mode::kAts, nullptr);
       answered = true;
       req->status = Status::kSuccess;
       if (t.ok()) {
@@ -68,15 +68,10 @@ void Smmu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay)
   delay += link_time_;
 }
 
-bool Smmu::admit_translated(const Stream& s, uint64_t addr, const Access& access,
+bool Tcu::admit_translated(const Stream& s, uint64_t addr, const Access& access,
                             uint64_t& out_addr, sc_time& delay) {
+  // The TBU passes translated traffic itself while CR0.ATSCHK = 0; with it, it asks here.
   out_addr = addr;
-  // CR0.ATSCHK = 0: translated traffic is trusted and passes without a config lookup.
-  if (!regs_.cr0().atschk) {
-    ++stats_.ats_translated;
-    return true;
-  }
-  delay += link_time_;
   StreamConfig cfg;
   Translation failed;
   bool ok = resolve_config(s, addr, access, cfg, failed, delay, Mode::kTransaction);
@@ -104,12 +99,11 @@ bool Smmu::admit_translated(const Stream& s, uint64_t addr, const Access& access
     fault(ev, s, addr, access, delay, Mode::kTransaction, nullptr);
     ok = false;
   }
-  delay += link_time_;
   ok ? ++stats_.ats_translated : ++stats_.ats_translated_refused;
   return ok;
 }
 
-void Smmu::send_atc_invalidation(const arch::Command& c, sc_time& delay) {
+void Tcu::send_atc_invalidation(const arch::Command& c, sc_time& delay) {
   // Every endpoint sees the message; the one that owns the StreamID answers after its
   // round trip. Several can be in flight: CMD_SYNC waits for all of them.
   for (unsigned i = 0; i < ats_inv.size(); ++i) {
