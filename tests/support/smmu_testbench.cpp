@@ -1,6 +1,7 @@
 #include "support/smmu_testbench.h"
 
 #include <cstring>
+#include <stdexcept>
 
 namespace smmu::test {
 
@@ -66,12 +67,21 @@ SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
   router.initiator.bind(smmu.mmio);
   router.map(0, 0, mem_params.size);
   router.map(1, kSmmuBase, r::kWindowSize);
-  smmu.downstream.bind(router.target);
   smmu.walk.bind(router.target);
   cpu.socket.bind(router.target);
-  for (unsigned i = 0; i < ports; ++i) {
+  for (unsigned i = 0; i < ports; ++i)
     masters.push_back(std::make_unique<Master>(("master" + std::to_string(i)).c_str()));
-    masters.back()->socket.bind(smmu.upstream);
+  if (params.tbus.empty()) {
+    smmu.downstream.bind(router.target);
+    for (auto& m : masters) m->socket.bind(smmu.upstream);
+  } else {
+    // Distributed layout: each TBU's ports in its order, each TBU into the router.
+    if (with_dmi_master || !endpoint_params.empty())
+      throw std::invalid_argument("SmmuTestbench: TBU layouts take device masters only");
+    for (unsigned j = 0; j < smmu.tbu_count(); ++j) {
+      for (unsigned p : params.tbus[j].ports) masters.at(p)->socket.bind(smmu.tbu(j).upstream);
+      smmu.tbu(j).downstream.bind(router.target);
+    }
   }
   if (with_dmi_master) {
     dmi_master = std::make_unique<DmiMaster>("dmi_master");

@@ -79,7 +79,9 @@ class SmmuTestbench {
   static constexpr uint64_t kTableSize = 0x10000000;
 
   // ports device masters on upstream ports 0..ports-1; with_dmi_master adds a
-  // DmiMaster on the next port; then one ATS endpoint per entry of endpoints.
+  // DmiMaster on the next port; then one ATS endpoint per entry of endpoints. With
+  // params.tbus (a distributed layout), master p binds to the TBU that lists port p, and
+  // every TBU's downstream goes into the router (device masters only).
   explicit SmmuTestbench(const model::SmmuParams& params = model::SmmuParams{},
                          unsigned ports = 1,
                          const model::MemoryParams& mem = default_memory(),
