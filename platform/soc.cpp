@@ -3,6 +3,7 @@
 #include "platform/soc.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "platform/config_reader.h"
@@ -82,6 +83,15 @@ Stage2Shape stage2_shape(arch::Granule g, uint64_t ipa_end, unsigned oas_bits) {
   throw std::logic_error("no stage-2 start level for a " + std::to_string(s.ipa_bits) + "-bit IPA");
 }
 
+// LatencyStat::record's conversion to picoseconds, done once for the two statistics each
+// transaction goes to (the resolution is fixed before simulation starts).
+uint64_t latency_ps(const sc_time& t) {
+  static const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
+  if (res_ps >= 1.0) return t.value() * static_cast<uint64_t>(std::llround(res_ps));
+  const uint64_t per_ps = static_cast<uint64_t>(std::llround(1.0 / res_ps));
+  return (t.value() + per_ps / 2) / per_ps;
+}
+
 std::string stream_path(size_t index) {
   return std::string(kScenarioRoot) + ".streams[" + std::to_string(index) + "]";
 }
@@ -100,6 +110,10 @@ TransactionTap::TransactionTap(const sc_core::sc_module_name& name)
 }
 
 void TransactionTap::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (!observer) {  // nobody traces: no time stamps to take
+    initiator->b_transport(gp, delay);
+    return;
+  }
   const sc_time start = sc_core::sc_time_stamp() + delay;
   initiator->b_transport(gp, delay);
   if (observer) observer(gp, start, sc_core::sc_time_stamp() + delay);
@@ -260,7 +274,10 @@ Soc::~Soc() {
 void Soc::build_devices(unsigned smmu) {
   model::GeneratorParams gp;
   gp.quantum = scenario_.quantum;
-  gp.use_dmi = false;  // every access goes through the SMMU's timed path
+  gp.use_dmi = false;  // traffic entries with dmi ask for it per stream
+  // The SMMUs, the router and the memory annotate their time and never wait in
+  // b_transport, so the generators need not arm a thread per transaction for that.
+  gp.target_may_block = false;
   const bool driver = scenario_.setup == Setup::kDriver;
   if (driver) gp.start_gate = &setup_done_;
   model::Smmu& s = *smmus[smmu];
@@ -284,10 +301,7 @@ void Soc::build_devices(unsigned smmu) {
       d->endpoint->ats.bind(s.ats);
       s.ats_inv.bind(d->endpoint->inv);
       d->endpoint->on_complete = [this, dev](const model::DmaAccess&, const model::DmaOutcome&,
-                                             sc_time latency) {
-        dev->latency.record(latency);
-        latency_.record(latency);
-      };
+                                             sc_time latency) { record_latency(*dev, latency); };
     } else {
       std::vector<model::TrafficStream> streams;
       for (size_t k = 0; k < scenario_.traffic.size(); ++k) {
@@ -299,16 +313,17 @@ void Soc::build_devices(unsigned smmu) {
       d->generator = std::make_unique<model::TrafficGenerator>(d->name.c_str(), streams, gp);
       d->generator->socket.bind(d->tap->target);
       d->generator->on_complete = [this, dev](const tlm::tlm_generic_payload&, sc_time latency) {
-        dev->latency.record(latency);
-        latency_.record(latency);
+        record_latency(*dev, latency);
       };
     }
-    d->tap->observer = [this, dev](const tlm::tlm_generic_payload& p, const sc_time& start,
-                                   const sc_time& end) {
-      if (on_transaction) observe(*dev, p, start, end);
-    };
     devices.push_back(std::move(d));
   }
+}
+
+void Soc::record_latency(Device& d, const sc_time& latency) {
+  const uint64_t ps = latency_ps(latency);
+  d.latency.record_ps(ps);
+  latency_.record_ps(ps);
 }
 
 void Soc::observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_time& start,
@@ -504,6 +519,14 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
 }
 
 void Soc::start_of_simulation() {
+  // The taps report to on_transaction only when it is set (by now): a tap without an
+  // observer passes transactions on without looking at them.
+  if (on_transaction)
+    for (auto& d : devices) {
+      const Device* dev = d.get();
+      d->tap->observer = [this, dev](const tlm::tlm_generic_payload& p, const sc_time& start,
+                                     const sc_time& end) { observe(*dev, p, start, end); };
+    }
   // Programs each SMMU as a driver's probe would, now that the tables are in memory.
   for (size_t i = 0; i < smmus.size(); ++i) {
     model::RegisterFile& regs = smmus[i]->registers();

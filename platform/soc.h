@@ -137,7 +137,7 @@ class Soc : public sc_core::sc_module {
   const Scenario& scenario() const { return scenario_; }
   // Latency of every device's transactions together.
   const model::LatencyStat& latency() const { return latency_; }
-  // Called for every completed DMA transaction when set.
+  // Called for every completed DMA transaction when set (before the simulation starts).
   std::function<void(const TransactionRecord&)> on_transaction;
 
   // Runs the simulation until every device has finished its traffic and every command
@@ -203,6 +203,8 @@ class Soc : public sc_core::sc_module {
   void build_devices(unsigned smmu);
   void build_translation(unsigned smmu);
   arch::Ste build_stream(const StreamSpec& s);
+  // One completed transaction's latency, into the device's and the SoC's statistics.
+  void record_latency(Device& d, const sc_core::sc_time& latency);
   void observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_core::sc_time& start,
                const sc_core::sc_time& end);
 

@@ -214,7 +214,8 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
   if (!(params_.use_dmi && try_dmi(s, me, a.address, a.write, issue, completion))) {
     // Should the target block, the next free thread starts at the next delta; if it
     // does not, that wake-up is cancelled before anyone sees it.
-    Slot* helper = s.slots.size() > 1 ? earliest_free(s, &me) : nullptr;
+    const bool parallel = s.slots.size() > 1;
+    Slot* helper = parallel && params_.target_may_block ? earliest_free(s, &me) : nullptr;
     uint64_t token = 0;
     if (helper) {
       helper->state = Slot::kPicked;
@@ -223,7 +224,11 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
     }
     me.state = Slot::kInFlight;
     sc_core::sc_time delay = me.qk.get_local_time();
+    const sc_dt::uint64 deltas = sc_core::sc_delta_count();
     socket->b_transport(gp, delay);
+    if (parallel && !params_.target_may_block && sc_core::sc_delta_count() != deltas)
+      SC_REPORT_ERROR(name(), "the target waited in b_transport, but the generator was told "
+                              "it never does (GeneratorParams::target_may_block)");
     me.state = Slot::kRunning;
     if (helper && helper->state == Slot::kPicked && helper->pick_token == token) {
       helper->wake.cancel();

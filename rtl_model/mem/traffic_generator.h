@@ -36,6 +36,12 @@ struct GeneratorParams {
   // region's latency is charged); regions are cached per stream and dropped on
   // invalidate_direct_mem_ptr.
   bool use_dmi = false;
+  // Whether the target may wait inside b_transport. Then every b_transport of a stream
+  // with outstanding > 1 arms the next free thread (a delta notification, cancelled
+  // when the call returns without waiting) so that it starts meanwhile. A system whose
+  // targets only annotate their time (never wait) clears it and saves that event per
+  // transaction; a target that waits all the same is an SC_REPORT_ERROR.
+  bool target_may_block = true;
   unsigned latency_histogram_ns = TrafficStats::kDefaultHistogramNs;
   // When set, nothing is issued before this event's first notification, and the
   // streams' start times count from it (e.g. traffic that waits for software to set

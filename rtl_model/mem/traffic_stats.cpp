@@ -4,12 +4,11 @@
 #include <climits>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace smmu::model {
 
-TrafficStats::TrafficStats(unsigned histogram_ns)
-    : histogram_(boost::histogram::make_histogram(
-          LatencyAxis(0, static_cast<int>(std::min<unsigned>(histogram_ns, INT_MAX))))) {
+TrafficStats::TrafficStats(unsigned histogram_ns) : bound_ns_(histogram_ns) {
   if (histogram_ns == 0 || histogram_ns > static_cast<unsigned>(INT_MAX))
     throw std::invalid_argument("traffic stats: histogram bound (ns) must be in 1..2^31-1");
 }
@@ -33,12 +32,22 @@ void TrafficStats::record(bool write, unsigned bytes, tlm::tlm_response_status s
     ++errors_;
   const size_t i = status_index(status);
   if (i < by_status_.size()) ++by_status_[i];
-  // Whole nanoseconds; anything past the axis lands in the overflow bin.
+  // Whole nanoseconds; anything past the bound lands in the overflow bin.
   const double ns_value = std::floor(ns(latency));
-  histogram_(ns_value >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ns_value));
+  if (!(ns_value < static_cast<double>(bound_ns_))) {
+    ++overflow_;
+    return;
+  }
+  const size_t bin = static_cast<size_t>(ns_value);
+  if (bin >= bins_.size()) bins_.resize(bin + 1);
+  ++bins_[bin];
 }
 
 void TrafficStats::merge(const TrafficStats& other) {
+  if (other.bound_ns_ != bound_ns_)
+    throw std::invalid_argument("traffic stats: merging histograms of different bounds (" +
+                                std::to_string(other.bound_ns_) + " and " +
+                                std::to_string(bound_ns_) + " ns)");
   if (other.transactions_ == 0) return;
   if (transactions_ == 0 || other.first_issue_ < first_issue_) first_issue_ = other.first_issue_;
   last_completion_ = std::max(last_completion_, other.last_completion_);
@@ -51,7 +60,9 @@ void TrafficStats::merge(const TrafficStats& other) {
   bytes_ += other.bytes_;
   errors_ += other.errors_;
   for (size_t i = 0; i < by_status_.size(); ++i) by_status_[i] += other.by_status_[i];
-  histogram_ += other.histogram_;
+  if (other.bins_.size() > bins_.size()) bins_.resize(other.bins_.size());
+  for (size_t i = 0; i < other.bins_.size(); ++i) bins_[i] += other.bins_[i];
+  overflow_ += other.overflow_;
 }
 
 uint64_t TrafficStats::responses(tlm::tlm_response_status status) const {
@@ -68,10 +79,9 @@ double TrafficStats::latency_percentile_ns(double q) const {
   if (!(q < 1.0)) return ns(max_latency_);
   const uint64_t rank =
       std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(std::max(q, 0.0) * transactions_)));
-  const int bins = histogram_.axis().size();
   uint64_t seen = 0;
-  for (int i = 0; i < bins; ++i) {
-    seen += static_cast<uint64_t>(histogram_.at(i));
+  for (size_t i = 0; i < bins_.size(); ++i) {
+    seen += bins_[i];
     if (seen >= rank) return static_cast<double>(i);
   }
   return ns(max_latency_);  // in the overflow bin: the exact max bounds it

@@ -4,9 +4,8 @@
 
 #include <array>
 #include <cstdint>
-#include <tuple>
+#include <vector>
 
-#include <boost/histogram.hpp>
 #include <systemc>
 #include <tlm>
 
@@ -18,17 +17,15 @@ class TrafficStats {
   // the nanosecond below it. 100 us is far beyond any single DMA transaction we model.
   static constexpr unsigned kDefaultHistogramNs = 100000;
 
-  using LatencyAxis = boost::histogram::axis::integer<int, boost::histogram::axis::null_type,
-                                                      boost::histogram::axis::option::overflow_t>;
-  using LatencyHistogram = boost::histogram::histogram<std::tuple<LatencyAxis>>;
-
+  // Throws std::invalid_argument unless histogram_ns is in 1..2^31-1.
   explicit TrafficStats(unsigned histogram_ns = kDefaultHistogramNs);
 
   // One completed transaction, issued and completed at these absolute simulated times:
   // its latency is the difference, and it extends the traffic phase.
   void record(bool write, unsigned bytes, tlm::tlm_response_status status,
               sc_core::sc_time issue, sc_core::sc_time completion);
-  // Adds another stats object with the same histogram bound.
+  // Adds another stats object with the same histogram bound (std::invalid_argument
+  // otherwise). Costs the bins the two have used, not the bound.
   void merge(const TrafficStats& other);
 
   uint64_t transactions() const { return transactions_; }  // all, errors included
@@ -51,7 +48,10 @@ class TrafficStats {
   // ceil(q*n)-th smallest latency (its lower edge); the exact max for q = 1 or when
   // that rank falls in the overflow bin. 0 when empty.
   double latency_percentile_ns(double q) const;
-  const LatencyHistogram& histogram() const { return histogram_; }
+  // Transactions per 1 ns latency bin, up to the highest bin used below the bound; and
+  // those at or past the bound.
+  const std::vector<uint64_t>& latency_bins() const { return bins_; }
+  uint64_t latency_overflow() const { return overflow_; }
 
   // A time in (fractional) nanoseconds.
   static double ns(const sc_core::sc_time& t) {
@@ -62,7 +62,12 @@ class TrafficStats {
  private:
   static size_t status_index(tlm::tlm_response_status s) { return static_cast<size_t>(1 - s); }
 
-  LatencyHistogram histogram_;
+  // Grown on demand to the highest latency seen: a stream's latencies span a few
+  // hundred ns, so recording, merging and percentiles never touch the 100 000 bins a
+  // dense histogram over the whole bound would have (the report merges every stream).
+  unsigned bound_ns_;
+  std::vector<uint64_t> bins_;
+  uint64_t overflow_ = 0;
   uint64_t transactions_ = 0, reads_ = 0, writes_ = 0, bytes_ = 0, errors_ = 0;
   std::array<uint64_t, 7> by_status_{};  // TLM_OK_RESPONSE (1) .. TLM_BYTE_ENABLE_ERROR (-5)
   sc_core::sc_time min_latency_, max_latency_, total_latency_;
