@@ -440,6 +440,7 @@ TrafficSpec read_traffic(const ConfigReader& r, const Scenario& sc) {
   t.port = read_port(r, sc, t.smmu);
   const uint32_t sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
   t.stream = read_traffic_stream(r, sid);
+  t.stream.dmi = r.get_bool("dmi", false);  // a generator's; ATS devices translate via ATS
   return t;
 }
 

@@ -46,7 +46,8 @@
 //   traffic[]: smmu 0, port 0, sid 0, ssid 0, ssv false, base 0, length 4096, pattern
 //     "sequential" ("strided", "random"), stride 4096, size 64 (1..4096),
 //     write_fraction 0, count 1000, outstanding 1, start "0 ns", gap "0 ns", seed 1,
-//     privileged false, instruction false. Traffic may name a SID without a stream.
+//     privileged false, instruction false, dmi false (use the DMI the SMMU grants).
+//     Traffic may name a SID without a stream.
 //   Additions for ATS and commands:
 //   smmus[].atschk false (CR0.ATSCHK: check pre-translated traffic against the STE)
 //   streams[].ats false (true: STE.EATS = 1, full ATS; needs features.ats and a stream
@@ -54,7 +55,7 @@
 //   ats_devices[]: smmu 0, port 0 (an upstream port no traffic entry uses), sid 0 (a
 //     stream of that SMMU must have it), pcie_round_trip "500 ns", ats_enabled true,
 //     answer_invalidations true, atc.{sets 16, ways 4, policy "lru", lookup "2 ns"},
-//     traffic[] (the keys of traffic[] but smmu, port and sid)
+//     traffic[] (the keys of traffic[] but smmu, port, sid and dmi)
 //   commands[]: smmu 0, at "0 ns", commands[] (at least one): op (required; the
 //     architectural name without CMD_ but CMD_SYNC, e.g. "TLBI_NH_VA", "ATC_INV",
 //     "CMD_SYNC") and the fields the opcode has, all 0 / false by default: sid, ssid, ssv,

@@ -201,7 +201,9 @@ json build_report(Soc& soc) {
   report["sim_time_ns"] = sim_ns;
   report["traffic_done"] = soc.traffic_done();
 
-  uint64_t transactions = 0, reads = 0, writes = 0, bytes = 0, faults = 0;
+  uint64_t transactions = 0, reads = 0, writes = 0, bytes = 0, faults = 0, dmi_accesses = 0;
+  const bool dmi = std::any_of(soc.scenario().traffic.begin(), soc.scenario().traffic.end(),
+                               [](const TrafficSpec& t) { return t.stream.dmi; });
   // The traffic phase: from the first issue to the last completion of any device.
   sc_core::sc_time first_issue, last_completion;
   json devices = json::array();
@@ -222,6 +224,11 @@ json build_report(Soc& soc) {
     } else {
       json dev = device_report(*d, st);
       dev["traffic"] = d->traffic;
+      if (dmi) {
+        dev["dmi_accesses"] = d->generator->dmi_accesses();
+        dev["dmi_invalidations"] = d->generator->dmi_invalidations();
+        dmi_accesses += d->generator->dmi_accesses();
+      }
       devices.push_back(dev);
     }
   }
@@ -232,6 +239,7 @@ json build_report(Soc& soc) {
                        {"faults", faults},
                        {"gbytes_per_s", sim_ns > 0 ? static_cast<double>(bytes) / sim_ns : 0.0}};
   const double traffic_ns = model::TrafficStats::ns(last_completion - first_issue);
+  if (dmi) report["dma"]["dmi_accesses"] = dmi_accesses;
   report["dma"]["traffic_start_ns"] = model::TrafficStats::ns(first_issue);
   report["dma"]["traffic_ns"] = traffic_ns;
   report["dma"]["traffic_gbytes_per_s"] =

@@ -16,7 +16,7 @@ namespace smmu::platform {
 // The report of a finished run, hit rates included. Keys (times in ns):
 //   sim_time_ns, traffic_done
 //   dma: transactions, reads, writes, bytes (of successful ones), faults (error
-//        responses), gbytes_per_s
+//        responses), gbytes_per_s; dmi_accesses when a traffic entry has dmi
 //   translation.latency_ns: count, mean, p50, p99, max, min over every DMA transaction
 //        (issue to completion: translation plus the memory access)
 //   memory: reads, writes, bytes
@@ -33,7 +33,8 @@ namespace smmu::platform {
 //        config_cache; atc_inv_sent, atc_inv_timeouts
 //   devices[k] (ports with traffic, and every ATS device): name, kind ("generator" or
 //        "ats_endpoint"), smmu, port, transactions, reads, writes, bytes, faults,
-//        latency_ns; generators: traffic (scenario indices); ATS endpoints: ats_device,
+//        latency_ns; generators: traffic (scenario indices), with dmi: dmi_accesses,
+//        dmi_invalidations; ATS endpoints: ats_device,
 //        sid, translation_requests, translation_failures, translated_sent,
 //        untranslated_sent, page_crossings, invalidations_answered,
 //        atc: hits, misses, hit_rate, invalidations, entries_invalidated, evictions, entries

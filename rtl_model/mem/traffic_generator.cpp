@@ -67,6 +67,7 @@ struct TrafficGenerator::Stream {
   sc_core::sc_time next_issue;  // earliest issue allowed by the gap
   std::vector<std::unique_ptr<Slot>> slots;
   std::vector<tlm::tlm_dmi> dmi;  // granted regions, in global addresses
+  uint64_t dmi_accesses = 0;
 };
 
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name,
@@ -115,6 +116,17 @@ TrafficStats TrafficGenerator::total_stats() const {
   TrafficStats total(params_.latency_histogram_ns);
   for (const auto& s : streams_) total.merge(s->stats);
   return total;
+}
+
+uint64_t TrafficGenerator::stream_dmi_accesses(size_t i) const {
+  if (i >= streams_.size()) throw std::out_of_range("traffic generator: no stream " + std::to_string(i));
+  return streams_[i]->dmi_accesses;
+}
+
+uint64_t TrafficGenerator::dmi_accesses() const {
+  uint64_t n = 0;
+  for (const auto& s : streams_) n += s->dmi_accesses;
+  return n;
 }
 
 size_t TrafficGenerator::dmi_regions_cached() const {
@@ -211,7 +223,8 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
   me.ext.instruction = s.cfg.instruction;
 
   sc_core::sc_time completion;
-  if (!(params_.use_dmi && try_dmi(s, me, a.address, a.write, issue, completion))) {
+  const bool dmi = params_.use_dmi || s.cfg.dmi;
+  if (!(dmi && try_dmi(s, me, a.address, a.write, issue, completion))) {
     // Should the target block, the next free thread starts at the next delta; if it
     // does not, that wake-up is cancelled before anyone sees it.
     const bool parallel = s.slots.size() > 1;
@@ -235,7 +248,7 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
       helper->state = Slot::kFree;
     }
     completion = sc_core::sc_time_stamp() + delay;
-    if (params_.use_dmi && gp.is_response_ok() && gp.is_dmi_allowed()) acquire_dmi(s, me);
+    if (dmi && gp.is_response_ok() && gp.is_dmi_allowed()) acquire_dmi(s, me);
   }
 
   const sc_core::sc_time latency = completion - issue;
@@ -259,6 +272,7 @@ bool TrafficGenerator::try_dmi(Stream& s, Slot& me, uint64_t address, bool write
       std::memcpy(me.data.data(), p, s.cfg.size);
     completion = issue + (write ? d.get_write_latency() : d.get_read_latency());
     me.gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    ++s.dmi_accesses;
     return true;
   }
   return false;

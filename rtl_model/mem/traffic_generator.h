@@ -34,7 +34,7 @@ struct GeneratorParams {
   sc_core::sc_time quantum{1, sc_core::SC_US};
   // Access memory through DMI pointers where the target grants them (and the granted
   // region's latency is charged); regions are cached per stream and dropped on
-  // invalidate_direct_mem_ptr.
+  // invalidate_direct_mem_ptr. For every stream; TrafficStream::dmi asks per stream.
   bool use_dmi = false;
   // Whether the target may wait inside b_transport. Then every b_transport of a stream
   // with outstanding > 1 arms the next free thread (a delta notification, cancelled
@@ -77,6 +77,9 @@ class TrafficGenerator : public sc_core::sc_module {
 
   size_t dmi_regions_cached() const;
   uint64_t dmi_invalidations() const { return dmi_invalidations_; }
+  // Accesses done through a DMI pointer (not b_transport): of stream i, of all.
+  uint64_t stream_dmi_accesses(size_t i) const;
+  uint64_t dmi_accesses() const;
 
  private:
   struct Slot;

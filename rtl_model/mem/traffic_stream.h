@@ -31,6 +31,10 @@ struct TrafficStream {
   uint64_t seed = 1;
   bool privileged = false;
   bool instruction = false;
+  // Ask the target for DMI (get_direct_mem_ptr) and access through the pointer, with
+  // the region's latency, where it is granted (GeneratorParams::use_dmi does so for
+  // every stream of a generator).
+  bool dmi = false;
 };
 
 // Throws std::invalid_argument naming the stream (by index) and the bad key.

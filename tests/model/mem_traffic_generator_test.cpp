@@ -400,6 +400,41 @@ TEST(MemTrafficGenerator, BlockingTargetStillOverlaps) {
   EXPECT_EQ(sc_core::sc_time_stamp(), ns(500));
 }
 
+// A generator told its target never waits arms no helper thread per transaction, and
+// keeps the same times with a target that indeed does not wait.
+TEST(MemTrafficGenerator, NonBlockingTargetPromiseKeepsTheTimes) {
+  TrafficStream s = basic(0x100000, 0x8000, 64, 10);
+  s.outstanding = 4;
+  GeneratorParams p;
+  p.target_may_block = false;
+  Memory mem("mem");
+  TrafficGenerator gen("gen", {s}, p);
+  gen.socket.bind(mem.socket);
+  std::vector<Completion> done;
+  record_into(gen, done);
+  sc_core::sc_start();
+  ASSERT_EQ(done.size(), 10u);
+  for (const auto& c : done) EXPECT_EQ(c.latency, ns(50));
+  EXPECT_EQ(gen.last_end_time(), ns(150));  // as OutstandingKeepsSequenceAndOverlaps
+}
+
+// ... and a target that waits all the same is an error, not silently serialised traffic.
+TEST(MemTrafficGenerator, TargetWaitingDespiteThePromiseIsAnError) {
+  TrafficStream s = basic(0, 4096, 64, 10);
+  s.outstanding = 2;
+  GeneratorParams p;
+  p.target_may_block = false;
+  BlockingTarget t("t");
+  TrafficGenerator gen("gen", {s}, p);
+  gen.socket.bind(t.socket);
+  try {
+    sc_core::sc_start();
+    FAIL() << "no error";
+  } catch (const sc_core::sc_report& e) {
+    EXPECT_NE(std::string(e.get_msg()).find("target_may_block"), std::string::npos) << e.get_msg();
+  }
+}
+
 // External aborts from an error range and decode errors from the router are counted
 // per stream and by response.
 TEST(MemTrafficGenerator, FaultsCounted) {
