@@ -87,9 +87,10 @@ Stage2Shape stage2_shape(arch::Granule g, uint64_t ipa_end, unsigned oas_bits) {
 // transaction goes to (the resolution is fixed before simulation starts).
 uint64_t latency_ps(const sc_time& t) {
   static const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
-  if (res_ps >= 1.0) return t.value() * static_cast<uint64_t>(std::llround(res_ps));
-  const uint64_t per_ps = static_cast<uint64_t>(std::llround(1.0 / res_ps));
-  return (t.value() + per_ps / 2) / per_ps;
+  static const uint64_t ps_per_unit = res_ps >= 1.0 ? static_cast<uint64_t>(std::llround(res_ps)) : 0;
+  static const uint64_t units_per_ps = res_ps >= 1.0 ? 1 : static_cast<uint64_t>(std::llround(1.0 / res_ps));
+  if (ps_per_unit) return t.value() * ps_per_unit;
+  return (t.value() + units_per_ps / 2) / units_per_ps;
 }
 
 std::string stream_path(size_t index) {

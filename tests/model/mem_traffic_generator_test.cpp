@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <string>
 #include <tuple>
@@ -400,33 +401,34 @@ TEST(MemTrafficGenerator, BlockingTargetStillOverlaps) {
   EXPECT_EQ(sc_core::sc_time_stamp(), ns(500));
 }
 
-// A generator told its target never waits arms no helper thread per transaction, and
-// keeps the same times with a target that indeed does not wait.
-TEST(MemTrafficGenerator, NonBlockingTargetPromiseKeepsTheTimes) {
+// A generator of 10 reads, `outstanding` at a time, told its target never waits: it
+// arms no helper thread per transaction.
+std::unique_ptr<TrafficGenerator> promised_non_blocking(unsigned outstanding) {
   TrafficStream s = basic(0x100000, 0x8000, 64, 10);
-  s.outstanding = 4;
+  s.outstanding = outstanding;
   GeneratorParams p;
   p.target_may_block = false;
+  return std::make_unique<TrafficGenerator>("gen", std::vector<TrafficStream>{s}, p);
+}
+
+// With a target that indeed does not wait, the times stay those of the default.
+TEST(MemTrafficGenerator, NonBlockingTargetPromiseKeepsTheTimes) {
   Memory mem("mem");
-  TrafficGenerator gen("gen", {s}, p);
-  gen.socket.bind(mem.socket);
+  auto gen = promised_non_blocking(4);
+  gen->socket.bind(mem.socket);
   std::vector<Completion> done;
-  record_into(gen, done);
+  record_into(*gen, done);
   sc_core::sc_start();
   ASSERT_EQ(done.size(), 10u);
   for (const auto& c : done) EXPECT_EQ(c.latency, ns(50));
-  EXPECT_EQ(gen.last_end_time(), ns(150));  // as OutstandingKeepsSequenceAndOverlaps
+  EXPECT_EQ(gen->last_end_time(), ns(150));  // as OutstandingKeepsSequenceAndOverlaps
 }
 
-// ... and a target that waits all the same is an error, not silently serialised traffic.
+// A target that waits all the same is an error, not silently serialised traffic.
 TEST(MemTrafficGenerator, TargetWaitingDespiteThePromiseIsAnError) {
-  TrafficStream s = basic(0, 4096, 64, 10);
-  s.outstanding = 2;
-  GeneratorParams p;
-  p.target_may_block = false;
   BlockingTarget t("t");
-  TrafficGenerator gen("gen", {s}, p);
-  gen.socket.bind(t.socket);
+  auto gen = promised_non_blocking(2);
+  gen->socket.bind(t.socket);
   try {
     sc_core::sc_start();
     FAIL() << "no error";
