@@ -31,7 +31,8 @@ class GeneratorQuantumKeeper : public tlm_utils::tlm_quantumkeeper {
   sc_core::sc_time quantum_;
 };
 
-// DMI regions kept per stream (memory grants 1 MiB each); searched linearly.
+// DMI regions kept per stream (memory grants 1 MiB each, an SMMU a page); searched
+// linearly, newest first.
 constexpr size_t kMaxDmiRegions = 16;
 
 }  // namespace
@@ -262,7 +263,11 @@ void TrafficGenerator::issue_one(Stream& s, Slot& me) {
 bool TrafficGenerator::try_dmi(Stream& s, Slot& me, uint64_t address, bool write,
                                sc_core::sc_time issue, sc_core::sc_time& completion) {
   const uint64_t last = address + (s.cfg.size - 1);
-  for (const tlm::tlm_dmi& d : s.dmi) {
+  // Newest first: a stream mostly stays in the page it was last granted. The regions
+  // are disjoint (acquire_dmi drops what a new grant overlaps), so the order changes
+  // nothing but the search.
+  for (auto it = s.dmi.rbegin(); it != s.dmi.rend(); ++it) {
+    const tlm::tlm_dmi& d = *it;
     if (address < d.get_start_address() || last > d.get_end_address()) continue;
     if (write ? !d.is_write_allowed() : !d.is_read_allowed()) continue;
     uint8_t* p = d.get_dmi_ptr() + (address - d.get_start_address());
