@@ -155,3 +155,80 @@ TEST(SmmuStale, GrantedDmi) {
   std::memcpy(&v, fresh.get_dmi_ptr(), 8);
   EXPECT_EQ(v, 0x0e71u);
 }
+
+// --- The same with the TBUs apart from the TCU: three TBUs at different DTI latencies,
+// the last with a main TLB shared by two ports. Every port holds the old translation
+// (port 3 from its TBU's main TLB); after the change, its invalidation and a CMD_SYNC,
+// no port of any TBU sees the old one.
+namespace {
+
+model::SmmuParams three_tbus() {
+  model::SmmuParams p;
+  const std::vector<std::vector<unsigned>> ports = {{0}, {1}, {2, 3}};
+  const double latency_ns[] = {8, 60, 200};
+  for (size_t j = 0; j < ports.size(); ++j) {
+    model::TbuLayout t;
+    t.ports = ports[j];
+    t.dti_latency = sc_time(latency_ns[j], SC_NS);
+    p.tbus.push_back(t);
+  }
+  p.tbus[2].main_tlb = model::TlbParams{16, 2, model::ReplacementPolicy::kLru};
+  return p;
+}
+
+enum class Change { kLeaf, kSteToBypass, kCdToOtherTables };
+struct StaleCase {
+  const char* name;
+  Change change;
+};
+void PrintTo(const StaleCase& c, std::ostream* os) { *os << c.name; }
+
+class SmmuStaleTbus : public ::testing::TestWithParam<StaleCase> {};
+
+}  // namespace
+
+TEST_P(SmmuStaleTbus, NoTbuKeepsTheOldTranslation) {
+  SmmuTestbench tb(three_tbus(), 4);
+  Rig rig(tb);
+  for (unsigned port = 0; port < 4; ++port) EXPECT_EQ(rig.read(0x1000, port), 0x01d1u);
+  const uint64_t main_hits = tb.smmu.tbu(2).stats().main_tlb_hits;
+  EXPECT_EQ(main_hits, 1u);  // port 3 was answered by its TBU's main TLB
+  std::vector<Command> inv;
+  uint64_t expected = 0x0e71;
+  switch (GetParam().change) {
+    case Change::kLeaf:
+      rig.remap_leaf(0x1000, kNew + 0x1000);
+      inv = {tlbi_va(0x1000)};
+      break;
+    case Change::kSteToBypass: {
+      arch::Ste bypass;
+      bypass.valid = true;
+      bypass.config = static_cast<uint8_t>(arch::SteConfig::kBypass);
+      rig.st.write_ste(0, bypass);
+      tb.mem.write64(0x1000, 0xb1a5);
+      expected = 0xb1a5;
+      inv = {Command(Opcode::kCfgiSte).set_sid(0).set_leaf(true)};
+      break;
+    }
+    case Change::kCdToOtherTables: {
+      PageTableBuilder other(tb.writer, tb.alloc, arch::Granule{12}, 0);
+      other.map(0x1000, kNew + 0x1000, 0x1000, rw_s1_ng(), false);
+      rig.cds.write_cd(0, make_cd_4k(other.root(), 1));
+      inv = {Command(Opcode::kCfgiCd).set_sid(0).set_leaf(true),
+             Command(Opcode::kTlbiNhAsid).set_asid(1)};
+      break;
+    }
+  }
+  for (unsigned port = 0; port < 4; ++port)
+    EXPECT_EQ(rig.read(0x1000, port), 0x01d1u) << "port " << port << " held the old one";
+  rig.invalidate(inv);
+  for (unsigned port = 0; port < 4; ++port)
+    EXPECT_EQ(rig.read(0x1000, port), expected) << "port " << port;
+  for (unsigned j = 0; j < 3; ++j) EXPECT_EQ(tb.smmu.tbu(j).stats().dti_syncs, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SmmuStale, SmmuStaleTbus,
+                         ::testing::Values(StaleCase{"TlbiVa", Change::kLeaf},
+                                           StaleCase{"CfgiSte", Change::kSteToBypass},
+                                           StaleCase{"CfgiCd", Change::kCdToOtherTables}),
+                         [](const ::testing::TestParamInfo<StaleCase>& i) { return i.param.name; });
