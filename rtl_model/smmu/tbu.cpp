@@ -125,9 +125,8 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
   const StreamExtension* ext;
   const Stream s = stream_of(port, trans, access, &ext);
   const uint64_t va = trans.get_address();
-  const unsigned len = trans.get_data_length();
   ++stats_.transactions;
-  stats_.bytes += len;
+  stats_.bytes += trans.get_data_length();
 
   if (ext && ext->ats_translated && state_.smmu_enabled && state_.ats) {
     // Pre-translated by the endpoint's ATC: no TLB lookup, only the ATS checks.
@@ -143,11 +142,34 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
     trans.set_dmi_allowed(false);
     return;
   }
+  if (!state_.smmu_enabled) {
+    complete(trans, va, global_bypass(va, false), delay);
+    return;
+  }
+  // The hit path, what every DMA pays: a micro-TLB hit the access may use goes straight
+  // downstream, with no Translation built.
+  delay += micro_tlb_time_;
+  const auto p = static_cast<unsigned>(port);
+  if (const MicroTlbEntry* e = micro_tlbs_[p]->lookup(s.sid, s.ssid, s.ssv, va)) {
+    ++stats_.micro_tlb_hits;
+    bool s2_denied;
+    if (check_permissions(e->tlb.perms, access, s2_denied) == FaultType::kNone) {
+      forward(trans, va, e->tlb.translate(va), e->tlb.size_shift, delay);
+      return;
+    }
+    complete(trans, va, report_fault(*e, s, va, access, s2_denied, delay), delay);
+    return;
+  }
+  ++stats_.micro_tlb_misses;
+  complete(trans, va, miss(p, s, va, access, delay, false), delay);
+}
 
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, delay, false);
+void Tbu::complete(tlm::tlm_generic_payload& trans, uint64_t va, const Translation& t,
+                   sc_time& delay) {
   if (t.kind == Translation::Kind::kRazWi) {
     // Terminated RAZ/WI: completes successfully, reads return zero, writes are ignored.
-    if (trans.is_read() && trans.get_data_ptr()) std::memset(trans.get_data_ptr(), 0, len);
+    if (trans.is_read() && trans.get_data_ptr())
+      std::memset(trans.get_data_ptr(), 0, trans.get_data_length());
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
     trans.set_dmi_allowed(false);
     return;
@@ -157,14 +179,20 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
     trans.set_dmi_allowed(false);
     return;
   }
+  forward(trans, va, t.out_addr, t.size_shift, delay);
+}
+
+void Tbu::forward(tlm::tlm_generic_payload& trans, uint64_t va, uint64_t out_addr,
+                  unsigned size_shift, sc_time& delay) {
   // Bus transactions do not cross a 4 KiB boundary, so one translation covers them; one
   // that does cross its translation's region is refused rather than half translated.
-  if (len == 0 || ((va ^ (va + len - 1)) >> t.size_shift) != 0) {
+  const unsigned len = trans.get_data_length();
+  if (len == 0 || ((va ^ (va + len - 1)) >> size_shift) != 0) {
     ++stats_.boundary_errors;
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  trans.set_address(t.out_addr);
+  trans.set_address(out_addr);
   downstream->b_transport(trans, delay);
   trans.set_address(va);
   if (!params_.grant_dmi) trans.set_dmi_allowed(false);
@@ -266,36 +294,41 @@ void Tbu::downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
 // ---------------------------------------------------------------------------------------
 // Translation.
 
-Translation Tbu::translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
-                           sc_time& delay, bool probe) {
-  if (!state_.smmu_enabled) {
-    // GBPA decides what happens to traffic while translation is off.
-    Translation t;
-    // An input address above the OAS aborts without an event (IHI 0070 §3.4).
-    if (state_.gbpa_abort || arch::wider_than(va, state_.oas_bits)) {
-      if (!probe) ++stats_.aborted;
-      return t;
-    }
-    if (!probe) ++stats_.bypassed;
-    t.kind = Translation::Kind::kBypass;
-    t.va_base = t.pa_base = va & ~uint64_t{0xfff};
-    t.out_addr = va;
+Translation Tbu::global_bypass(uint64_t va, bool probe) {
+  // GBPA decides what happens to traffic while translation is off.
+  Translation t;
+  // An input address above the OAS aborts without an event (IHI 0070 §3.4).
+  if (state_.gbpa_abort || arch::wider_than(va, state_.oas_bits)) {
+    if (!probe) ++stats_.aborted;
     return t;
   }
+  if (!probe) ++stats_.bypassed;
+  t.kind = Translation::Kind::kBypass;
+  t.va_base = t.pa_base = va & ~uint64_t{0xfff};
+  t.out_addr = va;
+  return t;
+}
 
+Translation Tbu::translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
+                           sc_time& delay, bool probe) {
+  if (!state_.smmu_enabled) return global_bypass(va, probe);
   delay += micro_tlb_time_;
-  MicroTlb& utlb = *micro_tlbs_[port];
-  if (const MicroTlbEntry* e = utlb.lookup(s.sid, s.ssid, s.ssv, va)) {
+  if (const MicroTlbEntry* e = micro_tlbs_[port]->lookup(s.sid, s.ssid, s.ssv, va)) {
     if (!probe) ++stats_.micro_tlb_hits;
     return hit(*e, s, va, access, delay, probe);
   }
   if (!probe) ++stats_.micro_tlb_misses;
+  return miss(port, s, va, access, delay, probe);
+}
+
+Translation Tbu::miss(unsigned port, const Stream& s, uint64_t va, const Access& access,
+                      sc_time& delay, bool probe) {
   if (main_tlb_) {
     delay += main_tlb_time_;
     if (const MicroTlbEntry* e = main_tlb_->lookup(s.sid, s.ssid, s.ssv, va)) {
       if (!probe) {
         ++stats_.main_tlb_hits;
-        utlb.insert(*e);
+        micro_tlbs_[port]->insert(*e);
       }
       return hit(*e, s, va, access, delay, probe);
     }
@@ -334,9 +367,16 @@ Translation Tbu::hit(const MicroTlbEntry& e, const Stream& s, uint64_t va, const
   bool s2_denied = false;
   if (check_permissions(e.tlb.perms, access, s2_denied) == FaultType::kNone)
     return translation_of(e.tlb, va);
-  Translation t;
-  t.kind = Translation::Kind::kFault;
-  if (probe) return t;
+  if (probe) {
+    Translation t;
+    t.kind = Translation::Kind::kFault;
+    return t;
+  }
+  return report_fault(e, s, va, access, s2_denied, delay);
+}
+
+Translation Tbu::report_fault(const MicroTlbEntry& e, const Stream& s, uint64_t va,
+                              const Access& access, bool s2_denied, sc_time delay) {
   // The TCU records the fault (or not, per the stream's R bits) and says how the
   // transaction terminates; the report travels beside the abort (delay is a copy).
   DtiRequest req = request(DtiRequest::Kind::kFaultReport, s, access);

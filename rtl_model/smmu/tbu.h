@@ -112,10 +112,22 @@ class Tbu : public sc_core::sc_module {
 
   Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access,
                    const StreamExtension** ext = nullptr) const;
+  // The rest of a transaction once translated: refused, RAZ/WI, or sent downstream.
+  void complete(tlm::tlm_generic_payload& trans, uint64_t va, const Translation& t,
+                sc_core::sc_time& delay);
+  void forward(tlm::tlm_generic_payload& trans, uint64_t va, uint64_t out_addr,
+               unsigned size_shift, sc_core::sc_time& delay);
+  Translation global_bypass(uint64_t va, bool probe);  // SMMUEN = 0: GBPA
   Translation translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
                         sc_core::sc_time& delay, bool probe);
+  // A micro-TLB miss: the main TLB, then the TCU.
+  Translation miss(unsigned port, const Stream& s, uint64_t va, const Access& access,
+                   sc_core::sc_time& delay, bool probe);
   Translation hit(const MicroTlbEntry& e, const Stream& s, uint64_t va, const Access& access,
                   sc_core::sc_time delay, bool probe);
+  // A permission fault on a hit, reported to the TCU; its answer says how it terminates.
+  Translation report_fault(const MicroTlbEntry& e, const Stream& s, uint64_t va,
+                           const Access& access, bool s2_denied, sc_core::sc_time delay);
   // A micro (and main) TLB miss: a DTI translation request, holding a token.
   Translation ask_tcu(unsigned port, const Stream& s, uint64_t va, const Access& access,
                       sc_core::sc_time& delay, bool probe);
