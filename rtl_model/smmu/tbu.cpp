@@ -55,7 +55,9 @@ unsigned Tbu::port_id(unsigned index) const {
 // DTI: requests to the TCU.
 
 void Tbu::send(DtiRequest& req, uint64_t addr, sc_time& delay) {
-  tlm::tlm_generic_payload trans;
+  // One payload for every request (no allocation per miss): the TCU never sends a TBU
+  // request back into this TBU while answering one.
+  tlm::tlm_generic_payload& trans = dti_trans_;
   trans.set_command(tlm::TLM_IGNORE_COMMAND);
   trans.set_address(addr);
   trans.set_data_length(0);

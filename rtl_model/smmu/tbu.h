@@ -148,6 +148,7 @@ class Tbu : public sc_core::sc_module {
   void revoke_dmi_if(const std::function<bool(const DmiGrant&)>& pred);
 
   TbuParams params_;
+  tlm::tlm_generic_payload dti_trans_;  // reused by send()
   sc_core::sc_time micro_tlb_time_, main_tlb_time_;
   std::vector<std::unique_ptr<MicroTlb>> micro_tlbs_;
   std::unique_ptr<TbuMainTlb> main_tlb_;
