@@ -73,7 +73,7 @@ class Occupancy {
   void add(const sc_core::sc_time& from, const sc_core::sc_time& to, bool bounded, int by);
   size_t point(const sc_core::sc_time& t);  // the step starting at t, inserted if needed
   size_t step_at(const sc_core::sc_time& t) const;  // the step covering t, or size()
-  void prune();
+  void prune(const sc_core::sc_time& now);  // drops the steps before now
 
   unsigned units_;
   std::vector<Step> steps_;  // sorted by time
