@@ -41,7 +41,7 @@ class SetAssociativeCache {
     for (unsigned w = 0; w < ways_; ++w) {
       Line& l = base[w];
       if (l.valid && match(l.entry)) {
-        l.last_use = ++clock_;
+        touch(l);
         if (way_out) *way_out = w;
         return &l.entry;
       }
@@ -54,7 +54,7 @@ class SetAssociativeCache {
   Entry* probe(unsigned set, unsigned way, Match&& match) {
     Line& l = lines_[size_t{set} * ways_ + way];
     if (!l.valid || !match(l.entry)) return nullptr;
-    l.last_use = ++clock_;
+    touch(l);
     return &l.entry;
   }
 
@@ -63,12 +63,29 @@ class SetAssociativeCache {
   // Returns true when a valid, different entry was evicted.
   template <typename Same>
   bool insert(unsigned set, const Entry& e, Same&& same) {
+    bool evicted = false;
+    slot_for_insert(set, same, &evicted) = e;
+    return evicted;
+  }
+
+  // insert() without the entry: the way it would take, marked valid and most recent,
+  // for the caller to fill in place. *evicted (when given) says whether a valid,
+  // different entry was dropped.
+  template <typename Same>
+  Entry& slot_for_insert(unsigned set, Same&& same, bool* evicted_out = nullptr) {
     Line* base = &lines_[size_t{set} * ways_];
+    // One pass: the first entry that is the same wins, else the first invalid way.
     Line* victim = nullptr;
-    for (unsigned w = 0; w < ways_ && !victim; ++w)
-      if (base[w].valid && same(base[w].entry)) victim = &base[w];
-    for (unsigned w = 0; w < ways_ && !victim; ++w)
-      if (!base[w].valid) victim = &base[w];
+    Line* free_way = nullptr;
+    for (unsigned w = 0; w < ways_; ++w) {
+      if (!base[w].valid) {
+        if (!free_way) free_way = &base[w];
+      } else if (same(base[w].entry)) {
+        victim = &base[w];
+        break;
+      }
+    }
+    if (!victim) victim = free_way;
     bool evicted = false;
     if (!victim) {
       victim = &base[pick_victim(base)];
@@ -76,9 +93,9 @@ class SetAssociativeCache {
       ++evictions_;
     }
     victim->valid = true;
-    victim->entry = e;
     victim->last_use = victim->inserted = ++clock_;
-    return evicted;
+    if (evicted_out) *evicted_out = evicted;
+    return victim->entry;
   }
 
   // Removes every entry for which pred(entry) holds; returns how many.
@@ -126,13 +143,19 @@ class SetAssociativeCache {
       rng_ ^= rng_ << 17;
       return static_cast<unsigned>(rng_ % ways_);
     }
+    // The oldest way (the first of equals): by last use for LRU, by insertion for FIFO.
+    uint64_t Line::*age = policy_ == ReplacementPolicy::kLru ? &Line::last_use : &Line::inserted;
     unsigned v = 0;
-    for (unsigned w = 1; w < ways_; ++w) {
-      uint64_t age_w = policy_ == ReplacementPolicy::kLru ? base[w].last_use : base[w].inserted;
-      uint64_t age_v = policy_ == ReplacementPolicy::kLru ? base[v].last_use : base[v].inserted;
-      if (age_w < age_v) v = w;
-    }
+    for (unsigned w = 1; w < ways_; ++w)
+      if (base[w].*age < base[v].*age) v = w;
     return v;
+  }
+
+  // Makes the line the most recently used. A line that already is (its last use is the
+  // latest tick) keeps its stamp: the order of every line stays the same, and the hit
+  // path of a repeated lookup writes nothing.
+  void touch(Line& l) {
+    if (l.last_use != clock_) l.last_use = ++clock_;
   }
 
   unsigned sets_, ways_;

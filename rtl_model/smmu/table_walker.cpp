@@ -133,7 +133,7 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
     key.granule_shift = g.shift;
     key.input = input;
     key.min_level = cfg.start_level;
-    if (auto e = cache_->lookup(key)) {
+    if (const WalkCacheEntry* e = cache_->lookup(key)) {
       ++r.walk_cache_hits;
       level = e->level + 1;
       table = e->next_table;

@@ -39,7 +39,8 @@ MicroTlb::MicroTlb(const MicroTlbParams& p) : cache_(1, p.entries, p.policy) {}
 
 void MicroTlb::insert(const MicroTlbEntry& e) {
   cache_.insert(0, e, [&](const MicroTlbEntry& t) {
-    return t.sid == e.sid && t.ssv == e.ssv && t.ssid == e.ssid && t.tlb.va == e.tlb.va &&
+    // The address first: it tells entries apart soonest.
+    return t.tlb.va == e.tlb.va && t.sid == e.sid && t.ssv == e.ssv && t.ssid == e.ssid &&
            t.tlb.size_shift == e.tlb.size_shift;
   });
 }

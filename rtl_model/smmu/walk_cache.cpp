@@ -24,9 +24,10 @@ uint64_t mix(uint64_t x) {
   return x;
 }
 
-bool same_tag(const WalkCacheEntry& a, const WalkCacheEntry& b) {
-  return a.stage == b.stage && a.vmid == b.vmid && a.asid == b.asid && a.level == b.level &&
-         a.granule_shift == b.granule_shift && a.input_base == b.input_base;
+// Whether a cached entry has the tag of e once e's input base is aligned to `base`.
+bool same_tag(const WalkCacheEntry& a, const WalkCacheEntry& e, uint64_t base) {
+  return a.input_base == base && a.level == e.level && a.stage == e.stage &&
+         a.vmid == e.vmid && a.asid == e.asid && a.granule_shift == e.granule_shift;
 }
 }  // namespace
 
@@ -38,32 +39,34 @@ unsigned WalkCache::set_index(uint64_t input, int level, unsigned granule_shift)
   return cache_.set_of(mix((input >> shift) ^ (uint64_t(level) << 58)));
 }
 
-std::optional<WalkCacheEntry> WalkCache::lookup(const WalkCacheKey& key) {
+const WalkCacheEntry* WalkCache::lookup(const WalkCacheKey& key) {
   arch::Granule g{key.granule_shift};
   for (int level = 2; level >= key.min_level && level >= 0; --level) {
     unsigned shift = g.level_shift(level);
     uint64_t base = (key.input >> shift) << shift;
     const WalkCacheEntry* e =
         cache_.find(set_index(key.input, level, key.granule_shift), [&](const WalkCacheEntry& c) {
-          return c.stage == key.stage && c.vmid == key.vmid &&
-                 (key.stage == 2 || c.asid == key.asid) && c.level == level &&
-                 c.granule_shift == key.granule_shift && c.input_base == base;
+          return c.input_base == base && c.level == level && c.stage == key.stage &&
+                 c.vmid == key.vmid && (key.stage == 2 || c.asid == key.asid) &&
+                 c.granule_shift == key.granule_shift;
         });
     if (e) {
       ++hits_;
-      return *e;
+      return e;
     }
   }
   ++misses_;
-  return std::nullopt;
+  return nullptr;
 }
 
 void WalkCache::insert(const WalkCacheEntry& e) {
-  WalkCacheEntry c = e;
-  unsigned shift = c.input_shift();
-  c.input_base = (c.input_base >> shift) << shift;
-  cache_.insert(set_index(c.input_base, c.level, c.granule_shift), c,
-                [&](const WalkCacheEntry& o) { return same_tag(o, c); });
+  const unsigned shift = e.input_shift();
+  const uint64_t base = (e.input_base >> shift) << shift;
+  WalkCacheEntry& slot = cache_.slot_for_insert(
+      set_index(base, e.level, e.granule_shift),
+      [&](const WalkCacheEntry& o) { return same_tag(o, e, base); });
+  slot = e;
+  slot.input_base = base;
 }
 
 unsigned WalkCache::invalidate_if(const std::function<bool(const WalkCacheEntry&)>& pred) {

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 
 #include "rtl_model/arch/descriptor.h"
 #include "rtl_model/common/set_associative_cache.h"
@@ -68,9 +67,10 @@ class WalkCache {
   // Throws std::invalid_argument naming walk_cache.sets / walk_cache.ways when bad.
   explicit WalkCache(const WalkCacheParams& p);
 
-  // One logical lookup: the deepest entry for the key, or nothing. Counts one hit or
+  // One logical lookup: the deepest entry for the key, or nullptr. Counts one hit or
   // one miss (the caller adds one lookup time, whatever the number of sets probed).
-  std::optional<WalkCacheEntry> lookup(const WalkCacheKey& key);
+  // The entry stays valid until the next insert, invalidation or clear.
+  const WalkCacheEntry* lookup(const WalkCacheKey& key);
   void insert(const WalkCacheEntry& e);
   unsigned invalidate_if(const std::function<bool(const WalkCacheEntry&)>& pred);
   void clear();
