@@ -6,13 +6,29 @@ namespace smmu::model {
 
 bool MemoryPort::access(tlm::tlm_command cmd, uint64_t pa, unsigned char* data, unsigned len,
                         sc_core::sc_time& delay) {
-  tlm::tlm_generic_payload trans;
+  // The reusable payload saves constructing one (and allocating its extension array) per
+  // descriptor read. An access that re-enters this port (e.g. a write into the SMMU's own
+  // register window that starts more accesses) gets a payload of its own.
+  if (busy_) {
+    tlm::tlm_generic_payload nested;
+    return transport(nested, cmd, pa, data, len, delay);
+  }
+  busy_ = true;
+  const bool ok = transport(payload_, cmd, pa, data, len, delay);
+  busy_ = false;
+  return ok;
+}
+
+bool MemoryPort::transport(tlm::tlm_generic_payload& trans, tlm::tlm_command cmd, uint64_t pa,
+                           unsigned char* data, unsigned len, sc_core::sc_time& delay) {
   trans.set_command(cmd);
   trans.set_address(pa);
   trans.set_data_ptr(data);
   trans.set_data_length(len);
   trans.set_streaming_width(len);
   trans.set_byte_enable_ptr(nullptr);
+  trans.set_byte_enable_length(0);
+  trans.set_gp_option(tlm::TLM_MIN_PAYLOAD);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   socket_->b_transport(trans, delay);

@@ -27,8 +27,12 @@ class MemoryPort : public WalkMemory {
  private:
   bool access(tlm::tlm_command cmd, uint64_t pa, unsigned char* data, unsigned len,
               sc_core::sc_time& delay);
+  bool transport(tlm::tlm_generic_payload& trans, tlm::tlm_command cmd, uint64_t pa,
+                 unsigned char* data, unsigned len, sc_core::sc_time& delay);
 
   tlm::tlm_initiator_socket<>& socket_;
+  tlm::tlm_generic_payload payload_;  // every access's, unless one re-enters (busy_)
+  bool busy_ = false;
   uint64_t reads_ = 0, writes_ = 0;
 };
 
