@@ -126,13 +126,9 @@ bool ConfigFetcher::cd_table_address(const ConfigCacheEntry& ste, uint64_t addr,
   return true;
 }
 
-bool ConfigFetcher::cd_for(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
-                           const ConfigCacheEntry*& entry, ConfigFault& fault,
-                           sc_core::sc_time& delay) {
-  if ((entry = cache_.find_cd(sid, ssid))) {
-    ++stats_.cd_hits;
-    return true;
-  }
+bool ConfigFetcher::fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
+                             const ConfigCacheEntry*& entry, ConfigFault& fault,
+                             sc_core::sc_time& delay) {
   ++stats_.cd_misses;
   const arch::Ste& s = ste.ste;
   uint64_t cd_ipa;
@@ -223,10 +219,14 @@ bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t 
       default: return fail(fault, EventId::kStreamDisabled);  // 0b00, and 0b11 as 0b00
     }
   }
-  // Keep a copy: the CD insert below may evict the STE entry from the cache.
-  ConfigCacheEntry ste_copy = *ste;
-  const ConfigCacheEntry* cd = nullptr;
-  if (!cd_for(ste_copy, sid, cd_index, cd, fault, delay)) return false;
+  const ConfigCacheEntry* cd = cache_.find_cd(sid, cd_index);
+  if (cd) {
+    ++stats_.cd_hits;
+  } else {
+    // Fetch from a copy of the STE: the CD insert may evict the STE entry from the cache.
+    const ConfigCacheEntry ste_copy = *ste;
+    if (!fetch_cd(ste_copy, sid, cd_index, cd, fault, delay)) return false;
+  }
   out.s1 = true;
   out.cd_index = cd_index;
   out.s1_regime = cd->s1;

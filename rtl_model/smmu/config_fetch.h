@@ -70,8 +70,9 @@ class ConfigFetcher {
  private:
   bool ste_for(const StreamTableConfig& st, uint32_t sid, const ConfigCacheEntry*& entry,
                ConfigFault& fault, sc_core::sc_time& delay);
-  bool cd_for(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
-              const ConfigCacheEntry*& entry, ConfigFault& fault, sc_core::sc_time& delay);
+  // A CD the cache missed: fetched, checked and inserted; entry points at it in the cache.
+  bool fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t ssid,
+                const ConfigCacheEntry*& entry, ConfigFault& fault, sc_core::sc_time& delay);
   bool ste_is_valid(const arch::Ste& ste, StageConfig& s2) const;
   unsigned s1cdmax(const arch::Ste& ste) const;  // effective S1CDMax
   // A CD-table address: a PA, or an IPA translated by stage 2 when the STE is nested.
