@@ -61,15 +61,18 @@ bool table_base_ok(const char* field, uint64_t ttb, unsigned granule_shift,
 bool decode_half(const char* name, const char* ttb_name, uint64_t granule_bytes, uint8_t txsz,
                  uint64_t ttb, const SmmuTranslationCaps& caps, unsigned output_bits, StageConfig& out,
                  std::string* why) {
-  std::string n(name);
-  if (granule_bytes == 0) return fail(why, "CD." + n + " granule encoding reserved");
+  // Messages are built only on failure, and only when asked for: this runs on every
+  // CD fetch.
+  if (granule_bytes == 0)
+    return why && fail(why, std::string("CD.") + name + " granule encoding reserved");
   if (!granule_supported(granule_bytes, caps))
-    return fail(why, "CD." + n + " granule " + std::to_string(granule_bytes / 1024) +
-                         "K not supported");
+    return why && fail(why, std::string("CD.") + name + " granule " +
+                                std::to_string(granule_bytes / 1024) + "K not supported");
   const unsigned min_txsz = caps.va52 && granule_bytes == 65536 ? kMinTxsz52 : kMinTxsz;
   if (txsz < min_txsz || txsz > kMaxTxsz)
-    return fail(why, "CD." + n + " TxSZ " + std::to_string(txsz) + " outside " +
-                         std::to_string(min_txsz) + ".." + std::to_string(kMaxTxsz));
+    return why && fail(why, std::string("CD.") + name + " TxSZ " + std::to_string(txsz) +
+                                " outside " + std::to_string(min_txsz) + ".." +
+                                std::to_string(kMaxTxsz));
   out.granule = arch::Granule{log2_of(granule_bytes)};
   if (!table_base_ok(ttb_name, ttb, out.granule.shift, output_bits, why)) return false;
   out.input_bits = 64 - txsz;
