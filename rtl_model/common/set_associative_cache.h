@@ -74,21 +74,28 @@ class SetAssociativeCache {
   template <typename Same>
   Entry& slot_for_insert(unsigned set, Same&& same, bool* evicted_out = nullptr) {
     Line* base = &lines_[size_t{set} * ways_];
-    // One pass: the first entry that is the same wins, else the first invalid way.
+    // One pass: the first entry that is the same wins, else the first invalid way, else
+    // the policy's victim; LRU and FIFO track the oldest way (the first of equals) as
+    // they go, which is the oldest of all when no way is invalid.
+    uint64_t Line::*age = policy_ == ReplacementPolicy::kLru ? &Line::last_use : &Line::inserted;
     Line* victim = nullptr;
     Line* free_way = nullptr;
+    Line* oldest = base;
     for (unsigned w = 0; w < ways_; ++w) {
-      if (!base[w].valid) {
-        if (!free_way) free_way = &base[w];
-      } else if (same(base[w].entry)) {
-        victim = &base[w];
+      Line& l = base[w];
+      if (!l.valid) {
+        if (!free_way) free_way = &l;
+      } else if (same(l.entry)) {
+        victim = &l;
         break;
+      } else if (l.*age < oldest->*age) {
+        oldest = &l;
       }
     }
     if (!victim) victim = free_way;
     bool evicted = false;
     if (!victim) {
-      victim = &base[pick_victim(base)];
+      victim = policy_ == ReplacementPolicy::kRandom ? &base[random_way()] : oldest;
       evicted = true;
       ++evictions_;
     }
@@ -135,20 +142,12 @@ class SetAssociativeCache {
     Entry entry{};
   };
 
-  unsigned pick_victim(const Line* base) {
-    if (policy_ == ReplacementPolicy::kRandom) {
-      // xorshift64: deterministic, so timing stays reproducible.
-      rng_ ^= rng_ << 13;
-      rng_ ^= rng_ >> 7;
-      rng_ ^= rng_ << 17;
-      return static_cast<unsigned>(rng_ % ways_);
-    }
-    // The oldest way (the first of equals): by last use for LRU, by insertion for FIFO.
-    uint64_t Line::*age = policy_ == ReplacementPolicy::kLru ? &Line::last_use : &Line::inserted;
-    unsigned v = 0;
-    for (unsigned w = 1; w < ways_; ++w)
-      if (base[w].*age < base[v].*age) v = w;
-    return v;
+  unsigned random_way() {
+    // xorshift64: deterministic, so timing stays reproducible.
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return static_cast<unsigned>(rng_ % ways_);
   }
 
   // Makes the line the most recently used. A line that already is (its last use is the

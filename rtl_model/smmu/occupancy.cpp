@@ -77,6 +77,8 @@ void Occupancy::add(const sc_time& from, const sc_time& to, bool bounded, int by
 
 void Occupancy::prune(const sc_time& now) {
   // The step covering now is the first one that matters; a leading idle step is implied.
+  // Mostly now is before the second step (pruned already in this quantum): nothing to do.
+  if (steps_.size() < 2 || now < steps_[1].at) return;
   const size_t covering = step_at(now);
   if (covering == steps_.size() || covering == 0) return;  // nothing before now
   steps_.erase(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(covering));
