@@ -89,6 +89,15 @@ Occupancy::Hold Occupancy::acquire(sc_time& delay) {
   const sc_time now = sc_core::sc_time_stamp();
   prune(now);
   const sc_time arrival = now + delay;
+  if (steps_.empty() || (steps_.back().at <= arrival && steps_.back().busy == 0)) {
+    // Idle from the arrival on (the common case): the work starts at once. The same
+    // booking as below, without the searches.
+    if (steps_.empty() || steps_.back().at < arrival)
+      steps_.push_back(Step{arrival, 1});
+    else
+      steps_.back().busy = 1;
+    return Hold{arrival, arrival};
+  }
   // Where work as long as the last one fits: a start from which the work will likely
   // not have to move at release (moving leaves the work inside at its old times).
   const sc_time start = fit_from(arrival, expected_);
@@ -98,10 +107,20 @@ Occupancy::Hold Occupancy::acquire(sc_time& delay) {
 }
 
 void Occupancy::release(const Hold& hold, sc_time& delay) {
-  add(hold.start, hold.start, false, -1);
   const sc_time end = sc_core::sc_time_stamp() + delay;
   const sc_time length = end > hold.start ? end - hold.start : sc_core::SC_ZERO_TIME;
   expected_ = length;
+  if (hold.start == hold.arrival && !steps_.empty() && steps_.back().at == hold.start &&
+      steps_.back().busy == 1) {
+    // It started on arrival and nothing was booked after it (the common case): it stays
+    // where it is, busy over [start, start + length). What the general case below books.
+    if (length == sc_core::SC_ZERO_TIME)
+      steps_.back().busy = 0;
+    else
+      steps_.push_back(Step{hold.start + length, 0});
+    return;
+  }
+  add(hold.start, hold.start, false, -1);
   // The earliest place from the arrival where the work, now of known length, fits
   // (a modelling rule, not architecture; see the header). Usually where it started.
   const sc_time start = length == sc_core::SC_ZERO_TIME ? hold.start
