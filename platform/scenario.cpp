@@ -163,22 +163,73 @@ void read_cache(const ConfigReader& c, Params& p) {
   p.policy = get_policy(c, p.policy);
 }
 
+void read_micro_tlb(const ConfigReader& u, model::MicroTlbParams& p) {
+  p.entries = static_cast<unsigned>(u.get_uint("entries", p.entries, 1, kMaxWays * 4));
+  p.policy = get_policy(u, p.policy);
+}
+
+constexpr unsigned kMaxPorts = 64;
+constexpr uint64_t kMaxDtiTokens = 1 << 16;
+
+// One TBU of smmus[].tbus[]: its micro TLBs default to the SMMU's, it has no main TLB
+// unless one is given.
+model::TbuLayout read_tbu(const ConfigReader& r, const model::SmmuParams& smmu, unsigned ports) {
+  model::TbuLayout t;
+  r.require("ports");
+  check_entries(r, "ports", ports, "ports (the SMMU has " + std::to_string(ports) + ")");
+  for (uint64_t p : r.get_uint_array("ports", 0, UINT32_MAX)) {
+    if (p >= ports)
+      r.fail("ports", "the SMMU has no port " + std::to_string(p) + " (it has " +
+                          std::to_string(ports) + ")");
+    t.ports.push_back(static_cast<unsigned>(p));
+  }
+  if (t.ports.empty()) r.fail("ports", "expected at least one port");
+  t.dti_latency = read_time(r, "dti_latency", t.dti_latency);
+  t.micro_tlb = smmu.micro_tlb;
+  read_micro_tlb(r.get_object("micro_tlb"), t.micro_tlb);
+  if (r.has("main_tlb")) {
+    t.main_tlb.emplace();
+    read_cache(r.get_object("main_tlb"), *t.main_tlb);
+  }
+  t.max_translations = static_cast<unsigned>(r.get_uint("max_translations", 0, 0, kMaxDtiTokens));
+  return t;
+}
+
+// smmus[].tbus: every port of the SMMU served by exactly one TBU.
+void read_tbus(const ConfigReader& r, SmmuSpec& s) {
+  if (!r.has("tbus")) return;
+  const std::vector<ConfigReader> tbus = read_array(r, "tbus", s.ports);
+  if (tbus.empty()) r.fail("tbus", "expected at least one TBU (or no tbus key: one TBU for every port)");
+  std::vector<int> served_by(s.ports, -1);
+  for (size_t j = 0; j < tbus.size(); ++j) {
+    s.params.tbus.push_back(read_tbu(tbus[j], s.params, s.ports));
+    for (unsigned p : s.params.tbus.back().ports) {
+      if (served_by[p] >= 0)
+        tbus[j].fail("ports", "port " + std::to_string(p) + " is already served by tbus[" +
+                                  std::to_string(served_by[p]) + "]");
+      served_by[p] = static_cast<int>(j);
+    }
+  }
+  for (unsigned p = 0; p < s.ports; ++p)
+    if (served_by[p] < 0)
+      r.fail("tbus", "no TBU serves port " + std::to_string(p) + " (every port of the SMMU needs one)");
+}
+
 SmmuSpec read_smmu(const ConfigReader& r, uint64_t memory_size) {
   SmmuSpec s;
   model::SmmuParams& p = s.params;
-  s.ports = static_cast<unsigned>(r.get_uint("ports", 1, 1, 64));
+  s.ports = static_cast<unsigned>(r.get_uint("ports", 1, 1, kMaxPorts));
   p.grant_dmi = r.get_bool("grant_dmi", p.grant_dmi);
   read_features(r.get_object("features"), p.features, memory_size);
   s.atschk = r.get_bool("atschk", false);
   if (s.atschk && !p.features.ats)
     r.fail("atschk", "needs ATS, but features.ats is false");
   read_timing(r.get_object("timing"), p.timing);
-  const ConfigReader u = r.get_object("micro_tlb");
-  p.micro_tlb.entries = static_cast<unsigned>(u.get_uint("entries", p.micro_tlb.entries, 1, kMaxWays * 4));
-  p.micro_tlb.policy = get_policy(u, p.micro_tlb.policy);
+  read_micro_tlb(r.get_object("micro_tlb"), p.micro_tlb);
   read_cache(r.get_object("main_tlb"), p.main_tlb);
   read_cache(r.get_object("walk_cache"), p.walk_cache);
   read_cache(r.get_object("config_cache"), p.config_cache);
+  read_tbus(r, s);
   return s;
 }
 

@@ -60,6 +60,22 @@ void add_command_report(const model::CommandStats& c, json& out) {
   out["atc_inv_timeouts"] = c.atc_inv_timeouts;
 }
 
+// One TBU's figures (TbuStats): its ports, its TLBs (main_tlb null when it has none)
+// and its side of the DTI link.
+json tbu_report(model::Tbu& tbu) {
+  const model::TbuStats& t = tbu.stats();
+  json ports = json::array();
+  for (unsigned i = 0; i < tbu.ports(); ++i) ports.push_back(tbu.port_id(i));
+  return json{{"ports", ports},
+              {"micro_tlb", hits_misses(t.micro_tlb_hits, t.micro_tlb_misses)},
+              {"main_tlb", tbu.main_tlb() ? hits_misses(t.main_tlb_hits, t.main_tlb_misses) : json()},
+              {"dti_requests", t.dti_requests},
+              {"dti_invalidations", t.dti_invalidations},
+              {"dti_syncs", t.dti_syncs},
+              {"token_stalls", t.token_stalls},
+              {"token_wait_ns", to_ns(t.token_wait)}};
+}
+
 json smmu_report(model::Smmu& smmu) {
   const model::SmmuStats& s = smmu.stats();
   const model::ConfigFetchStats& c = smmu.config_stats();
@@ -99,6 +115,9 @@ json smmu_report(model::Smmu& smmu) {
         {"translated_refused", s.ats_translated_refused}}},
   };
   add_command_report(smmu.command_stats(), out);
+  json tbus = json::array();
+  for (unsigned j = 0; j < smmu.tbu_count(); ++j) tbus.push_back(tbu_report(smmu.tbu(j)));
+  out["tbus"] = tbus;
   return out;
 }
 

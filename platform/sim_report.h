@@ -30,7 +30,11 @@ namespace smmu::platform {
 //        commands (executed, by name; only non-zero), commands_total, command_fetches,
 //        syncs, sync_latency_ns: mean, max (CMDQ_PROD write to completion),
 //        command_errors: ill, abt, atc_inv_sync; entries_invalidated: tlb, walk_cache,
-//        config_cache; atc_inv_sent, atc_inv_timeouts
+//        config_cache; atc_inv_sent, atc_inv_timeouts;
+//        tbus[j] (one per TBU, the default layout's one too): ports (SMMU port numbers,
+//        in binding order), micro_tlb: hits, misses, hit_rate; main_tlb: the same, or
+//        null when the TBU has none; dti_requests, dti_invalidations, dti_syncs,
+//        token_stalls, token_wait_ns
 //   devices[k] (ports with traffic, and every ATS device): name, kind ("generator" or
 //        "ats_endpoint"), smmu, port, transactions, reads, writes, bytes, faults,
 //        latency_ns; generators: traffic (scenario indices), with dmi: dmi_accesses,

@@ -163,7 +163,8 @@ Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     model::Smmu& smmu = *smmus.back();
     router.initiator.bind(smmu.mmio);
     router.map(1 + i, kSmmuWindowBase + i * r::kWindowSize, r::kWindowSize);
-    smmu.downstream.bind(router.target);
+    // Every TBU's translated traffic goes into the router (one target binding each).
+    for (unsigned j = 0; j < smmu.tbu_count(); ++j) smmu.tbu(j).downstream.bind(router.target);
     smmu.walk.bind(router.target);
     build_devices(i);
     if (scenario_.setup == Setup::kDriver) {
@@ -282,6 +283,7 @@ void Soc::build_devices(unsigned smmu) {
   const bool driver = scenario_.setup == Setup::kDriver;
   if (driver) gp.start_gate = &setup_done_;
   model::Smmu& s = *smmus[smmu];
+  const size_t first = devices.size();
   for (unsigned port = 0; port < scenario_.smmus[smmu].ports; ++port) {
     auto d = std::make_unique<Device>("smmu" + std::to_string(smmu) + "_port" + std::to_string(port),
                                       smmu, port);
@@ -289,7 +291,6 @@ void Soc::build_devices(unsigned smmu) {
       if (scenario_.ats_devices[j].smmu == smmu && scenario_.ats_devices[j].port == port)
         d->ats_device = static_cast<int>(j);
     d->tap = std::make_unique<TransactionTap>((d->name + "_tap").c_str());
-    d->tap->initiator.bind(s.upstream);
     Device* dev = d.get();
     if (d->ats_device >= 0) {
       model::AtsEndpointParams ep = scenario_.ats_devices[static_cast<size_t>(d->ats_device)].params;
@@ -319,6 +320,17 @@ void Soc::build_devices(unsigned smmu) {
     }
     devices.push_back(std::move(d));
   }
+  bind_to_tbus(s, first);
+}
+
+// Port p's master binds to the TBU serving it; a TBU's binding i must be the i-th port
+// of its layout (smmu.h), so the ports are bound in (TBU, binding index) order.
+void Soc::bind_to_tbus(model::Smmu& s, size_t first) {
+  std::vector<std::pair<std::pair<unsigned, unsigned>, unsigned>> order;  // ((tbu, index), port)
+  for (size_t k = first; k < devices.size(); ++k)
+    order.push_back({s.tbu_of_port(devices[k]->port), devices[k]->port});
+  std::sort(order.begin(), order.end());
+  for (const auto& [at, port] : order) devices[first + port]->tap->initiator.bind(s.tbu(at.first).upstream);
 }
 
 void Soc::record_latency(Device& d, const sc_time& latency) {

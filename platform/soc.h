@@ -1,6 +1,8 @@
 // The simulated SoC of smmu-sim: DRAM and the SMMUs' register windows behind one router,
-// N SMMUs whose downstream and walk sockets go back into the router, and one master per
-// SMMU port: a DMA traffic generator (streams of the same port share it) or an ATS PCIe
+// N SMMUs whose TBUs' downstream sockets and whose walk socket go back into the router,
+// and one master per SMMU port, bound to the upstream of the TBU serving that port
+// (smmus[].tbus; by default one TBU serves them all): a DMA traffic generator (streams of
+// the same port share it) or an ATS PCIe
 // endpoint (its ats socket on the SMMU's ats socket, the SMMU's ats_inv on its inv
 // socket), each seen through a transaction tap that reports start and end times for
 // traces.
@@ -201,6 +203,7 @@ class Soc : public sc_core::sc_module {
   void mmio_write32(unsigned smmu, uint64_t offset, uint32_t value);
   void mmio_access(unsigned smmu, uint64_t offset, bool write, uint32_t& value);
   void build_devices(unsigned smmu);
+  void bind_to_tbus(model::Smmu& smmu, size_t first_device);
   void build_translation(unsigned smmu);
   arch::Ste build_stream(const StreamSpec& s);
   // One completed transaction's latency, into the device's and the SoC's statistics.
