@@ -1,5 +1,6 @@
 #include "platform/inv_scaling.h"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,7 @@ constexpr uint64_t kMaxMapped = kMemSize - kPa;
 constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;  // SMMU i at kSmmuBase + i * 128 KiB
 constexpr uint32_t kSid = 5;
 constexpr unsigned kMaxSmmus = 64;
+constexpr unsigned kMaxTbus = 64;  // per SMMU
 
 // The value the warm-up expects to read from the page at offset off.
 uint64_t pattern(uint64_t off) { return 0x5eed'0000'0000'0000 | off; }
@@ -93,6 +95,20 @@ struct Machine {
     c.id = 0;
     return c;
   }
+  // p.tbus TBUs, TBU j serving port j (none: the SMMU's default layout).
+  static model::SmmuParams smmu_params(const InvScalingParams& p) {
+    model::SmmuParams s = p.smmu;
+    if (p.tbus == 0) return s;
+    s.tbus.clear();
+    for (unsigned j = 0; j < p.tbus; ++j) {
+      model::TbuLayout t;
+      t.ports = {j};
+      t.dti_latency = p.dti_latency;
+      t.micro_tlb = s.micro_tlb;
+      s.tbus.push_back(t);
+    }
+    return s;
+  }
 
   Machine(unsigned n, const InvScalingParams& p)
       : mem("mem", memory_params(p)),
@@ -105,11 +121,11 @@ struct Machine {
     router.map(0, 0, kMemSize);
     for (unsigned i = 0; i < n; ++i) {
       const std::string name = "smmu" + std::to_string(i);
-      smmus.push_back(std::make_unique<model::Smmu>(name.c_str(), p.smmu));
+      smmus.push_back(std::make_unique<model::Smmu>(name.c_str(), smmu_params(p)));
       model::Smmu& s = *smmus.back();
       router.initiator.bind(s.mmio);
       router.map(1 + i, kSmmuBase + i * arch::reg::kWindowSize, arch::reg::kWindowSize);
-      s.downstream.bind(router.target);
+      for (unsigned j = 0; j < s.tbu_count(); ++j) s.tbu(j).downstream.bind(router.target);
       s.walk.bind(router.target);
       if (p.ats) {
         model::AtsEndpointParams ep;
@@ -122,8 +138,12 @@ struct Machine {
         e.ats.bind(s.ats);
         s.ats_inv.bind(e.inv);
       } else {
-        ports.push_back(std::make_unique<DmaPort>((name + "_dev").c_str()));
-        ports.back()->socket.bind(s.upstream);
+        // Device j on TBU j (port j); the default layout's one on its one TBU.
+        for (unsigned j = 0; j < s.tbu_count(); ++j) {
+          const std::string dev = name + "_dev" + (j ? std::to_string(j) : "");
+          ports.push_back(std::make_unique<DmaPort>(dev.c_str()));
+          ports.back()->socket.bind(s.tbu(j).upstream);
+        }
       }
       cpu.connect_irq(3 * i, s.evtq_irq);
       cpu.connect_irq(3 * i + 1, s.gerror_irq);
@@ -133,8 +153,10 @@ struct Machine {
     cpu.bus.bind(router.target);
   }
 
-  // One 8-byte read of iova by SMMU i's device; true when it succeeded.
-  bool dma_read(unsigned i, uint64_t iova, uint64_t* data) {
+  unsigned tbus_per_smmu() const { return smmus.front()->tbu_count(); }
+
+  // One 8-byte read of iova by SMMU i's device (on TBU j); true when it succeeded.
+  bool dma_read(unsigned i, uint64_t iova, uint64_t* data, unsigned j = 0) {
     if (ports.empty()) {
       uint64_t buf = 0;
       model::DmaAccess a;
@@ -146,7 +168,7 @@ struct Machine {
       if (data) *data = buf;
       return out.status == tlm::TLM_OK_RESPONSE;
     }
-    return ports.at(i)->read(iova, data);
+    return ports.at(i * tbus_per_smmu() + j)->read(iova, data);
   }
   bool atc_holds(unsigned i, uint64_t iova) const {
     return endpoints.at(i)->translate_cached(0, false, iova, false).has_value();
@@ -267,15 +289,17 @@ class Run {
 
   // Every mapped page on every SMMU, from the last page down, so that the range and the
   // page after it are the most recently used entries of every cache (the ATC is small).
+  // With several TBUs, through each of them.
   bool warm() {
     for (unsigned i = 0; i < n_; ++i)
-      for (uint64_t off = p_.mapped; off > 0;) {
-        off -= kPage;
-        uint64_t data = 0;
-        if (!m_.dma_read(i, kIova + off, &data) || data != pattern(off))
-          return fail("warm-up DMA on SMMU " + std::to_string(i) + " at page offset " +
-                      std::to_string(off) + " did not read the mapped page");
-      }
+      for (unsigned j = 0; j < m_.tbus_per_smmu(); ++j)
+        for (uint64_t off = p_.mapped; off > 0;) {
+          off -= kPage;
+          uint64_t data = 0;
+          if (!m_.dma_read(i, kIova + off, &data, j) || data != pattern(off))
+            return fail("warm-up DMA on SMMU " + std::to_string(i) + " TBU " + std::to_string(j) +
+                        " at page offset " + std::to_string(off) + " did not read the mapped page");
+        }
     return true;
   }
 
@@ -315,8 +339,11 @@ class Run {
     const uint64_t next = kIova + p_.range;
     model::Smmu& smmu = *m_.smmus[i];
     if (p_.unmap) {
-      if (m_.dma_read(i, kIova, nullptr) || m_.dma_read(i, last, nullptr)) return false;
-      return !has_next || m_.dma_read(i, next, nullptr);
+      for (unsigned j = 0; j < m_.tbus_per_smmu(); ++j) {
+        if (m_.dma_read(i, kIova, nullptr, j) || m_.dma_read(i, last, nullptr, j)) return false;
+        if (has_next && !m_.dma_read(i, next, nullptr, j)) return false;
+      }
+      return true;
     }
     if (p_.ats) {
       if (m_.atc_holds(i, kIova) || m_.atc_holds(i, last)) return false;
@@ -330,9 +357,30 @@ class Run {
       if (!m_.dma_read(i, iova, &data) || data != pattern(iova - kIova)) return false;
       if (smmu.stats().walks == walks0) return false;  // a TLB still held it
     }
-    if (!has_next) return true;
-    const uint64_t walks0 = smmu.stats().walks;
-    return m_.dma_read(i, next, nullptr) && smmu.stats().walks == walks0;
+    if (has_next) {
+      const uint64_t walks0 = smmu.stats().walks;
+      if (!m_.dma_read(i, next, nullptr) || smmu.stats().walks != walks0) return false;
+    }
+    for (unsigned j = 1; j < m_.tbus_per_smmu(); ++j)
+      if (!verify_tbu(i, j)) return false;
+    return true;
+  }
+
+  // TBU j >= 1 after inv_range (the TCU's TLB holds the range again since TBU 0's
+  // checks): its micro TLB misses the range's first and last pages, the DMA reads them,
+  // and it still hits the page after the range.
+  bool verify_tbu(unsigned i, unsigned j) {
+    const model::Tbu& tbu = m_.smmus[i]->tbu(j);
+    const uint64_t last = kIova + p_.range - kPage;
+    for (uint64_t iova : {kIova, last}) {
+      const uint64_t misses0 = tbu.stats().micro_tlb_misses;
+      uint64_t data = 0;
+      if (!m_.dma_read(i, iova, &data, j) || data != pattern(iova - kIova)) return false;
+      if (tbu.stats().micro_tlb_misses == misses0) return false;  // the TBU still held it
+    }
+    if (p_.range >= p_.mapped) return true;
+    const uint64_t hits0 = tbu.stats().micro_tlb_hits;
+    return m_.dma_read(i, kIova + p_.range, nullptr, j) && tbu.stats().micro_tlb_hits == hits0 + 1;
   }
 
   void verify() {
@@ -379,6 +427,10 @@ void validate_inv_scaling(unsigned smmus, const InvScalingParams& p) {
         "'mapped' (" + std::to_string(p.mapped) + ")");
   if (p.poll_ns == 0) bad("'poll_ns' must be positive");
   if (p.limit == sc_core::SC_ZERO_TIME) bad("'limit' must be positive");
+  if (p.tbus > kMaxTbus) bad("'tbus' (" + std::to_string(p.tbus) + ") must be 0.." + std::to_string(kMaxTbus));
+  if (p.tbus > 1 && p.ats)
+    bad("'tbus' (" + std::to_string(p.tbus) + ") with 'ats': the ATS endpoint is one device, on one TBU");
+  if (p.dti_latency > sc_time(1, sc_core::SC_MS)) bad("'dti_latency' must be at most 1 ms");
 }
 
 InvScalingResult measure_inv_scaling(unsigned smmus, bool all_then_wait, const InvScalingParams& p) {
@@ -387,6 +439,8 @@ InvScalingResult measure_inv_scaling(unsigned smmus, bool all_then_wait, const I
     throw std::logic_error("measure_inv_scaling: SystemC has already started (one measurement per process)");
   InvScalingResult r;
   r.smmus = smmus;
+  r.tbus = std::max(1u, p.tbus);
+  r.dti_latency_ps = to_ps(p.tbus ? p.dti_latency : p.smmu.timing.cycles(p.smmu.timing.link_cycles));
   r.all_then_wait = all_then_wait;
   r.unmap = p.unmap;
   r.ats = p.ats;
@@ -404,6 +458,8 @@ InvScalingResult measure_inv_scaling(unsigned smmus, bool all_then_wait, const I
 
 nlohmann::json to_json(const InvScalingResult& r) {
   return nlohmann::json{{"smmus", r.smmus},
+                        {"tbus", r.tbus},
+                        {"dti_latency_ps", r.dti_latency_ps},
                         {"mode", r.all_then_wait ? "all_then_wait" : "per_smmu_wait"},
                         {"operation", r.unmap ? "unmap" : "inv_range"},
                         {"ats", r.ats},
@@ -425,6 +481,8 @@ nlohmann::json to_json(const InvScalingResult& r) {
 InvScalingResult inv_scaling_result_from_json(const nlohmann::json& j) {
   InvScalingResult r;
   r.smmus = get<unsigned>(j, "smmus");
+  r.tbus = get<unsigned>(j, "tbus");
+  r.dti_latency_ps = get<uint64_t>(j, "dti_latency_ps");
   const std::string mode = get<std::string>(j, "mode");
   if (mode != "all_then_wait" && mode != "per_smmu_wait")
     throw std::invalid_argument("inv_scaling result: 'mode' (" + mode + ") is unknown");

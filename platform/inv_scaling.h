@@ -40,7 +40,13 @@ struct InvScalingParams {
   uint64_t poll_ns = 100;        // the driver's CMD_SYNC poll interval (SmmuDeviceOptions)
   sc_core::sc_time memory_latency{50, sc_core::SC_NS};  // DRAM, reads and writes
   sc_core::sc_time pcie_round_trip{500, sc_core::SC_NS};  // ATS endpoints
-  model::SmmuParams smmu;        // every SMMU's
+  model::SmmuParams smmu;        // every SMMU's (its tbus are replaced when tbus > 0)
+  // TBUs per SMMU (0: the SMMU's default layout, one TBU for its one port). With n > 0,
+  // each SMMU has n TBUs at dti_latency, TBU j serving port j with one plain device of
+  // the SMMU's master (StreamID 5 too); every device warms every page, and the check
+  // afterwards runs on each of them (not with ats: its endpoint is one device).
+  unsigned tbus = 0;
+  sc_core::sc_time dti_latency{8, sc_core::SC_NS};  // one way, with tbus > 0
   CpuParams cpu;
   // Idle time on the CPU before the timed call, so that every SMMU has finished the
   // set-up's commands (a CMD_SYNC's MSI data is seen before its write completes, and a
@@ -49,11 +55,14 @@ struct InvScalingParams {
   sc_core::sc_time limit{50, sc_core::SC_MS};  // simulated time after which it gives up
 };
 
-// Throws std::invalid_argument naming the bad key ("range", "mapped", "poll_ns", "smmus").
+// Throws std::invalid_argument naming the bad key ("range", "mapped", "poll_ns", "smmus",
+// "tbus", "dti_latency").
 void validate_inv_scaling(unsigned smmus, const InvScalingParams& p);
 
 struct InvScalingResult {
   unsigned smmus = 0;
+  unsigned tbus = 1;             // per SMMU (the default layout has one)
+  uint64_t dti_latency_ps = 0;   // one way, every TBU's
   bool all_then_wait = false;
   bool unmap = false, ats = false;
   uint64_t range = 0;
@@ -74,7 +83,9 @@ struct InvScalingResult {
   uint64_t sync_polls = 0;
   // SMMUs on which, after the call, every check held. inv_range: a DMA to the first and
   // to the last page of the range misses every TLB (the SMMU walks again) and still
-  // translates, and the page after the range still hits; with ATS the endpoint's ATC no
+  // translates, and the page after the range still hits (with tbus, through every TBU:
+  // the first TBU's device as said, every other's misses its micro TLB on those pages
+  // and hits it on the page after); with ATS the endpoint's ATC no
   // longer holds the range's first and last pages and still holds the page after (that
   // last part only for a power-of-two range: ATC_INV covers an aligned power-of-two span).
   // unmap: DMA to the first and last page of the range faults (plain or ATS) and to the
