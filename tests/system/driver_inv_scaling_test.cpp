@@ -25,9 +25,10 @@ using platform::measure_inv_scaling;
 namespace {
 
 void print(const InvScalingResult& r) {
-  std::printf("inv_scaling smmus=%u mode=%s op=%s ats=%d cmd_syncs=%llu tlbi=%llu atc_inv=%llu "
+  std::printf("inv_scaling smmus=%u tbus=%u dti_ps=%llu mode=%s op=%s ats=%d cmd_syncs=%llu tlbi=%llu atc_inv=%llu "
               "batches=%llu sim_ns=%llu mean_sync_latency_ns=%.1f\n",
-              r.smmus, r.all_then_wait ? "all_then_wait" : "per_smmu_wait",
+              r.smmus, r.tbus, static_cast<unsigned long long>(r.dti_latency_ps),
+              r.all_then_wait ? "all_then_wait" : "per_smmu_wait",
               r.unmap ? "unmap" : "inv_range", r.ats ? 1 : 0,
               static_cast<unsigned long long>(r.cmd_syncs),
               static_cast<unsigned long long>(r.tlbi_commands),
@@ -205,6 +206,8 @@ TEST(InvScalingParamsTest, BadValuesNameTheKey) {
 TEST(InvScalingParamsTest, ResultRoundTripsThroughJson) {
   InvScalingResult r;
   r.smmus = 4;
+  r.tbus = 16;
+  r.dti_latency_ps = 20'000;
   r.all_then_wait = true;
   r.unmap = true;
   r.range = 0x1'0000;
@@ -219,4 +222,81 @@ TEST(InvScalingParamsTest, ResultRoundTripsThroughJson) {
   nlohmann::json j = platform::to_json(r);
   j.erase("sim_ns");
   EXPECT_THROW(platform::inv_scaling_result_from_json(j), std::invalid_argument);
+}
+
+// --- one SMMU with N TBUs at one DTI latency D (smmu-inv-bench --tbus N --dti-latency D):
+// the CMD_SYNC sends its DTI sync to every TBU at once and completes when the farthest
+// acknowledges, so with equal latencies its cost does not grow with N: the 136 ns above
+// with 16 ns of DTI round trip become 120 + 2D. The MSI's data lands 102 + 2(D - 8) ns
+// after the call starts; the CPU's reads of it start at 16 + 102k ns and take 2 ns.
+struct TbuPoint {
+  unsigned tbus;
+  unsigned dti_ns;
+  uint64_t sim_ns;
+};
+void PrintTo(const TbuPoint& t, std::ostream* os) {
+  *os << t.tbus << " TBUs at " << t.dti_ns << " ns";
+}
+
+class TbuScaling : public ::testing::TestWithParam<TbuPoint> {};
+
+TEST_P(TbuScaling, SyncWaitsForTheFarthestTbuOnly) {
+  const TbuPoint t = GetParam();
+  InvScalingParams p;
+  p.tbus = t.tbus;
+  p.dti_latency = sc_core::sc_time(t.dti_ns, sc_core::SC_NS);
+  const InvScalingResult r = measure_inv_scaling(1, false, p);
+  print(r);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.status, "ok");
+  EXPECT_EQ(r.smmus_verified, 1u);  // every TBU's micro TLB lost the range
+  EXPECT_EQ(r.tbus, t.tbus);
+  EXPECT_EQ(r.dti_latency_ps, t.dti_ns * 1000u);
+  EXPECT_EQ(r.cmd_syncs, 1u);
+  EXPECT_EQ(r.tlbi_commands, 1u);
+  EXPECT_EQ(r.sync_latency_ps, (120u + 2u * t.dti_ns) * 1000u);
+  EXPECT_EQ(r.sim_ns, t.sim_ns);
+}
+
+INSTANTIATE_TEST_SUITE_P(OneSmmu, TbuScaling,
+                         ::testing::Values(TbuPoint{1, 8, 120},  // the default layout's figures
+                                           TbuPoint{1, 20, 222}, TbuPoint{4, 20, 222},
+                                           TbuPoint{16, 20, 222}, TbuPoint{4, 200, 528}),
+                         [](const ::testing::TestParamInfo<TbuPoint>& i) {
+                           return std::to_string(i.param.tbus) + "TbusAt" + std::to_string(i.param.dti_ns) + "ns";
+                         });
+
+// The unmap variant through 4 TBUs: every TBU's device faults on the range afterwards.
+TEST(TbuScalingUnmap, EveryTbuFaultsOnTheUnmappedRange) {
+  InvScalingParams p;
+  p.tbus = 4;
+  p.unmap = true;
+  const InvScalingResult r = measure_inv_scaling(1, false, p);
+  print(r);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.smmus_verified, 1u);
+  EXPECT_EQ(r.sync_latency_ps, 136'000u);
+}
+
+TEST(InvScalingParamsTest, TbusAndDtiLatencyAreChecked) {
+  auto message = [](const InvScalingParams& p) {
+    try {
+      platform::validate_inv_scaling(1, p);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  InvScalingParams p;
+  p.tbus = 64;
+  EXPECT_EQ(message(p), "accepted");
+  p.tbus = 65;
+  EXPECT_NE(message(p).find("'tbus' (65)"), std::string::npos);
+  p.tbus = 2;
+  p.ats = true;
+  EXPECT_NE(message(p).find("'tbus' (2) with 'ats'"), std::string::npos);
+  p = {};
+  p.tbus = 1;
+  p.dti_latency = sc_core::sc_time(2, sc_core::SC_MS);
+  EXPECT_NE(message(p).find("'dti_latency'"), std::string::npos);
 }

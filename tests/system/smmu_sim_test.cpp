@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "platform/config_reader.h"
+#include "platform/report.h"
 #include "platform/scenario.h"
 #include "platform/sim_report.h"
 #include "platform/smmu_sim.h"
@@ -860,4 +861,98 @@ TEST(SmmuSim, HostileInputsExitTwoWithOneLine) {
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
     EXPECT_EQ(out, "");
   }
+}
+
+// --- TBU layouts (smmus[].tbus).
+
+// scenarios/two_tbus.json: the same walks through a TBU 8 ns from the TCU and one 200 ns
+// away (their streams have the same layout, and the far one runs after the near one).
+TEST(SmmuSim, TwoTbusExampleShowsTheFarTbusRoundTrip) {
+  const Scenario sc = read_scenario(load_scenario_document(SMMU_SCENARIO_DIR "/two_tbus.json", {}));
+  const json r = run_report(sc);
+  EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+  ASSERT_EQ(r["devices"].size(), 2u);
+  const json& near = r["devices"][0]["latency_ns"];
+  const json& far = r["devices"][1]["latency_ns"];
+  // The first page: uTLB 1 + DTI 8 + config 2 + L1STD, STE, CD 150 + main TLB 3 + walk
+  // cache 2 + 4 descriptors 200 + DTI 8 + the read 50 = 424 ns. Every other page (a new
+  // page each time): uTLB 1 + DTI 8 + config 2 + main TLB 3 + walk cache 2 (hit down to
+  // the last level) + 1 descriptor 50 + DTI 8 + the read 50 = 124 ns.
+  EXPECT_EQ(near["max"].get<double>(), 424.0);
+  EXPECT_EQ(near["min"].get<double>(), 124.0);
+  // The far TBU: the same plus 2 * (200 - 8) ns of DTI round trip on every miss.
+  const double extra = 2 * (200.0 - 8.0);
+  EXPECT_EQ(far["max"].get<double>(), 424.0 + extra);
+  EXPECT_EQ(far["min"].get<double>(), 124.0 + extra);
+  EXPECT_EQ(far["mean"].get<double>(), near["mean"].get<double>() + extra);
+  const json& tbus = r["smmus"][0]["tbus"];
+  ASSERT_EQ(tbus.size(), 2u);
+  for (unsigned j = 0; j < 2; ++j) {
+    EXPECT_EQ(tbus[j]["ports"], json::array({j}));
+    EXPECT_EQ(u(tbus[j]["micro_tlb"]["misses"]), 64u);  // every access a new page
+    EXPECT_EQ(u(tbus[j]["micro_tlb"]["hits"]), 0u);
+    EXPECT_EQ(u(tbus[j]["dti_requests"]), 64u);
+    EXPECT_TRUE(tbus[j]["main_tlb"].is_null());
+    EXPECT_EQ(u(tbus[j]["dti_syncs"]), 0u);
+    EXPECT_EQ(u(tbus[j]["token_stalls"]), 0u);
+  }
+}
+
+// A TBU serving ports [1, 0] (binding 0 is port 1), with a main TLB and one DTI token:
+// port 0's traffic fills binding 1's micro TLB, the TBU's main TLB holds the pages the
+// 4-entry micro TLB lost, and four outstanding misses wait for the one token.
+TEST(SmmuSim, TbuMainTlbTokensAndPortOrderAreReported) {
+  const json doc = json::parse(R"({"setup": "tables",
+    "smmus": [{"ports": 2, "micro_tlb": {"entries": 4},
+               "tbus": [{"ports": [1, 0], "main_tlb": {"sets": 4, "ways": 4},
+                         "max_translations": 1}]}],
+    "streams": [{"sid": 1, "mappings": [{"iova": "0x10000", "pa": "0x100000", "size": "64 KiB",
+                                          "blocks": false}]}],
+    "traffic": [{"port": 0, "sid": 1, "base": "0x10000", "length": "64 KiB", "pattern": "strided",
+                 "stride": 4096, "count": 32, "outstanding": 4}]
+  })");
+  const Scenario sc = read_scenario(doc);
+  Soc soc("soc", sc);
+  soc.run();
+  const json r = build_report(soc);
+  EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+  const json& t = r["smmus"][0]["tbus"];
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]["ports"], json::array({1, 0}));
+  // Two passes over 16 pages: the micro TLB (4 entries) misses all 32; the main TLB
+  // (16 entries) misses the first pass and hits the second, so 16 DTI requests.
+  EXPECT_EQ(u(t[0]["micro_tlb"]["misses"]), 32u);
+  EXPECT_EQ(u(t[0]["main_tlb"]["misses"]), 16u);
+  EXPECT_EQ(u(t[0]["main_tlb"]["hits"]), 16u);
+  EXPECT_EQ(u(t[0]["dti_requests"]), 16u);
+  // In the first pass every miss but the first finds the token held by another thread.
+  EXPECT_EQ(u(t[0]["token_stalls"]), 15u);
+  EXPECT_GT(t[0]["token_wait_ns"].get<double>(), 0.0);
+  // Port 0 is binding 1 of the TBU: its micro TLB holds the entries, port 1's none.
+  auto entries = [&](unsigned port) {
+    unsigned n = 0;
+    soc.smmus[0]->micro_tlb(port).for_each([&](const auto&) { ++n; });
+    return n;
+  };
+  EXPECT_EQ(entries(0), 4u);
+  EXPECT_EQ(entries(1), 0u);
+}
+
+// Without tbus the report still has the one TBU, serving every port; with no TBU main
+// TLB every micro-TLB miss is a DTI request. The text report shows it too.
+TEST(SmmuSim, DefaultLayoutReportsItsOneTbu) {
+  const Scenario sc = default_with({});
+  const json r = run_report(sc);
+  const json& s = r["smmus"][0];
+  ASSERT_EQ(s["tbus"].size(), 1u);
+  const json& t = s["tbus"][0];
+  EXPECT_EQ(t["ports"], json::array({0, 1, 2}));
+  EXPECT_TRUE(t["main_tlb"].is_null());
+  EXPECT_GT(u(t["dti_requests"]), 0u);
+  EXPECT_EQ(u(t["dti_requests"]), u(s["micro_tlb"]["misses"]));
+  EXPECT_EQ(u(t["micro_tlb"]["hits"]), u(s["micro_tlb"]["hits"]));
+  std::ostringstream text;
+  print_report(r, text);
+  EXPECT_NE(text.str().find("tbus[0]:"), std::string::npos);
+  EXPECT_NE(text.str().find("dti_requests"), std::string::npos);
 }

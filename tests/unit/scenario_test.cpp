@@ -859,3 +859,80 @@ TEST(Scenario, NullIsTheDefault) {
   EXPECT_ERROR(driver_error_with({"streams[0].mappings[0]=null"}),
                "scenario.streams[0].mappings[0]: expected an object, got null");
 }
+
+// --- smmus[].tbus: a distributed TBU layout.
+TEST(Scenario, NoTbusKeyIsTheDefaultLayout) {
+  const Scenario sc = read_scenario(base_doc());
+  EXPECT_TRUE(sc.smmus[0].params.tbus.empty());
+}
+
+TEST(Scenario, TbusAreRead) {
+  json doc = base_doc();
+  doc["smmus"][0]["ports"] = 3;
+  doc["smmus"][0]["micro_tlb"] = json{{"entries", 8}, {"policy", "fifo"}};
+  doc["smmus"][0]["tbus"] = json::parse(R"([
+    {"ports": [2, 0]},
+    {"ports": [1], "dti_latency": "200 ns", "micro_tlb": {"entries": 4, "policy": "random"},
+     "main_tlb": {"sets": 16, "ways": 2, "policy": "fifo"}, "max_translations": 3}
+  ])");
+  const Scenario sc = read_scenario(doc);
+  const auto& t = sc.smmus[0].params.tbus;
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].ports, (std::vector<unsigned>{2, 0}));
+  EXPECT_EQ(t[0].dti_latency, sc_time(8, SC_NS));  // the default
+  EXPECT_EQ(t[0].micro_tlb.entries, 8u);           // the SMMU's micro_tlb by default
+  EXPECT_EQ(t[0].micro_tlb.policy, model::ReplacementPolicy::kFifo);
+  EXPECT_FALSE(t[0].main_tlb.has_value());
+  EXPECT_EQ(t[0].max_translations, 0u);
+  EXPECT_EQ(t[1].ports, (std::vector<unsigned>{1}));
+  EXPECT_EQ(t[1].dti_latency, sc_time(200, SC_NS));
+  EXPECT_EQ(t[1].micro_tlb.entries, 4u);
+  EXPECT_EQ(t[1].micro_tlb.policy, model::ReplacementPolicy::kRandom);
+  ASSERT_TRUE(t[1].main_tlb.has_value());
+  EXPECT_EQ(t[1].main_tlb->sets, 16u);
+  EXPECT_EQ(t[1].main_tlb->ways, 2u);
+  EXPECT_EQ(t[1].main_tlb->policy, model::ReplacementPolicy::kFifo);
+  EXPECT_EQ(t[1].max_translations, 3u);
+  // A null main_tlb is none, as an absent one.
+  doc["smmus"][0]["tbus"][1]["main_tlb"] = nullptr;
+  EXPECT_FALSE(read_scenario(doc).smmus[0].params.tbus[1].main_tlb.has_value());
+}
+
+TEST(Scenario, TbusAreChecked) {
+  const struct {
+    const char* tbus;
+    const char* error;
+  } cases[] = {
+      {"[]", "scenario.smmus[0].tbus: expected at least one TBU"},
+      {"[{\"ports\": [0]}]", "scenario.smmus[0].tbus: no TBU serves port 1"},
+      {"[{\"ports\": [0, 1]}, {\"ports\": [1]}]",
+       "scenario.smmus[0].tbus[1].ports: port 1 is already served by tbus[0]"},
+      {"[{\"ports\": [0, 0]}, {\"ports\": [1]}]",
+       "scenario.smmus[0].tbus[0].ports: port 0 is already served by tbus[0]"},
+      {"[{\"ports\": [0, 2]}]", "scenario.smmus[0].tbus[0].ports: the SMMU has no port 2 (it has 2)"},
+      {"[{\"ports\": [0, 1, 1]}]", "scenario.smmus[0].tbus[0].ports: expected at most 2 ports"},
+      {"[{\"ports\": []}, {\"ports\": [0, 1]}]", "scenario.smmus[0].tbus[0].ports: expected at least one port"},
+      {"[{}]", "scenario.smmus[0].tbus[0].ports: missing required key"},
+      {"[{\"ports\": 0}]", "scenario.smmus[0].tbus[0].ports: expected an array of integers"},
+      {"[{\"ports\": [-1]}]", "scenario.smmus[0].tbus[0].ports[0]: expected an integer"},
+      {"[{\"ports\": [0, 1], \"dti_latency\": \"8 parsecs\"}]", "scenario.smmus[0].tbus[0].dti_latency: bad time"},
+      {"[{\"ports\": [0, 1], \"micro_tlb\": {\"entries\": 0}}]",
+       "scenario.smmus[0].tbus[0].micro_tlb.entries: expected an integer in [1, 256]"},
+      {"[{\"ports\": [0, 1], \"micro_tlb\": {\"policy\": \"mru\"}}]",
+       "scenario.smmus[0].tbus[0].micro_tlb.policy: expected one of"},
+      {"[{\"ports\": [0, 1], \"main_tlb\": {\"sets\": 3}}]",
+       "scenario.smmus[0].tbus[0].main_tlb.sets: expected a power of two"},
+      {"[{\"ports\": [0, 1], \"main_tlb\": 4}]", "scenario.smmus[0].tbus[0].main_tlb: expected an object"},
+      {"[{\"ports\": [0, 1], \"max_translations\": -1}]",
+       "scenario.smmus[0].tbus[0].max_translations: expected an integer in [0, 65536]"},
+      {"[{\"ports\": [0, 1], \"token\": 1}]", "scenario.smmus[0].tbus[0].token: unknown key"},
+      {"[{\"ports\": [0]}, {\"ports\": [1]}, {\"ports\": [1]}]",
+       "scenario.smmus[0].tbus: expected at most 2 entries, got 3"},
+      {"{\"ports\": [0, 1]}", "scenario.smmus[0].tbus: expected an array of objects"},
+  };
+  for (const auto& c : cases) {
+    json doc = base_doc();
+    doc["smmus"][0]["tbus"] = json::parse(c.tbus);
+    EXPECT_ERROR(error_of(doc), c.error) << c.tbus;
+  }
+}
