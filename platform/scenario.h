@@ -36,6 +36,10 @@
 //     micro_tlb.{entries 32, policy "lru"}; main_tlb.{sets 512, ways 4, policy};
 //     walk_cache.{sets 128, ways 4, policy}; config_cache.{sets 16, ways 4, policy}
 //     (policy: "lru", "fifo" or "random"; sets a power of two)
+//     tbus[] (absent: one TBU serves every port): ports (required, SMMU port numbers in
+//       binding order; every port of the SMMU in exactly one TBU), dti_latency "8 ns",
+//       micro_tlb.{entries, policy} (default the SMMU's), main_tlb.{sets, ways, policy}
+//       (absent or null: none), max_translations 0 (no limit)
 //   streams[]: smmu 0, sid 0, translation "s1" ("s2", "nested", "bypass", "abort"),
 //     granule 4096 (16384, 65536; both stages), asid = sid, vmid = sid (s2, nested; 0
 //     for the others, as Linux's stage-1 domains: it tags their TLB entries), ssids [0]
