@@ -32,12 +32,53 @@ bool MemoryPort::transport(tlm::tlm_generic_payload& trans, tlm::tlm_command cmd
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   socket_->b_transport(trans, delay);
+  dmi_hint_ = trans.is_dmi_allowed();
   return trans.is_response_ok();
+}
+
+void MemoryPort::set_use_dmi(bool on) {
+  use_dmi_ = on;
+  if (!on) invalidate_dmi(0, ~uint64_t{0});
+}
+
+void MemoryPort::invalidate_dmi(uint64_t start, uint64_t end) {
+  for (unsigned i = 0; i < kDmiRegions; ++i)
+    if (dmi_valid_[i] && dmi_[i].get_start_address() <= end && dmi_[i].get_end_address() >= start)
+      dmi_valid_[i] = false;
+}
+
+bool MemoryPort::read_dmi(uint64_t pa, void* data, unsigned len, sc_core::sc_time& delay) const {
+  const uint64_t last = pa + (len - 1);
+  for (unsigned i = 0; i < kDmiRegions; ++i) {
+    const tlm::tlm_dmi& d = dmi_[i];
+    if (!dmi_valid_[i] || pa < d.get_start_address() || last > d.get_end_address() || last < pa)
+      continue;
+    std::memcpy(data, d.get_dmi_ptr() + (pa - d.get_start_address()), len);
+    delay += d.get_read_latency();
+    return true;
+  }
+  return false;
+}
+
+void MemoryPort::learn_dmi(uint64_t pa) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(pa);
+  tlm::tlm_dmi d;
+  if (!socket_->get_direct_mem_ptr(gp, d) || !d.is_read_allowed() ||
+      pa < d.get_start_address() || pa > d.get_end_address())
+    return;
+  dmi_[dmi_next_] = d;
+  dmi_valid_[dmi_next_] = true;
+  dmi_next_ = (dmi_next_ + 1) % kDmiRegions;
 }
 
 bool MemoryPort::read(uint64_t pa, void* data, unsigned len, sc_core::sc_time& delay) {
   ++reads_;
-  return access(tlm::TLM_READ_COMMAND, pa, static_cast<unsigned char*>(data), len, delay);
+  if (use_dmi_ && len && read_dmi(pa, data, len, delay)) return true;
+  const bool ok = access(tlm::TLM_READ_COMMAND, pa, static_cast<unsigned char*>(data), len, delay);
+  if (ok && use_dmi_ && dmi_hint_) learn_dmi(pa);
+  return ok;
 }
 
 bool MemoryPort::write(uint64_t pa, const void* data, unsigned len, sc_core::sc_time& delay) {

@@ -82,6 +82,9 @@ struct SmmuParams {
   WalkCacheParams walk_cache;
   ConfigCacheParams config_cache;
   bool grant_dmi = true;  // allow upstream DMI for pages that translate to DMI memory
+  // The TCU reads tables (STEs, CDs, descriptors) through DMI where memory grants it:
+  // the same times, fewer host instructions. false: every read is a b_transport.
+  bool walk_dmi = true;
   // Empty: one TBU serves every port (micro_tlb per port, DTI latency link_cycles).
   std::vector<TbuLayout> tbus;
 };

@@ -102,26 +102,6 @@ void Tbu::disconnect(sc_time& delay) {
 // ---------------------------------------------------------------------------------------
 // Upstream: device traffic.
 
-Tbu::Stream Tbu::stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access,
-                           const StreamExtension** ext_out) const {
-  Stream s;
-  access.write = trans.is_write();
-  // The extension is ignorable: traffic without it is StreamID = port, no SubstreamID.
-  const StreamExtension* ext = trans.get_extension<StreamExtension>();
-  if (ext_out) *ext_out = ext;
-  if (ext) {
-    s.sid = ext->sid;
-    s.ssid = ext->ssid;
-    s.ssv = ext->ssv;
-    access.priv = ext->privileged;
-    // Every incoming write is Data, even if marked Instruction (IHI 0070 §13.1.2).
-    access.exec = ext->instruction && !access.write;
-  } else {
-    s.sid = port_id(static_cast<unsigned>(port));
-  }
-  return s;
-}
-
 void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_time& delay) {
   Access access;
   const StreamExtension* ext;

@@ -110,8 +110,26 @@ class Tbu : public sc_core::sc_module {
   void downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   void dti_inv_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
+  // On every transaction: inline.
   Stream stream_of(int port, const tlm::tlm_generic_payload& trans, Access& access,
-                   const StreamExtension** ext = nullptr) const;
+                   const StreamExtension** ext_out = nullptr) const {
+    Stream s;
+    access.write = trans.is_write();
+    // The extension is ignorable: traffic without it is StreamID = port, no SubstreamID.
+    const StreamExtension* ext = trans.get_extension<StreamExtension>();
+    if (ext_out) *ext_out = ext;
+    if (ext) {
+      s.sid = ext->sid;
+      s.ssid = ext->ssid;
+      s.ssv = ext->ssv;
+      access.priv = ext->privileged;
+      // Every incoming write is Data, even if marked Instruction (IHI 0070 §13.1.2).
+      access.exec = ext->instruction && !access.write;
+    } else {
+      s.sid = port_id(static_cast<unsigned>(port));
+    }
+    return s;
+  }
   // The rest of a transaction once translated: refused, RAZ/WI, or sent downstream.
   void complete(tlm::tlm_generic_payload& trans, uint64_t va, const Translation& t,
                 sc_core::sc_time& delay);

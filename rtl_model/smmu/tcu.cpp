@@ -98,6 +98,8 @@ Tcu::Tcu(const sc_core::sc_module_name& name, const SmmuParams& params)
   mmio.register_b_transport(this, &Tcu::mmio_b_transport);
   mmio.register_transport_dbg(this, &Tcu::mmio_transport_dbg);
   dti.register_b_transport(this, &Tcu::dti_b_transport);
+  walk.register_invalidate_direct_mem_ptr(this, &Tcu::walk_invalidate_dmi);
+  mem_.set_use_dmi(params.walk_dmi);
   ats.register_b_transport(this, &Tcu::ats_b_transport);
   regs_.on_write = [this](uint64_t offset) { on_register_write(offset); };
 
@@ -174,6 +176,10 @@ sc_time Tcu::send_dti(unsigned link, DtiMessage& msg, sc_time delay) {
   dti_inv[link]->b_transport(trans, delay);
   trans.clear_extension(&msg);
   return delay;
+}
+
+void Tcu::walk_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
+  mem_.invalidate_dmi(start, end);
 }
 
 DtiGlobalState Tcu::global_state() const {

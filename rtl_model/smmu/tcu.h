@@ -130,6 +130,7 @@ class Tcu : public sc_core::sc_module {
   void end_of_elaboration() override;
 
   void dti_b_transport(int link, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void walk_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   void ats_b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // A pre-translated (ATS) transaction with CR0.ATSCHK = 1: passed, checked or refused
   // per STE.EATS.
