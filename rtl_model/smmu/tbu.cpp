@@ -134,12 +134,11 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
   const auto p = static_cast<unsigned>(port);
   if (const MicroTlbEntry* e = micro_tlbs_[p]->lookup(s.sid, s.ssid, s.ssv, va)) {
     ++stats_.micro_tlb_hits;
-    bool s2_denied;
-    if (check_permissions(e->tlb.perms, access, s2_denied) == FaultType::kNone) {
+    if ((e->allowed >> access_index(access)) & 1) {
       forward(trans, va, e->tlb.translate(va), e->tlb.size_shift, delay);
       return;
     }
-    complete(trans, va, report_fault(*e, s, va, access, s2_denied, delay), delay);
+    complete(trans, va, hit(*e, s, va, access, delay, false), delay);
     return;
   }
   ++stats_.micro_tlb_misses;

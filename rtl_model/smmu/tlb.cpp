@@ -37,7 +37,9 @@ void MainTlb::clear() { cache_.clear(); }
 
 MicroTlb::MicroTlb(const MicroTlbParams& p) : cache_(1, p.entries, p.policy) {}
 
-void MicroTlb::insert(const MicroTlbEntry& e) {
+void MicroTlb::insert(const MicroTlbEntry& entry) {
+  MicroTlbEntry e = entry;
+  e.allowed = allowed_accesses(e.tlb.perms);
   cache_.insert(0, e, [&](const MicroTlbEntry& t) {
     // The address first: it tells entries apart soonest.
     return t.tlb.va == e.tlb.va && t.sid == e.sid && t.ssv == e.ssv && t.ssid == e.ssid &&

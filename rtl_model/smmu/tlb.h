@@ -95,6 +95,7 @@ struct MicroTlbEntry {
   uint32_t cd_index = 0;  // which one (the SubstreamID, or 0 for S1DSS = substream 0)
   TlbEntry tlb;
   FaultConfig faults;
+  uint8_t allowed = 0;    // allowed_accesses(tlb.perms), set by MicroTlb::insert
 };
 
 struct MicroTlbParams {
