@@ -131,17 +131,17 @@ struct Translation {
 inline unsigned access_index(const Access& a) {
   return unsigned{a.write} | unsigned{a.exec} << 1 | unsigned{a.priv} << 2;
 }
+// stage_allows() for all 8 access indexes at once (bit i: index i allowed).
+inline uint8_t stage_allowed_accesses(const StagePerms& p) {
+  const auto bit = [](bool v, unsigned i) { return static_cast<unsigned>(v) << i; };
+  return static_cast<uint8_t>(
+      bit(p.user && p.read, 0) | bit(p.user && p.write, 1) | bit(p.uexec, 2) | bit(p.uexec, 3) |
+      bit(p.priv_data && p.read, 4) | bit(p.priv_data && p.write, 5) | bit(p.pexec, 6) |
+      bit(p.pexec, 7));
+}
+// check_permissions() == kNone for all 8 access indexes at once.
 inline uint8_t allowed_accesses(const Permissions& perms) {
-  uint8_t mask = 0;
-  for (unsigned i = 0; i < 8; ++i) {
-    Access a;
-    a.write = i & 1;
-    a.exec = i & 2;
-    a.priv = i & 4;
-    bool s2;
-    if (check_permissions(perms, a, s2) == FaultType::kNone) mask |= uint8_t(1u << i);
-  }
-  return mask;
+  return stage_allowed_accesses(perms.s1) & stage_allowed_accesses(perms.s2);
 }
 
 // Why a stage-2 fault happened during a nested translation (event CLASS field).
