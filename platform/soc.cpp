@@ -3,7 +3,6 @@
 #include "platform/soc.h"
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 #include "platform/config_reader.h"
@@ -83,16 +82,6 @@ Stage2Shape stage2_shape(arch::Granule g, uint64_t ipa_end, unsigned oas_bits) {
   throw std::logic_error("no stage-2 start level for a " + std::to_string(s.ipa_bits) + "-bit IPA");
 }
 
-// LatencyStat::record's conversion to picoseconds, done once for the two statistics each
-// transaction goes to (the resolution is fixed before simulation starts).
-uint64_t latency_ps(const sc_time& t) {
-  static const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
-  static const uint64_t ps_per_unit = res_ps >= 1.0 ? static_cast<uint64_t>(std::llround(res_ps)) : 0;
-  static const uint64_t units_per_ps = res_ps >= 1.0 ? 1 : static_cast<uint64_t>(std::llround(1.0 / res_ps));
-  if (ps_per_unit) return t.value() * ps_per_unit;
-  return (t.value() + units_per_ps / 2) / units_per_ps;
-}
-
 std::string stream_path(size_t index) {
   return std::string(kScenarioRoot) + ".streams[" + std::to_string(index) + "]";
 }
@@ -117,7 +106,7 @@ void TransactionTap::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   }
   const sc_time start = sc_core::sc_time_stamp() + delay;
   initiator->b_transport(gp, delay);
-  if (observer) observer(gp, start, sc_core::sc_time_stamp() + delay);
+  observer(gp, start, sc_core::sc_time_stamp() + delay);
 }
 
 unsigned TransactionTap::transport_dbg(tlm::tlm_generic_payload& gp) {
@@ -334,7 +323,7 @@ void Soc::bind_to_tbus(model::Smmu& s, size_t first) {
 }
 
 void Soc::record_latency(Device& d, const sc_time& latency) {
-  const uint64_t ps = latency_ps(latency);
+  const uint64_t ps = model::LatencyStat::to_ps(latency);  // once for both
   d.latency.record_ps(ps);
   latency_.record_ps(ps);
 }

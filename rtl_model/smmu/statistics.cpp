@@ -57,17 +57,18 @@ void LatencyStat::record_ns(double ns) {
   record_ps(static_cast<uint64_t>(std::llround(ns * 1000.0)));
 }
 
-void LatencyStat::record(const sc_core::sc_time& t) {
-  // Integer scaling keeps the conversion exact at any resolution of 1 ps or coarser.
-  const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
-  const uint64_t units = t.value();
-  if (res_ps >= 1.0) {
-    record_ps(units * static_cast<uint64_t>(std::llround(res_ps)));
-  } else {
-    const uint64_t per_ps = static_cast<uint64_t>(std::llround(1.0 / res_ps));
-    record_ps((units + per_ps / 2) / per_ps);
-  }
+uint64_t LatencyStat::to_ps(const sc_core::sc_time& t) {
+  // Integer scaling keeps the conversion exact at any resolution of 1 ps or coarser. The
+  // resolution is fixed before simulation starts: the scale is computed once.
+  static const double res_ps = sc_core::sc_get_time_resolution().to_seconds() * 1e12;
+  static const uint64_t ps_per_unit = res_ps >= 1.0 ? static_cast<uint64_t>(std::llround(res_ps)) : 0;
+  static const uint64_t units_per_ps =
+      res_ps >= 1.0 ? 1 : static_cast<uint64_t>(std::llround(1.0 / res_ps));
+  if (ps_per_unit) return t.value() * ps_per_unit;
+  return (t.value() + units_per_ps / 2) / units_per_ps;
 }
+
+void LatencyStat::record(const sc_core::sc_time& t) { record_ps(to_ps(t)); }
 
 double LatencyStat::mean_ns() const {
   if (count_ == 0) return 0.0;

@@ -71,6 +71,8 @@ class LatencyStat {
   void record_ns(double ns);
   // Converts at the kernel's time resolution (exact below 2^53 resolution units).
   void record(const sc_core::sc_time& t);
+  // That conversion, for a sample that goes to several statistics.
+  static uint64_t to_ps(const sc_core::sc_time& t);
 
   uint64_t count() const { return count_; }
   uint64_t sum_ps() const { return sum_ps_; }

@@ -198,8 +198,7 @@ unsigned Tbu::upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans) 
   Access access;
   const Stream s = stream_of(port, trans, access);
   const uint64_t va = trans.get_address();
-  sc_time ignored = sc_core::SC_ZERO_TIME;
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, ignored, true);
+  const Translation t = probe(static_cast<unsigned>(port), s, va, access);
   if (!t.ok()) return 0;
   trans.set_address(t.out_addr);
   const unsigned n = downstream->transport_dbg(trans);
@@ -212,8 +211,7 @@ bool Tbu::upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_d
   Access access;
   const Stream s = stream_of(port, trans, access);
   const uint64_t va = trans.get_address();
-  sc_time ignored = sc_core::SC_ZERO_TIME;
-  const Translation t = translate(static_cast<unsigned>(port), s, va, access, ignored, true);
+  const Translation t = probe(static_cast<unsigned>(port), s, va, access);
   if (!t.ok()) return false;
 
   tlm::tlm_generic_payload down;
@@ -290,16 +288,12 @@ Translation Tbu::global_bypass(uint64_t va, bool probe) {
   return t;
 }
 
-Translation Tbu::translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
-                           sc_time& delay, bool probe) {
-  if (!state_.smmu_enabled) return global_bypass(va, probe);
-  delay += micro_tlb_time_;
-  if (const MicroTlbEntry* e = micro_tlbs_[port]->lookup(s.sid, s.ssid, s.ssv, va)) {
-    if (!probe) ++stats_.micro_tlb_hits;
-    return hit(*e, s, va, access, delay, probe);
-  }
-  if (!probe) ++stats_.micro_tlb_misses;
-  return miss(port, s, va, access, delay, probe);
+Translation Tbu::probe(unsigned port, const Stream& s, uint64_t va, const Access& access) {
+  if (!state_.smmu_enabled) return global_bypass(va, true);
+  sc_time untimed = sc_core::SC_ZERO_TIME;
+  if (const MicroTlbEntry* e = micro_tlbs_[port]->lookup(s.sid, s.ssid, s.ssv, va))
+    return hit(*e, s, va, access, untimed, true);
+  return miss(port, s, va, access, untimed, true);
 }
 
 Translation Tbu::miss(unsigned port, const Stream& s, uint64_t va, const Access& access,

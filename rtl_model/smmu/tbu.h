@@ -136,8 +136,8 @@ class Tbu : public sc_core::sc_module {
   void forward(tlm::tlm_generic_payload& trans, uint64_t va, uint64_t out_addr,
                unsigned size_shift, sc_core::sc_time& delay);
   Translation global_bypass(uint64_t va, bool probe);  // SMMUEN = 0: GBPA
-  Translation translate(unsigned port, const Stream& s, uint64_t va, const Access& access,
-                        sc_core::sc_time& delay, bool probe);
+  // DMI and debug lookups: the TLBs and the TCU without counting, filling or time.
+  Translation probe(unsigned port, const Stream& s, uint64_t va, const Access& access);
   // A micro-TLB miss: the main TLB, then the TCU.
   Translation miss(unsigned port, const Stream& s, uint64_t va, const Access& access,
                    sc_core::sc_time& delay, bool probe);

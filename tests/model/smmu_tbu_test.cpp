@@ -75,7 +75,7 @@ TEST(SmmuTbu, AHitNeverReachesTheTcu) {
   ASSERT_TRUE(tb.dma(kVa).ok());
   const auto& tbu = tb.smmu.tbu(0);
   EXPECT_EQ(tbu.stats().dti_requests, 1u);
-  const uint64_t slots_used = tb.smmu.tcu().stats().main_tlb_misses;
+  const uint64_t tcu_misses = tb.smmu.tcu().stats().main_tlb_misses;
   for (int i = 0; i < 10; ++i) {
     const auto r = tb.dma(kVa + 8 * i);
     ASSERT_TRUE(r.ok());
@@ -83,7 +83,7 @@ TEST(SmmuTbu, AHitNeverReachesTheTcu) {
   }
   EXPECT_EQ(tbu.stats().dti_requests, 1u);   // nothing more crossed the link
   EXPECT_EQ(tbu.stats().micro_tlb_hits, 10u);
-  EXPECT_EQ(tb.smmu.tcu().stats().main_tlb_misses, slots_used);
+  EXPECT_EQ(tb.smmu.tcu().stats().main_tlb_misses, tcu_misses);
   EXPECT_EQ(tb.smmu.tcu().stats().main_tlb_hits, 0u);
 }
 
