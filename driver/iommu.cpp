@@ -154,6 +154,7 @@ SmmuStatus Iommu::probe_master(SmmuDevice& smmu, const MasterConfig& cfg,
   if (cfg.sids.empty()) return SmmuStatus::kInvalidArgument;
   MasterConfig c = cfg;
   c.ats_capable = cfg.ats_capable && smmu.features().ats;
+  c.ssid_bits = std::min(cfg.ssid_bits, smmu.features().ssid_bits);
   std::unique_ptr<Master> m(new Master(smmu, std::move(c)));
   if (std::adjacent_find(m->sids_.begin(), m->sids_.end()) != m->sids_.end())
     return SmmuStatus::kInvalidArgument;
@@ -167,14 +168,12 @@ SmmuStatus Iommu::probe_master(SmmuDevice& smmu, const MasterConfig& cfg,
 
 void Iommu::release_master(std::unique_ptr<Master>& master) {
   if (!master) return;
+  while (!master->pasids_.empty()) detach_pasid(*master, master->pasids_.begin()->first);
   Domain& release = master->requires_direct() ? *identity_ : *blocked_;
   attach(*master, release);  // cannot fail: nothing to allocate
-  if (master->cd_table_pa_) {
-    // The STEs no longer point at the CD table, and their CFGI_STE + CMD_SYNC dropped
-    // every CD cached through them.
-    os_.dma_free(master->cd_table_pa_, 64);
-    master->cd_table_pa_ = 0;
-  }
+  // The STEs no longer point at the CD table, and their CFGI_STE + CMD_SYNC dropped
+  // every CD cached through them.
+  master->cd_table_.reset();
   master.reset();
 }
 
@@ -223,6 +222,10 @@ SmmuStatus Iommu::prepare(Master& m, Domain& d, AttachPlan& plan) {
   plan.old_ats = m.ats_enabled_;
   SmmuStatus st = check_compatible(m.smmu(), d);
   if (st != SmmuStatus::kOk) return st;
+  const bool pasids = !m.pasids_.empty();
+  // The STEs of a master with PASIDs in use must keep pointing at its CD table.
+  if (pasids && (d.type() == DomainType::kS2Paging || d.type() == DomainType::kNested))
+    return SmmuStatus::kBusy;
   SmmuDevice& smmu = m.smmu();
 
   if (d.type() == DomainType::kNested) {
@@ -239,7 +242,7 @@ SmmuStatus Iommu::prepare(Master& m, Domain& d, AttachPlan& plan) {
       d.type() == DomainType::kNested
           ? g.valid && g.config == static_cast<uint8_t>(arch::SteConfig::kS1) && g.eats == 1
           : d.is_paging();
-  plan.new_ats = m.ats_capable() && domain_ats;
+  plan.new_ats = m.ats_capable() && (domain_ats || pasids);
 
   MasterInvSpec spec;
   if (fill_master_spec(m, d, plan.new_tag, plan.new_ats, spec)) {
@@ -250,11 +253,34 @@ SmmuStatus Iommu::prepare(Master& m, Domain& d, AttachPlan& plan) {
       return SmmuStatus::kNoMemory;
     }
   }
-  if (d.type() == DomainType::kS1Paging && !m.cd_table_pa_) {
-    m.cd_table_pa_ = os_.dma_alloc(64, 64);
-    if (!m.cd_table_pa_) return SmmuStatus::kNoMemory;
+  if (d.type() == DomainType::kS1Paging) {
+    if ((st = ensure_cd(m, 0)) != SmmuStatus::kOk) return st;
   }
   return SmmuStatus::kOk;
+}
+
+SmmuStatus Iommu::ensure_cd(Master& m, uint32_t ssid) {
+  if (!m.cd_table_) {
+    m.cd_table_ = CdTable::create(os_, m.ssid_bits_, m.smmu().features().cd2l);
+    if (!m.cd_table_) return SmmuStatus::kNoMemory;
+  }
+  bool linked = false;
+  if (!m.cd_table_->ensure_cd(ssid, &linked)) return SmmuStatus::kNoMemory;
+  // The SMMU may hold the invalid L1 descriptor the new leaf replaced.
+  if (linked) sync_cd(m, ssid, false);
+  return SmmuStatus::kOk;
+}
+
+void Iommu::sync_cd(Master& m, uint32_t ssid, bool leaf) {
+  CommandQueue::Batch b(m.smmu().cmdq());
+  for (uint32_t sid : m.sids())
+    b.add(arch::Command(arch::Opcode::kCfgiCd).set_sid(sid).set_ssid(ssid).set_leaf(leaf));
+  b.submit(true);
+}
+
+void Iommu::write_cd(Master& m, uint32_t ssid, const EntryWords& cd) {
+  OsEntryWriterOps ops(os_, m.cd_table_->cd_pa(ssid), [this, &m, ssid] { sync_cd(m, ssid, true); });
+  write_entry(EntryKind::kCd, cd, ops);
 }
 
 EntryWords Iommu::build_cd(const Domain& d, const IotlbTag& tag) const {
@@ -267,25 +293,39 @@ EntryWords Iommu::build_cd(const Domain& d, const IotlbTag& tag) const {
   return cd.encode();
 }
 
+// Stage 1 through the master's CD table; dss says what traffic without PASID does.
+static void set_cd_table(arch::Ste& ste, const Master& m, arch::S1Dss dss) {
+  const CdTable& t = *m.cd_table();
+  ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
+  ste.s1fmt = t.s1fmt();
+  ste.s1cdmax = static_cast<uint8_t>(t.ssid_bits());
+  ste.s1dss = t.ssid_bits() ? static_cast<uint8_t>(dss) : 0;  // ignored with one CD
+  ste.s1_context_ptr = t.base_pa();
+  ste.s1cir = ste.s1cor = kCacheWb;
+  ste.s1csh = kShIsh;
+  ste.s2vmid = 0;  // stage-1 entries are tagged with VMID 0 (TLBI_NH_* use it)
+}
+
 EntryWords Iommu::build_ste(const Master& m, const Domain& d, const std::optional<IotlbTag>& tag,
                             bool ats) const {
   arch::Ste ste;
   ste.valid = true;
+  const bool pasids = !m.pasids_.empty();
   switch (d.type()) {
     case DomainType::kBlocked:
-      ste.config = static_cast<uint8_t>(arch::SteConfig::kAbort);
+      if (pasids)
+        set_cd_table(ste, m, arch::S1Dss::kTerminate);
+      else
+        ste.config = static_cast<uint8_t>(arch::SteConfig::kAbort);
       break;
     case DomainType::kIdentity:
-      ste.config = static_cast<uint8_t>(arch::SteConfig::kBypass);
+      if (pasids)
+        set_cd_table(ste, m, arch::S1Dss::kBypass);
+      else
+        ste.config = static_cast<uint8_t>(arch::SteConfig::kBypass);
       break;
     case DomainType::kS1Paging:
-      ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-      ste.s1fmt = 0;
-      ste.s1cdmax = 0;
-      ste.s1_context_ptr = m.cd_table_pa();
-      ste.s1cir = ste.s1cor = kCacheWb;
-      ste.s1csh = kShIsh;
-      ste.s2vmid = 0;  // stage-1 entries are tagged with VMID 0 (TLBI_NH_* use it)
+      set_cd_table(ste, m, arch::S1Dss::kSubstream0);
       break;
     case DomainType::kS2Paging:
       ste.config = static_cast<uint8_t>(arch::SteConfig::kS2);
@@ -326,25 +366,13 @@ EntryWords Iommu::build_ste(const Master& m, const Domain& d, const std::optiona
 
 void Iommu::write_entries(Master& m, Domain& d, AttachPlan& plan) {
   SmmuDevice& smmu = m.smmu();
-  auto sync_cds = [&smmu, &m] {
-    CommandQueue::Batch b(smmu.cmdq());
-    for (uint32_t sid : m.sids())
-      b.add(arch::Command(arch::Opcode::kCfgiCd).set_sid(sid).set_ssid(0).set_leaf(true));
-    b.submit(true);
-  };
   const bool was_s1 = plan.old_domain && plan.old_domain->type() == DomainType::kS1Paging;
-  if (d.type() == DomainType::kS1Paging) {
-    // The CD first: a live one (the STE already uses the table) changes hitlessly.
-    OsEntryWriterOps cd_ops(os_, m.cd_table_pa_, sync_cds);
-    write_entry(EntryKind::kCd, build_cd(d, *plan.new_tag), cd_ops);
-  }
+  // The CD first: a live one (the STE already uses the table) changes hitlessly.
+  if (d.type() == DomainType::kS1Paging) write_cd(m, 0, build_cd(d, *plan.new_tag));
   const EntryWords ste = build_ste(m, d, plan.new_tag, plan.new_ats);
   for (uint32_t sid : m.sids()) smmu.write_ste(sid, ste);
-  if (was_s1 && d.type() != DomainType::kS1Paging) {
-    // The STEs no longer use the CD: clear it so a stale ASID never outlives its tag.
-    OsEntryWriterOps cd_ops(os_, m.cd_table_pa_, sync_cds);
-    write_entry(EntryKind::kCd, EntryWords{}, cd_ops);
-  }
+  // The STEs no longer use CD 0: clear it so a stale ASID never outlives its tag.
+  if (was_s1 && d.type() != DomainType::kS1Paging) write_cd(m, 0, EntryWords{});
   if (plan.new_ats && !plan.old_ats) {
     // Nothing from an earlier ATS session may survive into this one.
     atc_inv_master(m);
@@ -352,9 +380,9 @@ void Iommu::write_entries(Master& m, Domain& d, AttachPlan& plan) {
   }
 }
 
-void Iommu::atc_inv_master(Master& m) {
+void Iommu::atc_inv_master(Master& m, uint32_t ssid) {
   CommandQueue::Batch b(m.smmu().cmdq());
-  for (uint32_t sid : m.sids()) b.add(atc_inv_command(sid, 0, 0, 0));
+  for (uint32_t sid : m.sids()) b.add(atc_inv_command(sid, ssid, 0, 0));
   b.submit(true);
 }
 
@@ -397,16 +425,18 @@ void Iommu::remove_old(Master& m, AttachPlan& plan) {
   } else if (vsmmu_vmid_idle) {
     flush_and_free_tag(smmu, old->vsmmu()->tag_, true);
   }
-  if (old && takes_invalidations(*old)) {
-    DomainInvs& invs = *old->invs();
-    try {
-      if (std::unique_ptr<InvArray> purged = InvArray::purge(os_, invs.locked())) {
-        invs.replace(std::move(purged));
-        stats_.purges.fetch_add(1);
-      }
-    } catch (const std::bad_alloc&) {
-      // The trash stays; readers skip it and the next merge drops it.
+  if (old && takes_invalidations(*old)) purge(*old);
+}
+
+void Iommu::purge(Domain& d) {
+  DomainInvs& invs = *d.invs();
+  try {
+    if (std::unique_ptr<InvArray> purged = InvArray::purge(os_, invs.locked())) {
+      invs.replace(std::move(purged));
+      stats_.purges.fetch_add(1);
     }
+  } catch (const std::bad_alloc&) {
+    // The trash stays; readers skip it and the next merge drops it.
   }
 }
 
@@ -453,6 +483,124 @@ SmmuStatus Iommu::attach(Master& m, Domain& d) {
   remove_old(m, plan);
   stats_.attaches.fetch_add(1);
   return SmmuStatus::kOk;
+}
+
+// --- PASIDs
+
+// The STEs for the RID domain as the master stands (its PASIDs decide the form), and
+// the device's ATS switched on first or off after, as attach does.
+void Iommu::write_rid_ste(Master& m, bool ats) {
+  Domain& rid = m.domain_ ? *m.domain_ : *blocked_;
+  const EntryWords ste = build_ste(m, rid, m.tag_, ats);
+  for (uint32_t sid : m.sids()) m.smmu().write_ste(sid, ste);
+  if (ats && !m.ats_enabled_) {
+    atc_inv_master(m);
+    if (m.cfg_.set_ats_enable) m.cfg_.set_ats_enable(true);
+  }
+}
+
+SmmuStatus Iommu::attach_pasid(Master& m, uint32_t ssid, Domain& d) {
+  LockGuard g(*attach_lock_);
+  if (ssid == 0 || (ssid >> m.ssid_bits_) != 0 || d.type() != DomainType::kS1Paging)
+    return SmmuStatus::kInvalidArgument;
+  if (m.domain_ && (m.domain_->type() == DomainType::kS2Paging || m.domain_->type() == DomainType::kNested))
+    return SmmuStatus::kBusy;
+  auto it = m.pasids_.find(ssid);
+  const bool replacing = it != m.pasids_.end();
+  if (replacing && it->second.domain == &d) return SmmuStatus::kOk;
+  SmmuStatus st = check_compatible(m.smmu(), d);
+  if (st != SmmuStatus::kOk) {
+    stats_.attach_failures.fetch_add(1);
+    return st;
+  }
+  SmmuDevice& smmu = m.smmu();
+  const std::optional<IotlbTag> tag = smmu.tags().acquire(&d, TagType::kAsid);
+  if (!tag) {
+    stats_.attach_failures.fetch_add(1);
+    return SmmuStatus::kTagExhausted;
+  }
+  if (smmu.tags().users(&d, TagType::kAsid) == 1) stats_.tags_allocated.fetch_add(1);
+  // With a PASID in use the master runs with ATS on when it can (see attach).
+  const bool ats = m.ats_capable();
+  MasterInvSpec spec;
+  fill_master_spec(m, d, tag, ats, spec);
+  spec.ssid = ssid;
+  std::unique_ptr<InvArray> merged;
+  st = SmmuStatus::kNoMemory;
+  if (build_master_invs(m.scratch_, spec)) {
+    try {
+      merged = InvArray::merge(os_, d.invs()->locked(), m.scratch_.span());
+      if (!replacing) m.pasids_.emplace(ssid, Master::PasidAttachment{});
+      st = ensure_cd(m, ssid);
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  if (st != SmmuStatus::kOk) {
+    if (!replacing) m.pasids_.erase(ssid);
+    if (const std::optional<IotlbTag> t = smmu.tags().release(&d, TagType::kAsid)) {
+      smmu.tags().free(*t);  // never written to a CD: nothing to flush
+      stats_.tags_allocated.fetch_sub(1);
+    }
+    stats_.attach_failures.fetch_add(1);
+    return st;
+  }
+  const Master::PasidAttachment old = m.pasids_[ssid];
+  m.pasids_[ssid] = {&d, *tag};
+  // New array, then the CD (an invalidation that starts after it finds this PASID).
+  d.invs()->replace(std::move(merged));
+  write_cd(m, ssid, build_cd(d, *tag));
+  if (m.pasids_.size() == 1 && !replacing &&
+      !(m.domain_ && m.domain_->type() == DomainType::kS1Paging)) {
+    // The first PASID of a blocked or identity master: its STEs take the CD table.
+    write_rid_ste(m, ats);
+    m.ats_enabled_ = ats;
+  }
+  d.masters_.fetch_add(1);
+  if (old.domain) {
+    old.domain->masters_.fetch_sub(1);
+    remove_pasid(m, *old.domain, old.tag, ssid, false);
+  }
+  stats_.pasid_attaches.fetch_add(1);
+  return SmmuStatus::kOk;
+}
+
+void Iommu::detach_pasid(Master& m, uint32_t ssid) {
+  LockGuard g(*attach_lock_);
+  auto it = m.pasids_.find(ssid);
+  if (it == m.pasids_.end()) return;
+  const Master::PasidAttachment old = it->second;
+  // PASID traffic faults from here on (C_BAD_CD: the CD is invalid).
+  write_cd(m, ssid, EntryWords{});
+  m.pasids_.erase(it);
+  bool ats_off = false;
+  if (m.pasids_.empty() && !(m.domain_ && m.domain_->type() == DomainType::kS1Paging)) {
+    // The last PASID of a blocked or identity master: back to its plain STEs, ATS off.
+    ats_off = m.ats_enabled_;
+    write_rid_ste(m, false);
+    m.ats_enabled_ = false;
+  }
+  old.domain->masters_.fetch_sub(1);
+  remove_pasid(m, *old.domain, old.tag, ssid, ats_off);
+  stats_.pasid_detaches.fetch_add(1);
+}
+
+void Iommu::remove_pasid(Master& m, Domain& old, const IotlbTag& tag, uint32_t ssid, bool ats_off) {
+  const bool ats = m.ats_capable();  // what attach_pasid built the entries with
+  MasterInvSpec spec;
+  fill_master_spec(m, old, tag, ats, spec);
+  spec.ssid = ssid;
+  build_master_invs(m.scratch_, spec);  // cannot run out of room: sized for it
+  old.invs()->locked().unref(m.scratch_);
+  // unref waited out every reader issuing ATC invalidations of the old array.
+  if (ats_off) {
+    if (m.cfg_.set_ats_enable) m.cfg_.set_ats_enable(false);
+    atc_inv_master(m);
+  } else if (ats) {
+    atc_inv_master(m, ssid);
+  }
+  if (const std::optional<IotlbTag> last = m.smmu().tags().release(&old, TagType::kAsid))
+    flush_and_free_tag(m.smmu(), *last, false);
+  purge(old);
 }
 
 // --- invalidation

@@ -19,6 +19,16 @@
 //      CMD_SYNC) and free it (a vSMMU's VMID is flushed but kept);
 //   7. purge the old array's trash (a new copy; left as it is when there is none).
 // Attaching to the blocked or identity domain skips 2-3 and allocates nothing.
+//
+// At a PASID (attach_pasid, the seeds' set_dev_pasid): the same steps for one CD of the
+// master's CD table, the entries built with the SSID (its ATS entries are ATC_INV with
+// SSV and that SSID); the CD is written with CFGI_CD of that SSID. While any PASID is in
+// use the STEs point at the CD table whatever the RID domain is: stage 1 with CD 0 for
+// traffic without PASID (S1DSS = 0b10), or S1DSS bypass (identity) or terminate
+// (blocked), and ATS on when the master can do it (a PASID may use it; IHI 0070 §13.6.4
+// lets ATS of the RID skip stage 1 under S1DSS bypass). detach_pasid blocks the PASID:
+// the CD cleared, the old domain's entries unreffed, the PASID's ATC entries
+// invalidated, and the STEs back to the RID domain's plain form when it was the last.
 #pragma once
 
 #include <atomic>
@@ -45,6 +55,7 @@ struct IommuStats {
   std::atomic<uint64_t> attaches{0}, attach_failures{0};
   std::atomic<uint64_t> tags_allocated{0}, tags_flushed{0}, tags_freed{0};
   std::atomic<uint64_t> purges{0};
+  std::atomic<uint64_t> pasid_attaches{0}, pasid_detaches{0};
 };
 
 class Iommu {
@@ -88,7 +99,16 @@ class Iommu {
   void release_master(std::unique_ptr<Master>& master);
 
   // The attach sequence above. On an error the master stays attached as it was.
+  // kBusy for a stage-2 or nested domain while PASIDs are in use (their STEs need the
+  // CD table).
   SmmuStatus attach(Master& master, Domain& domain);
+
+  // A stage-1 domain at PASID ssid (1 .. 2^ssid_bits - 1) of the master; replaces what
+  // was attached there. kInvalidArgument for a bad SSID or a domain that is not stage 1;
+  // kBusy while the RID domain is stage 2 or nested; kTagExhausted, kNoMemory.
+  SmmuStatus attach_pasid(Master& master, uint32_t ssid, Domain& domain);
+  // Blocks PASID ssid (nothing attached there afterwards). Cannot fail.
+  void detach_pasid(Master& master, uint32_t ssid);
 
   const IommuOptions& options() const { return opts_; }
   void set_inv_all_then_wait(bool on) { opts_.inv_all_then_wait = on; }
@@ -110,7 +130,17 @@ class Iommu {
   EntryWords build_ste(const Master& m, const Domain& d, const std::optional<IotlbTag>& tag,
                        bool ats) const;
   EntryWords build_cd(const Domain& d, const IotlbTag& tag) const;
-  void atc_inv_master(Master& m);
+  // The master's CD table (made at its first stage-1 use) and the CD of ssid in it.
+  SmmuStatus ensure_cd(Master& m, uint32_t ssid);
+  void write_cd(Master& m, uint32_t ssid, const EntryWords& cd);
+  void sync_cd(Master& m, uint32_t ssid, bool leaf);
+  void purge(Domain& d);
+  // Attach at a PASID, after the new domain's CD: the old one's entries unreffed, the
+  // PASID's ATC entries invalidated (all of the master's when ats_off turns ATS off),
+  // its tag flushed and freed when this was its last user, its array purged.
+  void remove_pasid(Master& m, Domain& old, const IotlbTag& tag, uint32_t ssid, bool ats_off);
+  void write_rid_ste(Master& m, bool ats);
+  void atc_inv_master(Master& m, uint32_t ssid = 0);
   SmmuStatus issue_invalidation(const InvArray& invs, const InvRange& r, DomainInvStats& stats);
 
   Os& os_;

@@ -115,10 +115,18 @@ Master::Result DriverSoc::dma(unsigned smmu, unsigned port, uint32_t sid, uint64
   return master(smmu, port).access(iova, 8, write, wdata, &ext);
 }
 
+Master::Result DriverSoc::pasid_dma(unsigned smmu, unsigned port, uint32_t sid, uint32_t ssid,
+                                    uint64_t iova, bool write, uint64_t wdata) {
+  model::StreamExtension ext(sid, ssid, true);
+  return master(smmu, port).access(iova, 8, write, wdata, &ext);
+}
+
 model::DmaOutcome DriverSoc::ats_dma(unsigned smmu, unsigned i, uint64_t iova, bool write,
-                                     uint64_t* rdata) {
-  uint64_t buf = 0;
+                                     uint64_t* rdata, std::optional<uint32_t> ssid) {
+  uint64_t buf = write ? rdata ? *rdata : 0 : 0;
   model::DmaAccess a;
+  a.ssv = ssid.has_value();
+  a.ssid = ssid.value_or(0);
   a.address = iova;
   a.write = write;
   a.size = 8;
@@ -177,6 +185,12 @@ arch::Ste DriverSoc::ste(unsigned smmu, uint32_t sid) {
   arch::SteWords w;
   for (unsigned i = 0; i < 8; ++i) w[i] = mem_->read64(pa + 8 * i);
   return arch::Ste::decode(w);
+}
+
+arch::Cd DriverSoc::cd(uint64_t pa) {
+  arch::CdWords w;
+  for (unsigned i = 0; i < 8; ++i) w[i] = mem_->read64(pa + 8 * i);
+  return arch::Cd::decode(w);
 }
 
 std::vector<arch::Command> DriverSoc::queued_commands(unsigned smmu, uint64_t from, uint64_t to) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/system_os.h"
+#include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/ste.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
@@ -100,9 +102,13 @@ class DriverSoc {
   // One 8-byte DMA through a plain master (any SystemC thread).
   Master::Result dma(unsigned smmu, unsigned port, uint32_t sid, uint64_t iova, bool write = false,
                      uint64_t wdata = 0);
-  // One 8-byte DMA through an ATS endpoint; *rdata gets what a read returned.
+  // The same with a PASID (SSV = 1, SubstreamID ssid).
+  Master::Result pasid_dma(unsigned smmu, unsigned port, uint32_t sid, uint32_t ssid, uint64_t iova,
+                           bool write = false, uint64_t wdata = 0);
+  // One 8-byte DMA through an ATS endpoint; *rdata gets what a read returned (a write
+  // writes *rdata when given, else 0). With ssid, the TLP (and its translation request) carries that PASID.
   model::DmaOutcome ats_dma(unsigned smmu, unsigned i, uint64_t iova, bool write = false,
-                            uint64_t* rdata = nullptr);
+                            uint64_t* rdata = nullptr, std::optional<uint32_t> ssid = std::nullopt);
 
   uint64_t read64(uint64_t pa) { return mem_->read64(pa); }
   void write64(uint64_t pa, uint64_t v) { mem_->write64(pa, v); }
@@ -123,6 +129,8 @@ class DriverSoc {
                   const sc_core::sc_time& t = sc_core::sc_time(50, sc_core::SC_MS));
   // The STE of sid in SMMU i's stream table, as the SMMU would read it.
   arch::Ste ste(unsigned smmu, uint32_t sid);
+  // The CD at pa, as the SMMU would read it.
+  arch::Cd cd(uint64_t pa);
 
  private:
   DriverSocConfig cfg_;

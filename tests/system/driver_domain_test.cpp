@@ -44,12 +44,6 @@ std::unique_ptr<Master> probe(driver::Iommu& iommu, driver::SmmuDevice& dev, uin
   return test::make_master(iommu, dev, sid, requires_direct);
 }
 
-arch::Cd cd_at(DriverSoc& soc, uint64_t pa) {
-  arch::CdWords w;
-  for (unsigned i = 0; i < 8; ++i) w[i] = soc.read64(pa + 8 * i);
-  return arch::Cd::decode(w);
-}
-
 // The nested domain's guest: its stage 1 maps kGuestIova -> kGuestIpa under kGuestAsid.
 constexpr uint64_t kGuestIova = 0x0100'0000'0000ull, kGuestIpa = 0x8000'0000;
 constexpr uint16_t kGuestAsid = 3;
@@ -164,7 +158,7 @@ TEST(DriverDomain, S1CdAndSteCarryTheTag) {
     ASSERT_EQ(iommu.attach(*m2, *b), SmmuStatus::kOk);
     ste = soc.ste(0, 2);
     cd_table = m2->cd_table_pa();
-    cd = cd_at(soc, cd_table);
+    cd = soc.cd(cd_table);
   });
   EXPECT_EQ(ste.config, static_cast<uint8_t>(arch::SteConfig::kS1));
   EXPECT_EQ(ste.s2vmid, 0u);
@@ -249,7 +243,7 @@ TEST(DriverDomain, NestedGuestStage1OverParentStage2) {
     auto m = probe(iommu, soc.device(0), kSid);
     ASSERT_EQ(iommu.attach(*m, *nested), SmmuStatus::kOk);
     ste = soc.ste(0, kSid);
-    cd = cd_at(soc, cd_pa);
+    cd = soc.cd(cd_pa);
     parent_invs = parent->invs()->locked().size();
     rd.add(soc.dma(0, 0, kSid, kGuestIova + 0x28));
     rd.add(soc.dma(0, 0, kSid, kGuestIova + 0x1028));  // not mapped by the guest
@@ -323,7 +317,7 @@ TEST(DriverDomain, SwitchingDomainsS1ToS1ToS2AndBack) {
     ASSERT_EQ(iommu.attach(*m, *b), SmmuStatus::kOk);  // the CD changes, the STE stays
     ste_cfgi_s1_to_s1 = soc.opcode_count(0, Op::kCfgiSte) - ste0;
     cd_cfgi_s1_to_s1 = soc.opcode_count(0, Op::kCfgiCd) - cd0;
-    cd_asid_b = cd_at(soc, m->cd_table_pa()).asid;
+    cd_asid_b = soc.cd(m->cd_table_pa()).asid;
     rd.add(soc.dma(0, 0, kSid, kIova));
     asids_mid = soc.device(0).tags().asids_in_use();
     ASSERT_EQ(iommu.attach(*m, *c), SmmuStatus::kOk);
