@@ -153,16 +153,47 @@ bool DriverSetup::set_up() {
     }
     if (!d) return false;
     stream_domain_[i] = d;
+  }
+  // One master per device (SMMU, SID): the stream listing SubstreamID 0 gives its RID
+  // domain (blocked when none does), every other listed SSID is attached at that PASID.
+  std::map<std::pair<unsigned, uint32_t>, std::vector<size_t>> devices;
+  std::vector<std::pair<unsigned, uint32_t>> order;
+  for (size_t i = 0; i < sc_.streams.size(); ++i) {
+    const auto key = std::make_pair(sc_.streams[i].smmu, sc_.streams[i].sid);
+    if (!devices.count(key)) order.push_back(key);
+    devices[key].push_back(i);
+  }
+  for (const auto& key : order) {
+    const std::vector<size_t>& streams = devices[key];
+    const StreamSpec& first = sc_.streams[streams.front()];
     driver::MasterConfig mc;
-    mc.sids = {s.sid};
-    mc.ats_capable = s.ats && ats_capable_(s.smmu, s.sid);
-    const unsigned smmu = s.smmu;
-    const uint32_t sid = s.sid;
+    mc.sids = {first.sid};
+    mc.ats_capable = first.ats && ats_capable_(first.smmu, first.sid);
+    driver::Domain* rid = &iommu_->blocked_domain();
+    size_t rid_stream = streams.front();
+    for (size_t i : streams) {
+      const StreamSpec& s = sc_.streams[i];
+      if (s.substreams()) mc.ssid_bits = devices_[s.smmu]->features().ssid_bits;
+      if (std::find(s.ssids.begin(), s.ssids.end(), 0u) != s.ssids.end()) {
+        rid = stream_domain_[i];
+        rid_stream = i;
+      }
+    }
+    const unsigned smmu = first.smmu;
+    const uint32_t sid = first.sid;
     mc.set_ats_enable = [this, smmu, sid](bool on) { ats_enable_(smmu, sid, on); };
     std::unique_ptr<driver::Master> m;
-    driver::SmmuStatus st = iommu_->probe_master(*devices_[s.smmu], mc, m);
-    if (st == driver::SmmuStatus::kOk) st = iommu_->attach(*m, *d);
-    if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": attach: " + driver::to_string(st));
+    driver::SmmuStatus st = iommu_->probe_master(*devices_[smmu], mc, m);
+    if (st == driver::SmmuStatus::kOk) st = iommu_->attach(*m, *rid);
+    if (st != driver::SmmuStatus::kOk) return fail(stream_name(rid_stream) + ": attach: " + driver::to_string(st));
+    for (size_t i : streams)
+      for (uint32_t ssid : sc_.streams[i].ssids) {
+        if (ssid == 0) continue;
+        st = iommu_->attach_pasid(*m, ssid, *stream_domain_[i]);
+        if (st != driver::SmmuStatus::kOk)
+          return fail(stream_name(i) + ": attach at PASID " + std::to_string(ssid) + ": " +
+                      driver::to_string(st));
+      }
     masters_.push_back(std::move(m));
   }
   setup_ns_ = os_.now_ns() - t0;

@@ -363,8 +363,9 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
       if (r.has(key))
         r.fail(key, "the driver allocates ASIDs and VMIDs with setup \"driver\" (remove the key, "
                     "or use setup \"tables\")");
-    if (r.has("ssids") && r.get_uint_array("ssids", 0, UINT32_MAX) != std::vector<uint64_t>{0})
-      r.fail("ssids", "the driver attaches domains at SubstreamID 0 only (setup \"driver\")");
+    if (r.has("ssids") && s.translation != Translation::kS1 &&
+        r.get_uint_array("ssids", 0, UINT32_MAX) != std::vector<uint64_t>{0})
+      r.fail("ssids", "the driver attaches stage-1 (s1) domains at PASIDs only");
   }
   s.domain = r.get_string("domain", "", {});
   if (!s.domain.empty() && sc.setup != Setup::kDriver)
@@ -425,8 +426,28 @@ void check_stream_tags(const std::vector<ConfigReader>& readers, const Scenario&
   for (size_t i = 0; i < sc.streams.size(); ++i) {
     const StreamSpec& s = sc.streams[i];
     Seen& k = seen[s.smmu];
-    if (!k.sids.emplace(s.sid, i).second)
-      clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu, "");
+    if (!k.sids.emplace(s.sid, i).second) {
+      // The driver attaches domains at PASIDs: stage-1 streams of one device (one SID)
+      // may name different PASIDs, each attached to its stream's domain.
+      const StreamSpec& o = sc.streams[k.sids[s.sid]];
+      const bool pasids = sc.setup == Setup::kDriver && s.translation == Translation::kS1 &&
+                          o.translation == Translation::kS1;
+      if (!pasids)
+        clash(readers[i], "sid", "SID " + std::to_string(s.sid), k.sids[s.sid], s.smmu,
+              sc.setup == Setup::kDriver ? " (only s1 streams may share a SID, at different ssids)" : "");
+      if (o.ats != s.ats)
+        readers[i].fail("ats", "differs from streams[" + std::to_string(k.sids[s.sid]) +
+                                   "], a stream of the same device (SID " + std::to_string(s.sid) + ")");
+      for (size_t j = 0; j < i; ++j) {
+        const StreamSpec& p = sc.streams[j];
+        if (p.smmu != s.smmu || p.sid != s.sid) continue;
+        for (uint32_t ssid : s.ssids)
+          if (std::find(p.ssids.begin(), p.ssids.end(), ssid) != p.ssids.end())
+            readers[i].fail("ssids", "SubstreamID " + std::to_string(ssid) + " of SID " +
+                                         std::to_string(s.sid) + " is already streams[" +
+                                         std::to_string(j) + "]'s");
+      }
+    }
     if (sc.setup == Setup::kDriver) continue;  // the driver allocates the tags
     if (has_stage1(s.translation) && !k.asids.emplace(s.asid, i).second)
       clash(readers[i], "asid", "ASID " + std::to_string(s.asid), k.asids[s.asid], s.smmu,
@@ -680,13 +701,22 @@ void check_shared_domains(const std::vector<ConfigReader>& readers, const Scenar
   }
 }
 
-// The stream an entry names by smmu and sid.
+// The stream an entry names by smmu, sid and (default 0) ssid: the one attached there.
 size_t find_stream(const ConfigReader& r, const Scenario& sc) {
   const unsigned smmu = read_smmu_index(r, sc);
   r.require("sid");
   const uint64_t sid = r.get_uint("sid", 0, 0, UINT32_MAX);
-  for (size_t i = 0; i < sc.streams.size(); ++i)
-    if (sc.streams[i].smmu == smmu && sc.streams[i].sid == sid) return i;
+  const uint64_t ssid = r.get_uint("ssid", 0, 0, 0xfffff);
+  bool sid_found = false;
+  for (size_t i = 0; i < sc.streams.size(); ++i) {
+    const StreamSpec& s = sc.streams[i];
+    if (s.smmu != smmu || s.sid != sid) continue;
+    sid_found = true;
+    if (std::find(s.ssids.begin(), s.ssids.end(), ssid) != s.ssids.end()) return i;
+  }
+  if (sid_found)
+    r.fail("ssid", "no stream of SID " + std::to_string(sid) + " on smmus[" + std::to_string(smmu) +
+                       "] lists SubstreamID " + std::to_string(ssid));
   r.fail("sid", "no stream with SID " + std::to_string(sid) + " on smmus[" + std::to_string(smmu) + "]");
   return 0;
 }
@@ -706,7 +736,7 @@ DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
     o.stream = find_stream(r, sc);
   } else {
     // A shared domain by its name: it may span SMMUs, so no smmu or sid goes with it.
-    for (const char* key : {"smmu", "sid"})
+    for (const char* key : {"smmu", "sid", "ssid"})
       if (r.has(key)) r.fail(key, "give either domain or smmu and sid, not both");
     const auto it = std::find_if(sc.streams.begin(), sc.streams.end(),
                                  [&](const StreamSpec& s) { return s.domain == o.domain; });

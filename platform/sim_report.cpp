@@ -168,7 +168,8 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
          {"completion", sc.driver.completion},
          {"inv_all_then_wait", sc.driver.inv_all_then_wait},
          {"domains", drv.num_domains()},
-         {"attaches", drv.num_devices() ? drv.iommu().stats().attaches.load() : 0}};
+         {"attaches", drv.num_devices() ? drv.iommu().stats().attaches.load() : 0},
+         {"pasid_attaches", drv.num_devices() ? drv.iommu().stats().pasid_attaches.load() : 0}};
   if (!drv.error().empty()) d["error"] = drv.error();
   json smmus = json::array();
   // A run stopped before the set-up ended (scenario duration) reports what exists: a
