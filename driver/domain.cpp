@@ -11,13 +11,31 @@ const char* to_string(DomainType t) {
     case DomainType::kS1Paging: return "s1";
     case DomainType::kS2Paging: return "s2";
     case DomainType::kNested: return "nested";
+    case DomainType::kSva: return "sva";
   }
   return "unknown";
 }
 
 Domain::Domain(Iommu& iommu, DomainType type) : iommu_(iommu), os_(iommu.os()), type_(type) {}
 
-Domain::~Domain() = default;
+Domain::~Domain() {
+  if (mm_ && notifier_) mm_->unregister_notifier(*notifier_);
+}
+
+// The process changed [start, end): its entries are cleared and tables may have been
+// unlinked, so walk caches go too (leaf = false), on every SMMU the domain is bound
+// through, ATCs of its PASIDs included, before the process reuses the pages.
+void Domain::SvaNotifier::invalidate_range(uint64_t start, uint64_t end) {
+  if (end <= start) return;
+  d_.inv_range(InvRange::range(start, end - start, ProcessMm::kPageSize, false));
+}
+
+// The address space is going away: nothing of it may stay cached. Its PASIDs should have
+// been detached before; the CDs of any still bound point at tables about to be freed.
+void Domain::SvaNotifier::release() {
+  d_.inv_range(InvRange::all());
+  d_.mm_ = nullptr;
+}
 
 DomainInvs* Domain::invs() const {
   if (type_ == DomainType::kNested) return vsmmu_ ? vsmmu_->parent().invs_.get() : nullptr;
@@ -58,7 +76,7 @@ SmmuStatus Domain::inv_range(uint64_t iova, uint64_t size, uint64_t granule, boo
 }
 
 SmmuStatus Domain::inv_range(const InvRange& r) {
-  if (!is_paging()) return SmmuStatus::kInvalidArgument;
+  if (!is_paging() && type_ != DomainType::kSva) return SmmuStatus::kInvalidArgument;
   if (!r.whole() && (r.granule < 4096 || (r.granule & (r.granule - 1)) != 0))
     return SmmuStatus::kInvalidArgument;
   inv_stats_.calls.fetch_add(1, std::memory_order_relaxed);

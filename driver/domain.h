@@ -4,7 +4,10 @@
 // to masters behind several SMMU instances (one page table in memory, a tag per
 // instance). Blocked and identity domains have neither. A nested domain is a guest's
 // stage-1 configuration (its vSTE) behind a vSMMU, over the vSMMU's nesting-parent S2
-// domain: its invalidation entries live in the parent's array.
+// domain: its invalidation entries live in the parent's array. An SVA domain is a
+// process's address space (process_mm.h) bound at PASIDs: its stage-1 table is the
+// process's, its ASIDs are per SMMU as for stage-1 domains, and it invalidates through
+// its array whenever the process's MMU notifier says a range changed.
 //
 // Domains are created and attached through the Iommu (iommu.h). map/unmap/inv_range
 // may run on any CPU at any time, concurrently with attach and detach of the domain.
@@ -19,6 +22,7 @@
 #include "driver/invalidation_commands.h"
 #include "driver/io_pgtable.h"
 #include "driver/os.h"
+#include "driver/process_mm.h"
 #include "rtl_model/arch/ste.h"
 
 namespace smmu::driver {
@@ -26,7 +30,7 @@ namespace smmu::driver {
 class Iommu;
 class Vsmmu;
 
-enum class DomainType : uint8_t { kBlocked, kIdentity, kS1Paging, kS2Paging, kNested };
+enum class DomainType : uint8_t { kBlocked, kIdentity, kS1Paging, kS2Paging, kNested, kSva };
 const char* to_string(DomainType t);
 
 struct PagingDomainConfig {
@@ -58,7 +62,8 @@ class Domain {
   IoPgtable* pgtable() const { return pgtable_.get(); }  // paging domains
   Vsmmu* vsmmu() const { return vsmmu_; }                // nested domains
   const arch::Ste& guest_ste() const { return guest_ste_; }  // nested domains
-  // Paging: its own array. Nested: the parent's. Blocked/identity: none (nullptr).
+  ProcessMm* mm() const { return mm_; }                       // SVA domains (nullptr once released)
+  // Paging, SVA: its own array. Nested: the parent's. Blocked/identity: none (nullptr).
   DomainInvs* invs() const;
   unsigned attached_masters() const { return masters_.load(); }
 
@@ -78,7 +83,7 @@ class Domain {
   // invalidation_commands.h says, waiting per SMMU or all SMMUs at once as the Iommu's
   // options say. size 0: everything of the domain.
   SmmuStatus inv_range(uint64_t iova, uint64_t size, uint64_t granule, bool leaf);
-  SmmuStatus inv_range(const InvRange& r);
+  SmmuStatus inv_range(const InvRange& r);  // paging and SVA domains
   SmmuStatus inv_all() { return inv_range(InvRange::all()); }
 
   const DomainInvStats& inv_stats() const { return inv_stats_; }
@@ -96,6 +101,18 @@ class Domain {
   std::unique_ptr<DomainInvs> invs_;
   Vsmmu* vsmmu_ = nullptr;
   arch::Ste guest_ste_;
+  // SVA: the process's address space and the notifier through which it invalidates.
+  class SvaNotifier final : public MmuNotifier {
+   public:
+    explicit SvaNotifier(Domain& d) : d_(d) {}
+    void invalidate_range(uint64_t start, uint64_t end) override;
+    void release() override;
+
+   private:
+    Domain& d_;
+  };
+  ProcessMm* mm_ = nullptr;
+  std::unique_ptr<SvaNotifier> notifier_;
   std::atomic<unsigned> masters_{0};
   DomainInvStats inv_stats_;
 };

@@ -15,16 +15,18 @@ namespace {
 constexpr uint8_t kCacheWb = 1;
 constexpr uint8_t kShIsh = 3;
 
-TagType tag_type_of(const Domain& d) {
-  return d.type() == DomainType::kS1Paging ? TagType::kAsid : TagType::kVmid;
+bool uses_asid(const Domain& d) {
+  return d.type() == DomainType::kS1Paging || d.type() == DomainType::kSva;
 }
+
+TagType tag_type_of(const Domain& d) { return uses_asid(d) ? TagType::kAsid : TagType::kVmid; }
 
 bool granule_supported(const SmmuFeatures& f, unsigned shift) {
   return (shift == 12 && f.gran4k) || (shift == 14 && f.gran16k) || (shift == 16 && f.gran64k);
 }
 
 bool takes_invalidations(const Domain& d) {
-  return d.is_paging() || d.type() == DomainType::kNested;
+  return d.is_paging() || d.type() == DomainType::kNested || d.type() == DomainType::kSva;
 }
 
 }  // namespace
@@ -76,6 +78,20 @@ SmmuStatus Iommu::alloc_paging_domain(const PagingDomainConfig& cfg, std::unique
   if (!d->pgtable_) return SmmuStatus::kNoMemory;
   d->pgtable_lock_ = os_.make_mutex();
   d->invs_ = std::make_unique<DomainInvs>(os_);
+  out = std::move(d);
+  return SmmuStatus::kOk;
+}
+
+SmmuStatus Iommu::alloc_sva_domain(ProcessMm& mm, std::unique_ptr<Domain>& out) {
+  std::unique_ptr<Domain> d(new Domain(*this, DomainType::kSva));
+  d->cfg_.stage = PgtableStage::kS1;
+  d->cfg_.granule_shift = ProcessMm::kPageShift;
+  d->cfg_.ias = ProcessMm::kVaBits;
+  d->cfg_.oas = arch::address_size_bits(mm.ips());
+  d->invs_ = std::make_unique<DomainInvs>(os_);
+  d->mm_ = &mm;
+  d->notifier_ = std::make_unique<Domain::SvaNotifier>(*d);
+  mm.register_notifier(*d->notifier_);
   out = std::move(d);
   return SmmuStatus::kOk;
 }
@@ -190,11 +206,12 @@ SmmuStatus Iommu::check_compatible(const SmmuDevice& smmu, const Domain& d) cons
       return check_compatible(smmu, d.vsmmu()->parent());
     case DomainType::kS1Paging:
     case DomainType::kS2Paging:
+    case DomainType::kSva:
       break;
   }
   const PagingDomainConfig& c = d.config();
   if (!granule_supported(f, c.granule_shift) || c.oas > f.oas_bits) return SmmuStatus::kIncompatible;
-  if (d.type() == DomainType::kS1Paging) return f.s1 ? SmmuStatus::kOk : SmmuStatus::kIncompatible;
+  if (uses_asid(d)) return f.s1 ? SmmuStatus::kOk : SmmuStatus::kIncompatible;
   // Stage 2: the IPA may not be wider than the SMMU's output size; a nesting parent
   // needs both stages.
   if (!f.s2 || c.ias > f.oas_bits || (c.nest_parent && !f.nesting)) return SmmuStatus::kIncompatible;
@@ -205,7 +222,7 @@ bool Iommu::fill_master_spec(const Master& m, const Domain& d, const std::option
                              bool ats, MasterInvSpec& spec) const {
   if (!takes_invalidations(d) || !tag) return false;
   spec.smmu = &m.smmu().handle();
-  spec.tag_type = d.type() == DomainType::kS1Paging ? InvType::kS1Asid : InvType::kS2Vmid;
+  spec.tag_type = uses_asid(d) ? InvType::kS1Asid : InvType::kS2Vmid;
   spec.tag = tag->id;
   spec.nest_parent = d.type() == DomainType::kNested || d.nest_parent();
   spec.ats_enabled = ats;
@@ -285,7 +302,10 @@ void Iommu::write_cd(Master& m, uint32_t ssid, const EntryWords& cd) {
 
 EntryWords Iommu::build_cd(const Domain& d, const IotlbTag& tag) const {
   arch::Cd cd;
-  d.pgtable()->fill_cd(cd);
+  if (d.type() == DomainType::kSva)
+    d.mm()->fill_cd(cd);  // the process's own table and attributes
+  else
+    d.pgtable()->fill_cd(cd);
   cd.valid = true;
   cd.asid = tag.id;
   cd.r = true;  // record faults
@@ -312,6 +332,7 @@ EntryWords Iommu::build_ste(const Master& m, const Domain& d, const std::optiona
   ste.valid = true;
   const bool pasids = !m.pasids_.empty();
   switch (d.type()) {
+    case DomainType::kSva:  // bound at PASIDs only: attach refuses it
     case DomainType::kBlocked:
       if (pasids)
         set_cd_table(ste, m, arch::S1Dss::kTerminate);
@@ -441,6 +462,7 @@ void Iommu::purge(Domain& d) {
 }
 
 SmmuStatus Iommu::attach(Master& m, Domain& d) {
+  if (d.type() == DomainType::kSva) return SmmuStatus::kInvalidArgument;  // PASIDs only
   LockGuard g(*attach_lock_);
   if (m.domain_ == &d) return SmmuStatus::kOk;
   AttachPlan plan;
@@ -501,7 +523,8 @@ void Iommu::write_rid_ste(Master& m, bool ats) {
 
 SmmuStatus Iommu::attach_pasid(Master& m, uint32_t ssid, Domain& d) {
   LockGuard g(*attach_lock_);
-  if (ssid == 0 || (ssid >> m.ssid_bits_) != 0 || d.type() != DomainType::kS1Paging)
+  if (ssid == 0 || (ssid >> m.ssid_bits_) != 0 || !uses_asid(d) ||
+      (d.type() == DomainType::kSva && !d.mm()))
     return SmmuStatus::kInvalidArgument;
   if (m.domain_ && (m.domain_->type() == DomainType::kS2Paging || m.domain_->type() == DomainType::kNested))
     return SmmuStatus::kBusy;

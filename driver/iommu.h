@@ -82,6 +82,9 @@ class Iommu {
   // the rest must be zero. kInvalidArgument otherwise.
   SmmuStatus alloc_nested_domain(Vsmmu& vsmmu, const arch::Ste& guest_ste,
                                  std::unique_ptr<Domain>& out);
+  // An SVA domain over the process's address space (registers its MMU notifier); bind it
+  // with attach_pasid. The mm must outlive the domain, or release it first (notifier).
+  SmmuStatus alloc_sva_domain(ProcessMm& mm, std::unique_ptr<Domain>& out);
   // kBusy while masters are attached (the domain is kept); else frees it.
   SmmuStatus free_domain(std::unique_ptr<Domain>& domain);
 
@@ -99,12 +102,13 @@ class Iommu {
   void release_master(std::unique_ptr<Master>& master);
 
   // The attach sequence above. On an error the master stays attached as it was.
+  // kInvalidArgument for an SVA domain (it is bound at PASIDs).
   // kBusy for a stage-2 or nested domain while PASIDs are in use (their STEs need the
   // CD table).
   SmmuStatus attach(Master& master, Domain& domain);
 
-  // A stage-1 domain at PASID ssid (1 .. 2^ssid_bits - 1) of the master; replaces what
-  // was attached there. kInvalidArgument for a bad SSID or a domain that is not stage 1;
+  // A stage-1 or SVA domain at PASID ssid (1 .. 2^ssid_bits - 1) of the master; replaces
+  // what was attached there. kInvalidArgument for a bad SSID or another domain type;
   // kBusy while the RID domain is stage 2 or nested; kTagExhausted, kNoMemory.
   SmmuStatus attach_pasid(Master& master, uint32_t ssid, Domain& domain);
   // Blocks PASID ssid (nothing attached there afterwards). Cannot fail.

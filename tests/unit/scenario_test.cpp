@@ -682,8 +682,8 @@ TEST(Scenario, DriverSetupRejectsWhatTheDriverOwns) {
                "scenario.streams[0].asid: the driver allocates ASIDs and VMIDs");
   EXPECT_ERROR(driver_error_with({"streams[1].vmid=3"}),
                "scenario.streams[1].vmid: the driver allocates ASIDs and VMIDs");
-  EXPECT_ERROR(driver_error_with({"streams[0].ssids=[0, 1]"}),
-               "scenario.streams[0].ssids: the driver attaches domains at SubstreamID 0 only");
+  EXPECT_ERROR(driver_error_with({"streams[2].ssids=[0, 1]"}),
+               "scenario.streams[2].ssids: the driver attaches stage-1 (s1) domains at PASIDs only");
   EXPECT_ERROR(driver_error_with({"commands=[{\"commands\": [{\"op\": \"CMD_SYNC\"}]}]"}),
                "scenario.commands: raw commands would race the driver's command queue");
   EXPECT_ERROR(driver_error_with({"setup=\"tables\""}),
@@ -691,6 +691,28 @@ TEST(Scenario, DriverSetupRejectsWhatTheDriverOwns) {
   EXPECT_ERROR(driver_error_with({"setup=\"firmware\""}), "scenario.setup: expected one of");
   EXPECT_ERROR(driver_error_with({"driver.completion=\"poll\""}), "scenario.driver.completion: expected one of");
   EXPECT_ERROR(driver_error_with({"cpus.count=0"}), "scenario.cpus.count: ");
+}
+
+// Setup "driver": s1 streams of one device (SID) at different PASIDs are one master.
+TEST(Scenario, DriverStreamsShareASidAtDifferentPasids) {
+  const std::string second =
+      "streams[4]={\"sid\": 1, \"ssids\": [1, 2], \"mappings\": [{\"iova\": \"0x4000_0000\", "
+      "\"pa\": \"0x3000_0000\", \"size\": \"4 KiB\"}]}";
+  const Scenario sc = read_scenario(load_scenario_document("", {second}));
+  ASSERT_EQ(sc.streams.size(), 5u);
+  EXPECT_EQ(sc.streams[4].ssids, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(driver_error_with({second, "streams[4].ssids=[0]"}),
+            "scenario.streams[4].ssids: SubstreamID 0 of SID 1 is already streams[0]'s");
+  EXPECT_ERROR(driver_error_with({second, "streams[4].ats=true"}), "scenario.streams[4].ats: differs from streams[0]");
+  EXPECT_ERROR(driver_error_with({"streams[4]={\"sid\": 1, \"translation\": \"s2\"}"}),
+               "scenario.streams[4].sid: SID 1 is already used by streams[0] on smmus[0] (only s1 streams");
+  EXPECT_ERROR(error_with({second}), "scenario.streams[4].sid: SID 1 is already used by streams[0]");
+  // A driver op names the stream attached at its ssid.
+  const Scenario op = read_scenario(load_scenario_document(
+      "", {second, "driver_ops[0].sid=1", "driver_ops[0].ssid=2"}));
+  EXPECT_EQ(op.driver_ops[0].stream, 4u);
+  EXPECT_ERROR(driver_error_with({second, "driver_ops[0].sid=1", "driver_ops[0].ssid=3"}),
+               "scenario.driver_ops[0].ssid: no stream of SID 1 on smmus[0] lists SubstreamID 3");
 }
 
 TEST(Scenario, DriverOpsAreChecked) {
