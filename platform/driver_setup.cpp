@@ -122,6 +122,36 @@ driver::Domain* DriverSetup::nested_domain(size_t i) {
   return out;
 }
 
+// The stream's process (one per domain name), its mappings mapped page by page into the
+// process's own table, and the SVA domain over it.
+driver::Domain* DriverSetup::sva_domain(size_t i) {
+  const StreamSpec& s = sc_.streams[i];
+  const std::string name = s.domain.empty() ? "#" + std::to_string(i) : s.domain;
+  auto it = domains_.find(name);
+  if (it == domains_.end()) {
+    driver::ProcessMmConfig pc;
+    pc.asid = static_cast<uint16_t>(processes_.size() + 1);  // the CPU's ASID of the process
+    std::unique_ptr<driver::ProcessMm> mm = driver::ProcessMm::create(os_, pc);
+    if (!mm) return fail(stream_name(i) + ": process: out of memory"), nullptr;
+    std::unique_ptr<driver::Domain> d;
+    const driver::SmmuStatus st = iommu_->alloc_sva_domain(*mm, d);
+    if (st != driver::SmmuStatus::kOk) return fail(stream_name(i) + ": SVA domain: " + driver::to_string(st)), nullptr;
+    processes_.emplace(name, std::move(mm));
+    it = domains_.emplace(name, std::move(d)).first;
+  }
+  driver::ProcessMm& mm = *processes_.at(name);
+  for (const MappingSpec& m : s.mappings) {
+    if (mm.lookup(m.iova) && mm.lookup(m.iova)->pa == m.pa) continue;  // a shared process's
+    driver::UserProt p;
+    p.write = !m.read_only;
+    const driver::MmStatus st = mm.map(m.iova, m.pa, m.size, p);
+    if (st != driver::MmStatus::kOk)
+      return fail(stream_name(i) + ": process mapping at " + std::to_string(m.iova) + ": " +
+                  driver::to_string(st)), nullptr;
+  }
+  return it->second.get();
+}
+
 bool DriverSetup::set_up() {
   const uint64_t t0 = os_.now_ns();
   driver::IommuOptions io;
@@ -149,7 +179,7 @@ bool DriverSetup::set_up() {
       case Translation::kAbort: d = &iommu_->blocked_domain(); break;
       case Translation::kBypass: d = &iommu_->identity_domain(); break;
       case Translation::kNested: d = nested_domain(i); break;
-      default: d = paging_domain(i); break;
+      default: d = s.sva ? sva_domain(i) : paging_domain(i); break;
     }
     if (!d) return false;
     stream_domain_[i] = d;
@@ -221,12 +251,23 @@ void DriverSetup::run_op(size_t index) {
       note(st == driver::PgtableStatus::kNoMemory ? driver::SmmuStatus::kNoMemory
                                                   : driver::SmmuStatus::kInvalidArgument);
     };
+    driver::ProcessMm* mm = d->mm();  // SVA: the ops change the process's mappings
+    auto mm_failed = [&](const char* what, driver::MmStatus st) {
+      if (st == driver::MmStatus::kOk) return;
+      if (r.error.empty()) r.error = std::string(what) + ": " + driver::to_string(st);
+      note(st == driver::MmStatus::kNoMemory ? driver::SmmuStatus::kNoMemory
+                                             : driver::SmmuStatus::kInvalidArgument);
+    };
     auto unmap = [&] {
+      if (mm) return mm_failed("unmap", mm->unmap(op.iova, op.size).status);
       const driver::Domain::UnmapOutcome out = d->unmap(op.iova, op.size);
       pgtable_failed("unmap", out.pgtable.status);
       note(out.inv);
     };
-    auto map = [&] { pgtable_failed("map", d->map(op.iova, op.pa, op.size, driver::IommuProt{})); };
+    auto map = [&] {
+      if (mm) return mm_failed("map", mm->map(op.iova, op.pa, op.size, driver::UserProt{}));
+      pgtable_failed("map", d->map(op.iova, op.pa, op.size, driver::IommuProt{}));
+    };
     switch (op.op) {
       case DriverOpSpec::Op::kMap: map(); break;
       case DriverOpSpec::Op::kUnmap: unmap(); break;

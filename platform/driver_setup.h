@@ -9,7 +9,9 @@
 // blocked domain, nested -> a nesting-parent S2 domain (ipa -> pa), a vSMMU on the
 // stream's SMMU, and a nested domain whose stage 1 the "guest" builds (an io-pgtable
 // iova -> ipa and one CD, in memory the parent maps 1:1). A stream with `ats` on an ATS
-// device's port is an ATS-capable master; the driver enables the device's ATS.
+// device's port is an ATS-capable master; the driver enables the device's ATS. An s1
+// stream's non-zero ssids attach its domain at those PASIDs; with sva its mappings are a
+// process's (driver::ProcessMm, one per domain name), bound there as an SVA domain.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +63,7 @@ class DriverSetup {
   driver::Domain* paging_domain(size_t stream);
   bool map_mappings(driver::Domain& d, const StreamSpec& s, bool nested_ipa);
   driver::Domain* nested_domain(size_t stream);
+  driver::Domain* sva_domain(size_t stream);
 
   const Scenario& sc_;
   driver::Os& os_;
@@ -68,6 +71,8 @@ class DriverSetup {
   std::function<bool(unsigned, uint32_t)> ats_capable_;
   std::vector<std::unique_ptr<driver::SmmuDevice>> devices_;
   std::unique_ptr<driver::Iommu> iommu_;
+  // SVA processes by domain name: they outlive their domains (declared before them).
+  std::map<std::string, std::unique_ptr<driver::ProcessMm>> processes_;
   std::map<std::string, std::unique_ptr<driver::Domain>> domains_;  // by name
   std::vector<std::unique_ptr<driver::IoPgtable>> guest_tables_;
   std::vector<std::unique_ptr<driver::Vsmmu>> vsmmus_;

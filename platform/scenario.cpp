@@ -394,6 +394,14 @@ StreamSpec read_stream(const ConfigReader& r, const Scenario& sc) {
     }
   }
 
+  s.sva = r.get_bool("sva", false);
+  if (s.sva) {
+    if (sc.setup != Setup::kDriver) r.fail("sva", "SVA bindings need setup \"driver\"");
+    if (s.translation != Translation::kS1) r.fail("sva", "an SVA binding is a stage-1 (s1) stream");
+    if (s.granule_shift != 12) r.fail("granule", "an SVA process's pages are 4 KiB");
+    if (std::find(s.ssids.begin(), s.ssids.end(), 0u) != s.ssids.end())
+      r.fail("ssids", "an SVA binding is at PASIDs: list non-zero SubstreamIDs");
+  }
   s.ats = r.get_bool("ats", false);
   if (s.ats && !F.ats)
     r.fail("ats", "needs ATS, but " + smmu_name + ".features.ats is false");
@@ -688,9 +696,9 @@ void check_shared_domains(const std::vector<ConfigReader>& readers, const Scenar
     if (fresh) continue;
     const StreamSpec& f = sc.streams[it->second];
     const std::string other = "streams[" + std::to_string(it->second) + "]";
-    if (f.translation != s.translation || f.granule_shift != s.granule_shift)
+    if (f.translation != s.translation || f.granule_shift != s.granule_shift || f.sva != s.sva)
       readers[i].fail("domain", "\"" + s.domain + "\" is " + other + "'s domain, which has another "
-                                "translation or granule");
+                                "translation, granule or sva");
     for (const MappingSpec& m : s.mappings)
       for (const MappingSpec& o : f.mappings) {
         const bool same = m.iova == o.iova && m.pa == o.pa && m.size == o.size && m.read_only == o.read_only;

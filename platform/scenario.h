@@ -18,7 +18,11 @@
 //   "unmap", "remap", "inv_range"), smmu 0 and sid (required), or domain (a name of
 //   streams[].domain), iova, size (required), pa (map, remap); streams[].domain (setup
 //   "driver": shared by name). With setup
-//   "driver", streams' asid/vmid, ssids other than [0] and commands[] are errors.
+//   "driver", streams' asid/vmid and commands[] are errors; an s1 stream's ssids attach
+//   its domain at those PASIDs (0: the RID; s1 streams of one SID may list different
+//   SSIDs, the device's PASID width is the SMMU's ssid_bits), driver_ops pick one by
+//   ssid (default 0), and sva true binds a process built from the mappings instead of a
+//   DMA domain (non-zero ssids only, 4 KiB granule).
 //   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
 //           write_latency "50 ns"
 //   interconnect: latency "0 ns"
@@ -137,6 +141,10 @@ struct StreamSpec {
   std::vector<uint32_t> ssids{0};  // stage 1: the CDs written (they share tables and ASID)
   std::vector<MappingSpec> mappings;
   bool ats = false;  // STE.EATS = 1 (full ATS)
+  // setup "driver", s1: the mappings are a process's (its own stage-1 table, a CPU-side
+  // ProcessMm), bound as an SVA domain at the stream's PASIDs; streams naming the same
+  // domain share the process. driver_ops change the process's mappings.
+  bool sva = false;
   // Stage 1 uses a CD table with substreams (S1DSS = substream 0) rather than one CD.
   bool substreams() const { return ssids.size() > 1 || ssids.at(0) != 0; }
 };
