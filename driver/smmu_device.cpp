@@ -363,10 +363,8 @@ unsigned SmmuDevice::drain_events(std::vector<arch::EventRecord>* out) {
       const arch::EventRecord rec = arch::EventRecord::decode(w);
       ++stats_.events;
       ++stats_.events_by_id[static_cast<uint8_t>(rec.id)];
-      if (opts_.event_log_size) {
-        if (event_log_.size() == opts_.event_log_size) event_log_.pop_front();
-        event_log_.push_back(rec);
-      }
+      // The first records, not the last: the first fault of a storm names its cause.
+      if (event_log_.size() < opts_.event_log_size) event_log_.push_back(rec);
       if (out) out->push_back(rec);
       cons = r::queue_increment(cons, evtq_log2_);
       ++n;

@@ -33,7 +33,7 @@ struct SmmuDeviceOptions {
   bool bypass = false;                  // unattached streams bypass (else abort)
   bool e2h = false;                     // stage 1 tables are EL2 ones (CR2.E2H)
   unsigned evtq_irq = 0, gerror_irq = 1, cmd_sync_irq = 2;
-  size_t event_log_size = 256;          // events kept in the log
+  size_t event_log_size = 256;          // the first events drained are kept in the log
 };
 
 struct SmmuFeatures {
@@ -102,8 +102,9 @@ class SmmuDevice {
   IotlbTags& tags() { return *tags_; }
 
   // --- events and global errors
-  // Reads the records between EVTQ_CONS and EVTQ_PROD, moves CONS, acknowledges an
-  // overflow. Returns the number read; appends them to out when given.
+  // Reads the records between EVTQ_CONS and EVTQ_PROD (at most two queues' worth), moves
+  // CONS, acknowledges an overflow. Returns the number read; appends them to out when
+  // given. Counts them in stats() and keeps the first event_log_size in event_log().
   unsigned drain_events(std::vector<arch::EventRecord>* out = nullptr);
   // Handles the active GERROR bits (CMDQ_ERR per CMDQ_CONS.ERR) and acknowledges them.
   // Returns the mask handled.

@@ -16,7 +16,8 @@ const std::string& default_scenario_text() {
   "quantum": "1 us",         // temporal decoupling of the CPUs, traffic generators and devices
   "setup": "driver",         // the firmware driver sets the SMMU up (on CPU 0, from time 0)
   "cpus": {"count": 1, "cached_access": "2 ns"},
-  "driver": {"completion": "msi", "inv_all_then_wait": false},
+  "driver": {"completion": "msi", "inv_all_then_wait": false, "event_log": 16,
+             "event_handler_delay": "0 ns"},
   "memory": {"size": "4 GiB", "read_latency": "50 ns", "write_latency": "50 ns"},
   "interconnect": {"latency": "0 ns"},
   "smmus": [

@@ -21,13 +21,14 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 bool is_empty_container(const json& v) { return (v.is_object() || v.is_array()) && v.empty(); }
 
-// Arrays holding objects or arrays get numbered subsections; others print inline.
+// Arrays holding objects, arrays or strings (lines of a log) get numbered entries;
+// others print inline.
 bool is_compound(const json& v) {
   if (is_empty_container(v)) return false;
   if (v.is_object()) return true;
   if (!v.is_array()) return false;
   return std::any_of(v.begin(), v.end(),
-                     [](const json& e) { return e.is_object() || e.is_array(); });
+                     [](const json& e) { return e.is_object() || e.is_array() || e.is_string(); });
 }
 
 std::string format_number(double d, const char* fmt) {

@@ -13,7 +13,8 @@ namespace smmu::platform {
 // Text layout:
 //  - a nested object is a section: its key and ':' on a line, its content indented 2;
 //  - an array holding objects or arrays gives numbered subsections "key[0]", "key[1]";
-//    an array of plain values prints inline: [1, 2, 3];
+//    one holding strings (a log) numbered lines, one string each; an array of other
+//    plain values prints inline: [1, 2, 3];
 //  - within a section the plain values come first, keys padded to one width and numbers
 //    right-aligned in one column, then the subsections, all in key order;
 //  - integers print as they are, other numbers with 3 decimals (scientific when below

@@ -852,6 +852,8 @@ Scenario read_scenario(const json& doc) {
   const ConfigReader drv = root.get_object("driver");
   sc.driver.completion = drv.get_string("completion", "msi", {"msi", "cons", "irq"});
   sc.driver.inv_all_then_wait = drv.get_bool("inv_all_then_wait", false);
+  sc.driver.event_log = static_cast<unsigned>(drv.get_uint("event_log", sc.driver.event_log, 0, 1024));
+  sc.driver.event_handler_delay = read_time(drv, "event_handler_delay", sc.driver.event_handler_delay);
 
   const ConfigReader mem = root.get_object("memory");
   sc.memory.size = get_size(mem, "size", sc.memory.size, kMinMemorySize, kMaxMemorySize);

@@ -14,7 +14,8 @@
 //   duration "0 ns" (0: until all traffic is done, the driver ops have run and the
 //   command batches are consumed), quantum "1 us", setup "driver" ("tables"),
 //   cpus.{count 1, cached_access "2 ns"}, driver.{completion "msi" ("cons", "irq"),
-//   inv_all_then_wait false}, driver_ops[]: at "0 ns", cpu 0, op (required: "map",
+//   inv_all_then_wait false, event_log 16 (0..1024), event_handler_delay "0 ns"},
+//   driver_ops[]: at "0 ns", cpu 0, op (required: "map",
 //   "unmap", "remap", "inv_range"), smmu 0 and sid (required), or domain (a name of
 //   streams[].domain), iova, size (required), pa (map, remap); streams[].domain (setup
 //   "driver": shared by name). With setup
@@ -191,6 +192,9 @@ struct CpuSpec {
 struct DriverSpec {
   std::string completion = "msi";  // "msi", "cons" or "irq"
   bool inv_all_then_wait = false;
+  unsigned event_log = 16;  // decoded event records kept (and reported) per SMMU
+  // The event handler's delay from its interrupt to its drain.
+  sc_core::sc_time event_handler_delay = sc_core::SC_ZERO_TIME;
 };
 
 // Something software does on a CPU after set-up (setup "driver").

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "driver/event_format.h"
 #include "platform/report.h"
 #include "rtl_model/arch/command.h"
+#include "rtl_model/arch/event.h"
 
 namespace smmu::platform {
 
@@ -156,6 +158,22 @@ json ats_endpoint_report(const Soc::Device& d, const model::TrafficStats& st) {
   return out;
 }
 
+// What the driver's event handler saw on one SMMU: counts per type (architectural
+// names), overflows, global errors and the first records, decoded.
+void add_driver_events(const driver::SmmuDevice& dev, json& out) {
+  const driver::SmmuDeviceStats& st = dev.stats();
+  json by_type = json::object();
+  for (const auto& [id, n] : st.events_by_id)
+    by_type[arch::event_id_known(id) ? arch::to_string(static_cast<arch::EventId>(id)) : hex(id)] = n;
+  json log = json::array();
+  for (const arch::EventRecord& e : dev.event_log()) log.push_back(driver::format_event(e));
+  out["events"] = st.events;
+  out["events_by_type"] = by_type;
+  out["event_overflows"] = st.event_overflows;
+  out["gerrors"] = st.gerrors;
+  out["event_log"] = log;
+}
+
 }  // namespace
 
 // What the firmware driver did (setup "driver").
@@ -184,10 +202,15 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
                          {"ste_syncs", dev.stats().ste_syncs},
                          {"commands_issued", q.commands},
                          {"syncs_issued", q.syncs},
-                         {"cmdq_publishes", q.publishes},
-                         {"events", dev.stats().events}});
+                         {"cmdq_publishes", q.publishes}});
+    add_driver_events(dev, smmus.back());
   }
   d["smmus"] = smmus;
+  if (const driver::EventHandler* h = soc.event_handler())
+    d["event_handler"] = json{{"cpu", soc.event_cpu()->id()},
+                              {"wakeups", h->stats().wakeups},
+                              {"drains", h->stats().drains},
+                              {"finished", h->finished()}};
   json ops = json::array();
   for (size_t k = 0; k < sc.driver_ops.size(); ++k) {
     const DriverOpSpec& o = sc.driver_ops[k];

@@ -35,6 +35,14 @@ namespace smmu::platform {
 //        in binding order), micro_tlb: hits, misses, hit_rate; main_tlb: the same, or
 //        null when the TBU has none; dti_requests, dti_invalidations, dti_syncs,
 //        token_stalls, token_wait_ns
+//   driver (set-up "driver"): setup_ns, setup_end_ns, setup_finished, cpus, completion,
+//        inv_all_then_wait, domains, attaches, error (when the set-up failed);
+//        smmus[i]: enabled, asids_in_use, vmids_in_use, ste_writes, ste_syncs,
+//        commands_issued, syncs_issued, cmdq_publishes, and what the event handler
+//        drained: events, events_by_type (architectural names, only non-zero),
+//        event_overflows, gerrors, event_log (the first driver.event_log records, as
+//        driver/event_format.h renders them); event_handler: cpu, wakeups, drains,
+//        finished; ops[]
 //   devices[k] (ports with traffic, and every ATS device): name, kind ("generator" or
 //        "ats_endpoint"), smmu, port, transactions, reads, writes, bytes, faults,
 //        latency_ns; generators: traffic (scenario indices), with dmi: dmi_accesses,

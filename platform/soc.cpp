@@ -188,6 +188,19 @@ void Soc::build_cpus() {
     }
     all.push_back(&cpu);
   }
+  CpuParams ep;
+  ep.id = scenario_.cpus.count;
+  ep.quantum = scenario_.quantum;
+  ep.cached_access = scenario_.cpus.cached_access;
+  event_cpu_ = std::make_unique<Cpu>("event_cpu", ep, *dma_, *sync_);
+  event_cpu_->bus.bind(router.target);
+  for (auto& s : smmus) {
+    event_cpu_->connect_irq(kEventIrq, s->evtq_irq);
+    event_cpu_->connect_irq(kEventIrq, s->gerror_irq);
+  }
+  event_cpu_->connect_irq(kEventIrq, event_stop_);
+  event_cpu_->add_program([this](driver::Os&) { event_program(); });
+  all.push_back(event_cpu_.get());  // so that the driver's calls from it are timed on it
   system_os_ = std::make_unique<SystemOs>(all);
   cpu_ops_.resize(cpus_.size());
   auto find_endpoint = [this](unsigned smmu, uint32_t sid) -> model::AtsEndpoint* {
@@ -254,10 +267,37 @@ void Soc::ops_program(unsigned cpu, driver::Os& os) {
   }
 }
 
+void Soc::event_program() {
+  Cpu& me = *event_cpu_;
+  if (!setup_finished_) {
+    me.sync();
+    sc_core::wait(setup_done_);
+    me.resume_after_wait();
+  }
+  std::vector<driver::SmmuDevice*> devices;
+  for (size_t i = 0; i < driver_->num_devices(); ++i) devices.push_back(&driver_->device(i));
+  driver::EventHandlerOptions o;
+  o.irq = kEventIrq;
+  o.response_ns = static_cast<uint64_t>(scenario_.driver.event_handler_delay.value() /
+                                        sc_time(1, sc_core::SC_NS).value());
+  // A member: a run stopped by its duration never unwinds this thread's stack.
+  event_handler_ = std::make_unique<driver::EventHandler>(*system_os_, std::move(devices), o);
+  if (event_stop_requested_) event_handler_->request_stop();
+  event_handler_->run();
+}
+
+void Soc::stop_event_handler() {
+  event_stop_requested_ = true;
+  if (event_handler_) event_handler_->request_stop();
+  event_stop_.notify(sc_core::SC_ZERO_TIME);
+  if (!event_cpu_->finished()) wait(event_cpu_->done_event());
+}
+
 // The driver's objects go first, while the memory, the CPUs' services and the locks
 // they use still exist; then the RCU callbacks their updates queued (deferred frees)
 // run, whose grace periods have ended with the simulation.
 Soc::~Soc() {
+  event_handler_.reset();  // it points at the driver's devices
   driver_.reset();
   if (sync_) sync_->run_pending_callbacks();
 }
@@ -681,6 +721,7 @@ void Soc::monitor() {
   }
   traffic_done_ = true;
   done_time_ = sc_core::sc_time_stamp();
+  if (event_cpu_) stop_event_handler();
   // Trace files record a time's values when time advances past it: step 1 ps on so that
   // the last values are in the waves (end_time() is still done_time_).
   wait(sc_time(1, sc_core::SC_PS));

@@ -14,7 +14,12 @@
 // interrupts as irqs 3i, 3i+1, 3i+2 and every SEV) run the firmware driver
 // (driver_setup.h): CPU 0 sets everything up from time 0, with DMA memory from the
 // table region; the devices' traffic waits for that (start times count from the end of
-// the set-up); then each CPU runs its driver_ops at their times.
+// the set-up); then each CPU runs its driver_ops at their times. One more CPU, the
+// event CPU (id cpus.count, not one of cpus()), runs the driver's event handler
+// (driver/event_handler.h) from the end of the set-up: it sees every SMMU's event-queue
+// and GERROR lines as one shared irq (kEventIrq) and drains the queues as they fill.
+// It is no work of the run: once everything else is done the SoC asks it to stop, it
+// drains a last time, and the run ends (end_time() is when the rest was done).
 //
 // Set-up "tables": the SoC sets translation up itself from the scenario's streams, as
 // a driver would at probe and attach time: stream table, event queue, CDs and page
@@ -45,6 +50,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "driver/event_handler.h"
 #include "platform/cpu.h"
 #include "platform/driver_setup.h"
 #include "platform/sc_os.h"
@@ -159,6 +165,12 @@ class Soc : public sc_core::sc_module {
   DriverSetup* driver() const { return driver_.get(); }
   bool setup_finished() const { return setup_finished_; }
   sc_core::sc_time setup_end() const { return setup_end_; }
+  // The event CPU's irq: every SMMU's evtq_irq and gerror_irq, and the stop request.
+  static constexpr unsigned kEventIrq = 0;
+  // Set-up "driver": the CPU of the event handler, and the handler once the set-up is
+  // done (nullptr before, and with set-up "tables").
+  const Cpu* event_cpu() const { return event_cpu_.get(); }
+  const driver::EventHandler* event_handler() const { return event_handler_.get(); }
 
   // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
   void trace(sc_core::sc_trace_file* tf) const override;
@@ -214,6 +226,9 @@ class Soc : public sc_core::sc_module {
   void build_cpus();
   void setup_program();
   void ops_program(unsigned cpu, driver::Os& os);
+  void event_program();
+  // Asks the event handler for its last drain (from the monitor, everything else done).
+  void stop_event_handler();
 
   Scenario scenario_;
   std::unique_ptr<DmaAllocator> dma_;
@@ -222,6 +237,10 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<SystemOs> system_os_;
   std::unique_ptr<DriverSetup> driver_;
   std::vector<std::vector<size_t>> cpu_ops_;  // per CPU: its driver_ops, by time
+  sc_core::sc_event event_stop_;  // pulses the event CPU's kEventIrq (outlives the CPU)
+  std::unique_ptr<Cpu> event_cpu_;
+  std::unique_ptr<driver::EventHandler> event_handler_;
+  bool event_stop_requested_ = false;
   sc_core::sc_event setup_done_;
   bool setup_finished_ = false;
   sc_core::sc_time setup_end_;

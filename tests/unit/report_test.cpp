@@ -61,6 +61,16 @@ TEST(Report, NestedArraysAndMixedArrays) {
             "    y  2\n");
 }
 
+TEST(Report, StringArraysPrintOneLineEach) {
+  const json r = json::parse(R"({"log": ["F_TRANSLATION sid=0x1", "C_BAD_STE sid=0x2"], "n": [1, 2]})");
+  std::ostringstream os;
+  print_report(r, os);
+  EXPECT_EQ(os.str(),
+            "n  [1, 2]\n"
+            "log[0]  F_TRANSLATION sid=0x1\n"
+            "log[1]  C_BAD_STE sid=0x2\n");
+}
+
 TEST(Report, NonObjectReport) {
   std::ostringstream os;
   print_report(json(42), os);
