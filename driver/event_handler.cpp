@@ -31,15 +31,18 @@ void EventHandler::respond_late() {
 }
 
 void EventHandler::run() {
+  // A pulse that came before the thread waits is latched, not lost (Os::wait_for_irq):
+  // records recorded before it started are drained at its first wake-up.
   for (;;) {
-    // A stop seen before this pass makes it the last: everything recorded before the
-    // stop was requested is in the queues by now.
-    const bool last = stop_;
-    service();
-    if (last) break;
     os_.wait_for_irq(opts_.irq, kForeverNs);
     ++stats_.wakeups;
     respond_late();
+    // A stop seen before this pass makes it the last: everything recorded before the
+    // stop was requested is in the queues by now. A stop requested during the pass
+    // raised the irq again, so the next wait returns at once.
+    const bool last = stop_;
+    service();
+    if (last) break;
   }
   finished_ = true;
 }
