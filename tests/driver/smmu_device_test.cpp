@@ -1,11 +1,13 @@
 // SmmuDevice on the host: probe from preset IDRs, the reset and enable sequence (order,
 // values, waiting for the acknowledges), the lazily built 2-level stream table, hitless
 // STE writes and their syncs, event draining with overflow, GERROR / CMDQ_CONS.ERR
-// recovery, and issuing batches to several SMMUs at once. A minimal SMMU is played by
+// recovery, issuing batches to several SMMUs at once, and the event handler's pass. A minimal SMMU is played by
 // the test through HostOs's MMIO and delay hooks.
 #include "driver/smmu_device.h"
 
 #include <gtest/gtest.h>
+
+#include "driver/event_handler.h"
 
 #include <map>
 #include <memory>
@@ -498,6 +500,63 @@ TEST(SmmuDevice, DrainEventsAndAcknowledgeOverflow) {
   EXPECT_EQ(dev.drain_events(), 0u);
   EXPECT_EQ(rig.os.mmio_writes.size(), writes);  // nothing to acknowledge
   EXPECT_EQ(dev.stats().event_overflows, 1u);
+}
+
+// The log keeps the first records (the cause of a storm), not the last.
+TEST(SmmuDevice, EventLogKeepsTheFirstRecords) {
+  Rig rig;
+  FakeSmmu& f = rig.add(kBase);
+  SmmuDeviceOptions o = opts();
+  o.event_log_size = 2;
+  SmmuDevice dev(rig.os, kBase, o);
+  ASSERT_EQ(dev.probe(), SmmuStatus::kOk);
+  ASSERT_EQ(dev.reset(), SmmuStatus::kOk);
+  for (uint32_t i = 0; i < 3; ++i) f.push_event(event(arch::EventId::kTranslation, 20 + i, 0));
+  EXPECT_EQ(dev.drain_events(), 3u);
+  f.push_event(event(arch::EventId::kBadSte, 30, 0));
+  EXPECT_EQ(dev.drain_events(), 1u);
+  ASSERT_EQ(dev.event_log().size(), 2u);
+  EXPECT_EQ(dev.event_log()[0].sid, 20u);
+  EXPECT_EQ(dev.event_log()[1].sid, 21u);
+  EXPECT_EQ(dev.stats().events, 4u);
+  EXPECT_EQ(dev.stats().events_by_id.at(static_cast<uint8_t>(arch::EventId::kBadSte)), 1u);
+}
+
+// The event handler's pass over two SMMUs: one with an EVTQ_ABT and records, one with
+// records and an overflow; a stop requested before the thread runs gives one last pass.
+TEST(SmmuDevice, EventHandlerHandlesGlobalErrorsAndDrainsEveryQueue) {
+  Rig rig;
+  FakeSmmu& a = rig.add(kBase);
+  FakeSmmu& b = rig.add(kBase2);
+  SmmuDevice da(rig.os, kBase, opts(), 0), db(rig.os, kBase2, opts(), 1);
+  for (SmmuDevice* d : {&da, &db}) {
+    ASSERT_EQ(d->probe(), SmmuStatus::kOk);
+    ASSERT_EQ(d->reset(), SmmuStatus::kOk);
+  }
+  for (uint32_t i = 0; i < 3; ++i) a.push_event(event(arch::EventId::kTranslation, 1, 0x1000 * i));
+  a.reg(r::kGerror) ^= r::gerror::kEvtqAbt.mask();
+  b.push_event(event(arch::EventId::kBadStreamId, 9, 0));
+  b.toggle_event_overflow();
+  EventHandler h(rig.os, {&da, &db}, EventHandlerOptions{});
+  h.service();
+  EXPECT_EQ(da.stats().gerrors, 1u);
+  EXPECT_EQ(da.stats().other_gerrors, 1u);
+  EXPECT_EQ(a.reg(r::kGerrorN), a.reg(r::kGerror));  // acknowledged
+  EXPECT_EQ(da.stats().events, 3u);
+  EXPECT_EQ(a.reg(r::kEvtqCons), 3u);
+  EXPECT_EQ(db.stats().events, 1u);
+  EXPECT_EQ(db.stats().event_overflows, 1u);
+  EXPECT_EQ(db.stats().gerrors, 0u);
+  EXPECT_EQ(h.stats().drains, 2u);
+
+  a.push_event(event(arch::EventId::kPermission, 2, 0));
+  EXPECT_FALSE(h.finished());
+  h.request_stop();
+  h.run();
+  EXPECT_TRUE(h.finished());
+  EXPECT_EQ(h.stats().wakeups, 1u);
+  EXPECT_EQ(da.stats().events, 4u);
+  EXPECT_EQ(da.stats().events_by_id.at(static_cast<uint8_t>(arch::EventId::kPermission)), 1u);
 }
 
 TEST(SmmuDevice, IllegalCommandIsReplacedBySync) {

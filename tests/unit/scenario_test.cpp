@@ -677,6 +677,19 @@ TEST(Scenario, DriverSetupKeys) {
   EXPECT_EQ(sc.streams[0].domain, "a");
 }
 
+TEST(Scenario, EventHandlerKeys) {
+  const Scenario def = read_scenario(load_scenario_document("", {}));
+  EXPECT_EQ(def.driver.event_log, 16u);
+  EXPECT_EQ(def.driver.event_handler_delay, sc_core::SC_ZERO_TIME);
+  const Scenario sc = read_scenario(
+      load_scenario_document("", {"driver.event_log=0", "driver.event_handler_delay=\"2 us\""}));
+  EXPECT_EQ(sc.driver.event_log, 0u);
+  EXPECT_EQ(sc.driver.event_handler_delay, sc_time(2, sc_core::SC_US));
+  EXPECT_ERROR(driver_error_with({"driver.event_log=1025"}), "scenario.driver.event_log: ");
+  EXPECT_ERROR(driver_error_with({"driver.event_handler_delay=\"soon\""}),
+               "scenario.driver.event_handler_delay: ");
+}
+
 TEST(Scenario, DriverSetupRejectsWhatTheDriverOwns) {
   EXPECT_ERROR(driver_error_with({"streams[0].asid=3"}),
                "scenario.streams[0].asid: the driver allocates ASIDs and VMIDs");
