@@ -3,9 +3,9 @@
 // (the SMMUs' event-queue and GERROR lines, shared) it handles every device's active
 // global errors (SmmuDevice::handle_gerror) and drains its event queue until empty
 // (SmmuDevice::drain_events: counts per type, the log of the first records, overflow
-// acknowledged). A drain is bounded, and no interrupt comes while the queue stays
-// non-empty (IHI 0070 §7.2: the SMMU signals it when the queue becomes non-empty), so
-// it drains again until nothing is left.
+// acknowledged, IHI 0070 §7.4). A drain is bounded, and no interrupt comes while the
+// queue stays non-empty (it is the queue's "non-empty" IRQ, IHI 0070 §7.2.2), so it
+// drains again until nothing is left.
 //
 // It never ends by itself: request_stop() asks it to drain once more and return, and
 // the platform then raises its interrupt, so that nothing that arrived before the stop
