@@ -171,12 +171,8 @@ MmStatus ProcessMm::mmap_anonymous(uint64_t va, uint64_t size, const UserProt& p
   if (!range_ok(va, size)) return MmStatus::kInvalidArgument;
   LockGuard g(*mm_lock_);
   std::vector<uint64_t> pages;
-  if (!take_pages(size >> kPageShift, pages)) return MmStatus::kNoMemory;
   const MmStatus st = map_locked(va, size, page_attributes(prot), 0, &pages);
-  if (st != MmStatus::kOk) {
-    pool_.insert(pool_.end(), pages.begin(), pages.end());
-    return st;
-  }
+  if (st != MmStatus::kOk) return st;
   for (size_t i = 0; i < pages.size(); ++i) anon_[va + (uint64_t{i} << kPageShift)] = pages[i];
   return MmStatus::kOk;
 }
@@ -204,8 +200,10 @@ bool ProcessMm::take_pages(size_t n, std::vector<uint64_t>& pages) {
   return true;
 }
 
+// pages == nullptr: map the caller's contiguous pages from pa; otherwise take one page
+// of the process's per 4 KiB into *pages (after the first pass found no overlap).
 MmStatus ProcessMm::map_locked(uint64_t va, uint64_t size, const arch::S1LeafAttrs& attrs, uint64_t pa,
-                               const std::vector<uint64_t>* pages) {
+                               std::vector<uint64_t>* pages) {
   MapPass pass;
   pass.attrs = attrs;
   pass.va = va;
@@ -215,11 +213,12 @@ MmStatus ProcessMm::map_locked(uint64_t va, uint64_t size, const arch::S1LeafAtt
   if (st != MmStatus::kOk) return st;
   for (size_t i = 0; i < pass.tables_needed; ++i) {
     const uint64_t t = os_.dma_alloc(kPageSize, kPageSize);  // zeroed: every entry invalid
-    if (t == 0) {
-      for (uint64_t p : pass.new_tables) os_.dma_free(p, kPageSize);
-      return MmStatus::kNoMemory;
-    }
+    if (t == 0) break;
     pass.new_tables.push_back(t);
+  }
+  if (pass.new_tables.size() < pass.tables_needed || (pages && !take_pages(size >> kPageShift, *pages))) {
+    for (uint64_t t : pass.new_tables) os_.dma_free(t, kPageSize);
+    return MmStatus::kNoMemory;
   }
   pass.dry = false;
   map_level(root_, 0, va, va + size, pass);

@@ -163,7 +163,7 @@ class ProcessMm {
   uint64_t leaf_slot(uint64_t va) const;  // 0 when a table on the way is missing
 
   MmStatus map_locked(uint64_t va, uint64_t size, const arch::S1LeafAttrs& attrs, uint64_t pa,
-                      const std::vector<uint64_t>* pages);
+                      std::vector<uint64_t>* pages);
   MmStatus map_level(uint64_t table, int level, uint64_t va, uint64_t end, MapPass& pass);
   void unmap_level(uint64_t table, int level, uint64_t va, uint64_t end, UnmapPass& pass);
   bool take_pages(size_t n, std::vector<uint64_t>& pages);
