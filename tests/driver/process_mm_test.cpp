@@ -553,6 +553,13 @@ TEST_F(ProcessMmReferenceWalk, GivesThePageAndItsPermissions) {
   EXPECT_EQ(o.pa, x_pa + 0xff8);
   EXPECT_EQ(event(access(0x40'0000'0000, false, true, true)), kPerm);  // PXN
 
+  // The top of the 48-bit user space (VA[47] = 1): a level-0 index of 9 bits.
+  const uint64_t top_va = 0xffff'ffff'f000, top_pa = 0x77'0000'0000;
+  ASSERT_EQ(mm_->map(top_va, top_pa, kPage, {}), MmStatus::kOk);
+  o = access(top_va + 0xabc, true);
+  EXPECT_EQ(o.response, reference::Response::kOk) << reference::describe(o);
+  EXPECT_EQ(o.pa, top_pa + 0xabc);
+
   EXPECT_EQ(event(access(kUserVa + kPage, false)), kTransl);  // not mapped
   EXPECT_EQ(event(access(0xffff'ffff'ffff'f000, false)), kTransl);  // TTBR1 half: EPD1
 }
