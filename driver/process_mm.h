@@ -29,7 +29,9 @@
 // Concurrency: map/unmap/remap/lookup serialize on the mm's mutex (as mmap_lock would).
 // The notifier list has a mutex of its own, held while notifiers run, so that once
 // unregister_notifier() returns the notifier is never called again and may be freed.
-// Notifiers run with the mm mutex held: they must not call back into this mm.
+// Notifiers run with the mm mutex held: they must not call back into this mm. Lock order
+// is mm mutex -> notifier mutex -> whatever invalidate_range() takes, so register and
+// unregister must not be called holding a lock that invalidate_range() takes.
 #pragma once
 
 #include <cstddef>
@@ -142,6 +144,7 @@ class ProcessMm {
   // IPS, AA64, MAIR. ASID, V and the fault controls are the caller's.
   void fill_cd(arch::Cd& cd) const;
 
+  // For tests and statistics; not locked.
   size_t table_count() const { return tables_.size(); }  // level-0 table included
   size_t pool_pages() const { return pool_.size(); }
   size_t anonymous_pages() const { return anon_.size(); }
