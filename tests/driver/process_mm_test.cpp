@@ -3,7 +3,8 @@
 // and their failures (all-or-nothing); empty tables freed; the MMU notifiers run with
 // the entries already cleared and the pages not yet reused; and the tables translated by
 // the independent reference SMMU (tests/reference) through an STE and a CD filled by
-// fill_cd, at a PASID, with the permissions of each page.
+// fill_cd, at a PASID, with the permissions of each page, and by the model's TableWalker
+// from the same CD, which must agree with the reference on every access.
 #include "driver/process_mm.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 #include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/event.h"
 #include "rtl_model/arch/ste.h"
+#include "rtl_model/smmu/regime.h"
+#include "rtl_model/smmu/table_walker.h"
 #include "support/host_os.h"
 
 namespace smmu::driver {
@@ -477,7 +480,7 @@ class ProcessMmReferenceWalk : public ::testing::Test {
     mm_ = make_mm(os_, 77, 48);
     // A linear CD table of 16 CDs; the process's at its PASID.
     const uint64_t cd_table = os_.dma_alloc(16 * 64, kPage);
-    arch::Cd cd;
+    arch::Cd& cd = cd_;
     mm_->fill_cd(cd);
     cd.asid = mm_->asid();
     cd.valid = true;
@@ -519,8 +522,31 @@ class ProcessMmReferenceWalk : public ::testing::Test {
     return o.has_event ? o.event.id : 0xff;
   }
 
+  // The same access through the model's TableWalker, configured from the same CD.
+  model::WalkResult model_walk(uint64_t va, bool write, bool exec, bool priv) {
+    struct HostWalkMemory : model::WalkMemory {
+      HostOs& os;
+      explicit HostWalkMemory(HostOs& o) : os(o) {}
+      bool read64(uint64_t pa, uint64_t& v, sc_core::sc_time&) override { return v = os.read64(pa), true; }
+    } mem(os_);
+    model::TableWalker walker(mem, nullptr, model::WalkerParams{});
+    model::Stage1Regime s1;
+    std::string why;
+    if (!model::decode_cd_regime(cd_, model::SmmuTranslationCaps{}, s1, &why))
+      throw std::runtime_error("CD rejected: " + why);
+    model::WalkRequest req;
+    req.iova = va;
+    req.access.write = write;
+    req.access.exec = exec && !write;  // as the TBU presents it: a write is data
+    req.access.priv = priv;
+    req.s1 = &s1;
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    return walker.walk(req, delay);
+  }
+
   HostOs os_;
   std::unique_ptr<ProcessMm> mm_;
+  arch::Cd cd_;
   reference::Implementation impl_;
   reference::StreamTable st_;
 };
@@ -562,6 +588,38 @@ TEST_F(ProcessMmReferenceWalk, GivesThePageAndItsPermissions) {
 
   EXPECT_EQ(event(access(kUserVa + kPage, false)), kTransl);  // not mapped
   EXPECT_EQ(event(access(0xffff'ffff'ffff'f000, false)), kTransl);  // TTBR1 half: EPD1
+}
+
+TEST_F(ProcessMmReferenceWalk, TheModelsWalkerAgreesWithTheReferenceOnEveryAccess) {
+  ASSERT_EQ(mm_->map(kUserVa, 0x1000'0000, kPage, {true, false}), MmStatus::kOk);
+  ASSERT_EQ(mm_->map(kUserVa + kPage, 0x2000'0000, kPage, {false, false}), MmStatus::kOk);
+  ASSERT_EQ(mm_->map(kUserVa + 2 * kPage, 0x3000'0000, kPage, {true, true}), MmStatus::kOk);
+  ASSERT_EQ(mm_->map(kUserVa + 3 * kPage, 0x4000'0000, kPage, {false, true}), MmStatus::kOk);
+  int translated = 0, faulted = 0;
+  for (uint64_t va = kUserVa; va < kUserVa + 5 * kPage; va += kPage) {  // the last: unmapped
+    for (int a = 0; a < 8; ++a) {
+      const bool write = a & 1, exec = a & 2, priv = a & 4;
+      SCOPED_TRACE(testing::Message() << std::hex << va << " write " << write << " exec " << exec
+                                      << " priv " << priv);
+      const reference::Outcome ref = access(va + 0x40, write, exec, priv);
+      const model::WalkResult hw = model_walk(va + 0x40, write, exec, priv);
+      ASSERT_EQ(hw.ok(), ref.response == reference::Response::kOk) << reference::describe(ref);
+      if (hw.ok()) {
+        EXPECT_EQ(hw.out_addr, ref.pa);
+        EXPECT_FALSE(hw.global);  // nG = 1
+        EXPECT_EQ(hw.s1_level, 3);
+        ++translated;
+      } else {
+        const uint8_t want = hw.fault == model::FaultType::kPermission
+                                 ? static_cast<uint8_t>(arch::EventId::kPermission)
+                                 : static_cast<uint8_t>(arch::EventId::kTranslation);
+        EXPECT_EQ(event(ref), want);
+        ++faulted;
+      }
+    }
+  }
+  EXPECT_GT(translated, 8);
+  EXPECT_GT(faulted, 8);
 }
 
 TEST_F(ProcessMmReferenceWalk, FollowsUnmapAndRemap) {
