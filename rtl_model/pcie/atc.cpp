@@ -41,12 +41,15 @@ unsigned Atc::set_for(uint64_t addr, unsigned size_shift, uint32_t ssid) const {
   return cache_.set_of(page ^ (page >> 11) ^ (uint64_t{ssid} * 0x9e37));
 }
 
-const AtcEntry* Atc::lookup(uint32_t ssid, bool ssv, uint64_t addr) {
-  if (!ssv) ssid = 0;
+const AtcEntry* Atc::lookup(uint32_t ssid, bool ssv, bool priv, uint64_t addr) {
+  if (!ssv) {
+    ssid = 0;
+    priv = false;
+  }
   for (uint64_t sizes = sizes_present_; sizes; sizes &= sizes - 1) {
     const unsigned shift = static_cast<unsigned>(__builtin_ctzll(sizes));
     const AtcEntry* e = cache_.find(set_for(addr, shift, ssid), [&](const AtcEntry& t) {
-      return t.size_shift == shift && t.ssv == ssv && t.ssid == ssid && t.covers(addr);
+      return t.size_shift == shift && t.same_tag(ssv, ssid, priv) && t.covers(addr);
     });
     if (e) {
       ++hits_;
@@ -57,11 +60,14 @@ const AtcEntry* Atc::lookup(uint32_t ssid, bool ssv, uint64_t addr) {
   return nullptr;
 }
 
-std::optional<AtcEntry> Atc::probe(uint32_t ssid, bool ssv, uint64_t addr) const {
-  if (!ssv) ssid = 0;
+std::optional<AtcEntry> Atc::probe(uint32_t ssid, bool ssv, bool priv, uint64_t addr) const {
+  if (!ssv) {
+    ssid = 0;
+    priv = false;
+  }
   std::optional<AtcEntry> best;
   cache_.for_each([&](const AtcEntry& t) {
-    if (t.ssv == ssv && t.ssid == ssid && t.covers(addr) &&
+    if (t.same_tag(ssv, ssid, priv) && t.covers(addr) &&
         (!best || t.size_shift < best->size_shift))
       best = t;  // smallest first, as lookup probes
   });
@@ -73,21 +79,26 @@ void Atc::insert(const AtcEntry& in) {
     throw std::invalid_argument("Atc::insert: size_shift " + std::to_string(in.size_shift) +
                                 " outside 12..63");
   AtcEntry e = in;
-  if (!e.ssv) e.ssid = 0;
+  if (!e.ssv) {
+    e.ssid = 0;
+    e.priv = false;
+  }
   e.untranslated &= ~e.span_mask();
   e.translated &= ~e.span_mask();
-  // The newer answer supersedes what the PASID had cached over the same addresses, so at
-  // most one entry of a PASID covers an address (and a smaller stale entry cannot hide it).
+  // The newer answer supersedes what the PASID had cached at that privilege level over the
+  // same addresses, so at most one entry of a (PASID, Priv) covers an address (and a
+  // smaller stale entry cannot hide it). The other level's entries stay: they are
+  // separate grants (§13.7).
   const AtcInvRange region{e.untranslated, e.size_shift};
   if (cache_.invalidate_if([&](const AtcEntry& t) {
-        return t.ssv == e.ssv && t.ssid == e.ssid && region.overlaps(t.untranslated, t.size_shift);
+        return t.same_tag(e.ssv, e.ssid, e.priv) && region.overlaps(t.untranslated, t.size_shift);
       }))
     recompute_sizes();
   sizes_present_ |= uint64_t{1} << e.size_shift;
   ++insertions_;
   cache_.insert(set_for(e.untranslated, e.size_shift, e.ssid), e, [&](const AtcEntry& t) {
-    return t.size_shift == e.size_shift && t.untranslated == e.untranslated && t.ssv == e.ssv &&
-           t.ssid == e.ssid;
+    return t.size_shift == e.size_shift && t.untranslated == e.untranslated &&
+           t.same_tag(e.ssv, e.ssid, e.priv);
   });
 }
 
@@ -102,7 +113,8 @@ unsigned Atc::invalidate(const arch::Command& c) {
   const bool ssv = c.ssv();
   const uint32_t ssid = c.ssid();
   const unsigned n = cache_.invalidate_if([&](const AtcEntry& e) {
-    if (ssv && !(e.ssv && e.ssid == ssid)) return false;  // SSV = 0 selects every entry
+    // SSV = 0 selects every entry; either way both privilege levels go.
+    if (ssv && !(e.ssv && e.ssid == ssid)) return false;
     return range.overlaps(e.untranslated, e.size_shift);
   });
   entries_invalidated_ += n;

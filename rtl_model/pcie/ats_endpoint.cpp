@@ -25,6 +25,11 @@ const AtsEndpointParams& checked(const AtsEndpointParams& p) {
   return p;
 }
 
+// The Priv and Exe an access has on PCIe: they are PASID prefix bits, and Execute
+// Requested is for reads only (IHI 0070 §13.7).
+bool pcie_priv(bool ssv, bool privileged) { return ssv && privileged; }
+bool pcie_exec(bool ssv, bool write, bool instruction) { return ssv && instruction && !write; }
+
 uint64_t load_le64(const unsigned char* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
@@ -129,9 +134,10 @@ DmaOutcome AtsEndpoint::dma_access(const DmaAccess& access, sc_time& delay) {
 }
 
 std::optional<uint64_t> AtsEndpoint::translate_cached(uint32_t ssid, bool ssv, uint64_t addr,
-                                                      bool write) const {
-  const std::optional<AtcEntry> e = atc_.probe(ssid, ssv, addr);
-  if (!e || !e->allows(write)) return std::nullopt;
+                                                      bool write, bool privileged,
+                                                      bool instruction) const {
+  const std::optional<AtcEntry> e = atc_.probe(ssid, ssv, pcie_priv(ssv, privileged), addr);
+  if (!e || !e->allows(write, pcie_exec(ssv, write, instruction))) return std::nullopt;
   return e->translate(addr);
 }
 
@@ -146,8 +152,8 @@ DmaOutcome AtsEndpoint::transact(Context& ctx, const DmaAccess& a, sc_time& dela
     ++stats_.page_crossings;
   } else if (params_.ats_enabled) {
     delay += atc_.lookup_time();
-    const AtcEntry* e = atc_.lookup(a.ssid, a.ssv, a.address);
-    if (e && e->allows(a.write)) {
+    const AtcEntry* e = atc_.lookup(a.ssid, a.ssv, pcie_priv(a.ssv, a.privileged), a.address);
+    if (e && e->allows(a.write, pcie_exec(a.ssv, a.write, a.instruction))) {
       ++stats_.atc_hits;
       translated = true;
       address = e->translate(a.address);
@@ -177,8 +183,8 @@ std::optional<uint64_t> AtsEndpoint::request_translation(Context& ctx, const Dma
   r.ssv = a.ssv;
   r.ssid = a.ssv ? a.ssid : 0;
   r.no_write = !a.write;
-  r.priv = a.privileged;
-  r.exec = a.instruction;
+  r.priv = pcie_priv(a.ssv, a.privileged);
+  r.exec = pcie_exec(a.ssv, a.write, a.instruction);
 
   // A Translation Request is a read of the completion data, for the 4 KiB page.
   tlm::tlm_generic_payload& gp = ctx.ats_gp;
@@ -212,8 +218,12 @@ std::optional<uint64_t> AtsEndpoint::request_translation(Context& ctx, const Dma
   e.translated = r.translated;
   e.read = r.read;
   e.write = r.write;
+  e.priv = r.entry_priv;
+  e.exec = r.exe && r.exec;  // never granted unasked (§13.7)
   atc_.insert(e);
-  if (!e.allows(a.write)) {  // e.g. read-only for a write: the SMMU decides (and faults)
+  // E.g. read-only for a write, or no Exe for a fetch: the SMMU decides (and faults). An
+  // answer for the other privilege level (a misbehaving host) serves no access of ours.
+  if (e.priv != r.priv || !e.allows(a.write, r.exec)) {
     ++stats_.translation_failures;
     return std::nullopt;
   }

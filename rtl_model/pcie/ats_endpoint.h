@@ -3,7 +3,8 @@
 // Translation Requests, and answers the SMMU's ATC invalidations (ats_protocol.h).
 //
 // Per DMA transaction (ats_enabled):
-//   1. ATC lookup (AtcParams::lookup). A hit whose permission allows the access sends it
+//   1. ATC lookup (AtcParams::lookup) for the access's PASID and privilege level. A hit
+//      whose permission allows the access (Exe for an instruction fetch) sends it
 //      pre-translated: StreamExtension::ats_translated = true, address = translated.
 //   2. Otherwise a Translation Request on `ats` (NW = the access is a read; Priv/Exe
 //      from the stream) plus the PCIe round trip. A success granting the access is cached
@@ -11,6 +12,9 @@
 //      for a write) is cached too, but this access goes untranslated; so does one after
 //      a completion with no access, UR, or an error response: the SMMU then translates
 //      it, and faults it if it must.
+// Priv and Exe exist only in the PASID prefix, and Exe only on reads (IHI 0070 §13.7):
+// without a PASID the ATS side of an access is unprivileged data, whatever the stream
+// says (its StreamExtension still carries the stream's attributes).
 // An access that crosses a 4 KiB boundary cannot be covered by one translation (PCIe
 // requests never cross one): it goes untranslated without a lookup. With
 // ats_enabled = false every access goes untranslated without a lookup.
@@ -143,9 +147,11 @@ class AtsEndpoint : public sc_core::sc_module {
   // counts into stats(). Throws std::invalid_argument for size 0.
   DmaOutcome dma_access(const DmaAccess& access, sc_core::sc_time& delay);
   // The address a pre-translated access would use now, without counting or timing;
-  // nullopt when the ATC holds no entry allowing it.
-  std::optional<uint64_t> translate_cached(uint32_t ssid, bool ssv, uint64_t addr,
-                                           bool write) const;
+  // nullopt when the ATC holds no entry allowing it (privileged / instruction as in
+  // DmaAccess).
+  std::optional<uint64_t> translate_cached(uint32_t ssid, bool ssv, uint64_t addr, bool write,
+                                           bool privileged = false,
+                                           bool instruction = false) const;
 
  private:
   struct Context;

@@ -22,8 +22,10 @@ struct AtsTranslationRequest : tlm::tlm_extension<AtsTranslationRequest> {
   uint32_t ssid = 0;
   bool ssv = false;       // a PASID prefix
   bool no_write = false;  // NW: the device asks for read access only
-  bool exec = false;      // PASID prefix Execute Requested
-  bool priv = false;      // PASID prefix Privileged Mode Requested
+  // PASID prefix Execute Requested / Privileged Mode Requested: 0 without a PASID
+  // (IHI 0070 §13.7.1: the SMMU takes such a request as Data, Unprivileged).
+  bool exec = false;
+  bool priv = false;
 
   // --- completion
   enum class Status : uint8_t {
@@ -36,6 +38,10 @@ struct AtsTranslationRequest : tlm::tlm_extension<AtsTranslationRequest> {
   uint8_t size_shift = 12;  // the completion covers 2^size_shift bytes, aligned
   bool read = false;
   bool write = false;
+  bool exe = false;         // Exe: execute allowed too (never without exec; implies read)
+  // Priv: the privilege level R/W/Exe apply to, always the request's (§13.7); the ATC
+  // must not use the entry for the other level (PCIe ATS: no correlation between them).
+  bool entry_priv = false;
 
   tlm::tlm_extension_base* clone() const override { return new AtsTranslationRequest(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

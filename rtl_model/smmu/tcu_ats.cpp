@@ -19,14 +19,17 @@ void Tcu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) 
     return;
   }
   req->status = Status::kUnsupported;
-  req->read = req->write = false;
+  req->read = req->write = req->exe = false;
+  // IHI 0070 §13.7.1: without a PASID the request has no Priv or Exe (Data,
+  // Unprivileged); the completion's Priv is the request's.
+  Access access;
+  access.priv = req->ssv && req->priv;
+  access.exec = req->ssv && req->exec;
+  req->entry_priv = access.priv;
   if (!params_.features.ats || !regs_.smmu_enabled()) return;
   ++stats_.ats_requests;
 
   const Stream s{req->sid, req->ssid, req->ssv};
-  Access access;
-  access.priv = req->priv;
-  access.exec = req->exec;
   const uint64_t va = trans.get_address();
 
   delay += link_time_;
@@ -48,14 +51,18 @@ void Tcu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) 
       answered = true;
       req->status = Status::kSuccess;
       if (t.ok()) {
-        // R and W are data permissions (IHI 0070 §13.7.1: TC.R = ttd_R with INSTCFG =
-        // incoming; an execute-only page grants no access to ATS).
-        Access rd = access, wr = access;
+        // R and W are data permissions at the request's privilege (IHI 0070 §13.7.1:
+        // TC.R = ttd_R with INSTCFG = incoming; an execute-only page grants no access to
+        // ATS); TC.Exe = TR.Exe && ttd_RX.
+        Access rd = access, wr = access, ex = access;
         rd.exec = wr.exec = false;
         wr.write = true;
+        ex.exec = true;
         bool s2;
         req->read = check_permissions(t.perms, rd, s2) == FaultType::kNone;
         req->write = !req->no_write && check_permissions(t.perms, wr, s2) == FaultType::kNone;
+        req->exe = access.exec && req->read &&
+                   check_permissions(t.perms, ex, s2) == FaultType::kNone;
         req->size_shift = static_cast<uint8_t>(t.size_shift);
         // Split stage answers with the region's IPA; stage 2 applies to the traffic.
         req->translated = split ? t.ipa_base : t.pa_base;

@@ -36,16 +36,19 @@ struct Mapping {
   uint64_t out = 0;
   bool read = true;
   bool write = true;
+  bool exec = true;        // instruction fetches allowed (no XN)
+  bool user_write = true;  // false: writable by privileged requests only (User-RO, Priv-RW)
 
+  bool writable(bool priv) const { return write && (priv || user_write); }
   bool covers(bool s, uint32_t id, uint64_t a) const {
     return s == ssv && (!s || id == ssid) && (a >> shift) == (base >> shift);
   }
 };
 
 // An SMMU stand-in: answers translation requests from `mappings` after ats_delay (UR for
-// the StreamIDs in `unsupported`), passes device traffic after upstream_delay (faulting
-// untranslated accesses the mappings do not allow, as a real SMMU would) and sends
-// ATC_INV messages from its test thread.
+// the StreamIDs in `unsupported`; Exe and Priv as IHI 0070 §13.7.1 says), passes device
+// traffic after upstream_delay (faulting untranslated accesses the mappings do not allow,
+// as a real SMMU would) and sends ATC_INV messages from its test thread.
 class FakeSmmu : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<FakeSmmu> upstream;
@@ -113,7 +116,8 @@ class FakeSmmu : public sc_core::sc_module {
     delay += upstream_delay;
     if (!ext->ats_translated) {
       const Mapping* m = find(ext->ssv, ext->ssid, gp.get_address());
-      if (!m || !(gp.is_write() ? m->write : m->read)) {
+      if (!m || !(gp.is_write() ? m->writable(ext->privileged) : m->read) ||
+          (ext->instruction && !m->exec)) {
         gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
       }
@@ -132,9 +136,11 @@ class FakeSmmu : public sc_core::sc_module {
       return;
     }
     r->status = Status::kSuccess;
+    r->entry_priv = r->priv;
     const Mapping* m = find(r->ssv, r->ssid, gp.get_address());
     r->read = m && m->read;
-    r->write = m && m->write && !r->no_write;
+    r->write = m && m->writable(r->priv) && !r->no_write;
+    r->exe = r->exec && r->read && m->exec;
     if (m) {
       r->translated = m->out;
       r->size_shift = m->shift;
@@ -220,7 +226,9 @@ TEST(PcieAtsEndpoint, FirstAccessRequestsThenHits) {
   EXPECT_EQ(r.sid, 3u);
   EXPECT_FALSE(r.ssv);
   EXPECT_TRUE(r.no_write);  // a read
-  EXPECT_TRUE(r.priv);
+  // Priv is a PASID prefix bit: a privileged stream without a PASID asks unprivileged
+  // (IHI 0070 §13.7), while its traffic keeps the stream's attribute.
+  EXPECT_FALSE(r.priv);
   EXPECT_FALSE(r.exec);
 
   ASSERT_EQ(smmu.accesses.size(), 3u);
@@ -286,7 +294,7 @@ TEST(PcieAtsEndpoint, BlockCompletionCoversManyPages) {
     EXPECT_EQ(smmu.accesses[i].address, 0x401f0000u + 0x4000 * i);
   }
   EXPECT_EQ(ep.last_end_time(), ns(kMissNs + 3 * kHitNs));
-  EXPECT_EQ(ep.atc().probe(0, false, 0x200000)->size_shift, 21);
+  EXPECT_EQ(ep.atc().probe(0, false, false, 0x200000)->size_shift, 21);
 }
 
 // --- permissions and failed translations, through the host API ---
@@ -543,6 +551,180 @@ TEST(PcieAtsEndpoint, PasidInvalidationSelectsItsEntries) {
   EXPECT_TRUE(smmu.accesses[1].ext.ssv);
   EXPECT_EQ(smmu.accesses[1].ext.ssid, 6u);
   EXPECT_TRUE(smmu.accesses[1].ext.instruction);
+}
+
+// --- privilege levels and execute (IHI 0070 §13.7: a completion's permissions are for
+// its Priv level only; Exe must be granted for a fetch) ---
+
+DmaAccess pasid_access(uint64_t address, bool write, bool priv, bool instruction = false) {
+  DmaAccess a = access(address, write);
+  a.ssv = true;
+  a.ssid = 5;
+  a.privileged = priv;
+  a.instruction = instruction;
+  return a;
+}
+
+// User-RO, Priv-RW: the privileged write gets RW for privileged requests; an unprivileged
+// write must not use that entry. It asks for itself, gets read only, goes untranslated
+// and the SMMU faults it. Then each level hits its own entry.
+TEST(PcieAtsEndpoint, PrivilegedEntryIsNotUsedUnprivileged) {
+  FakeSmmu smmu("smmu");
+  Mapping m{true, 5, 0x10000, 12, 0x80000};
+  m.user_write = false;
+  smmu.mappings.push_back(m);
+  AtsEndpoint ep("ep", params_for(3));
+  bind(smmu, ep);
+  std::vector<DmaOutcome> out;
+  std::vector<sc_time> lat;
+  smmu.body = [&] {
+    for (const DmaAccess& a :
+         {pasid_access(0x10000, true, true), pasid_access(0x10040, true, false),
+          pasid_access(0x10080, false, false), pasid_access(0x100c0, true, true)}) {
+      sc_time d;
+      out.push_back(ep.dma_access(a, d));
+      lat.push_back(d);
+    }
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(smmu.requests.size(), 2u);
+  EXPECT_TRUE(smmu.requests[0].req.priv);
+  EXPECT_FALSE(smmu.requests[1].req.priv);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[0].ats_translated);
+  EXPECT_EQ(lat[0], ns(kMissNs));
+  EXPECT_TRUE(out[1].translation_requested);
+  EXPECT_FALSE(out[1].ats_translated);
+  EXPECT_EQ(out[1].status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(lat[1], ns(kMissNs));
+  EXPECT_FALSE(out[2].translation_requested);  // the unprivileged read-only entry
+  EXPECT_EQ(out[2].sent_address, 0x80080u);
+  EXPECT_EQ(lat[2], ns(kHitNs));
+  EXPECT_FALSE(out[3].translation_requested);  // the privileged RW entry survived
+  EXPECT_EQ(out[3].sent_address, 0x800c0u);
+  EXPECT_EQ(lat[3], ns(kHitNs));
+  EXPECT_EQ(ep.atc().occupancy(), 2u);
+  EXPECT_EQ(ep.translate_cached(5, true, 0x10000, true, true), 0x80000u);
+  EXPECT_FALSE(ep.translate_cached(5, true, 0x10000, true, false).has_value());
+}
+
+// And the other way round: an unprivileged entry does not serve a privileged read.
+TEST(PcieAtsEndpoint, UnprivilegedEntryIsNotUsedPrivileged) {
+  FakeSmmu smmu("smmu");
+  smmu.mappings.push_back({true, 5, 0x10000, 12, 0x80000});
+  AtsEndpoint ep("ep", params_for(3));
+  bind(smmu, ep);
+  smmu.body = [&] {
+    sc_time d;
+    EXPECT_TRUE(ep.dma_access(pasid_access(0x10000, false, false), d).translation_requested);
+    d = sc_core::SC_ZERO_TIME;
+    const DmaOutcome o = ep.dma_access(pasid_access(0x10040, false, true), d);
+    EXPECT_TRUE(o.translation_requested);
+    EXPECT_TRUE(o.ats_translated);
+    EXPECT_EQ(d, ns(kMissNs));
+    for (bool priv : {false, true}) {
+      d = sc_core::SC_ZERO_TIME;
+      EXPECT_FALSE(ep.dma_access(pasid_access(0x10080, false, priv), d).translation_requested);
+      EXPECT_EQ(d, ns(kHitNs));
+    }
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(smmu.requests.size(), 2u);
+  EXPECT_FALSE(smmu.requests[0].req.priv);
+  EXPECT_TRUE(smmu.requests[1].req.priv);
+  EXPECT_EQ(ep.atc().occupancy(), 2u);
+  EXPECT_EQ(ep.stats().atc_hits, 2u);
+}
+
+// A fetch asks with Exe. On an XN page the answer grants R only: cached (a data read then
+// hits), but the fetch goes untranslated and faults, and the next fetch asks again. On an
+// executable page Exe is granted and later fetches hit. Writes never ask for Exe.
+TEST(PcieAtsEndpoint, InstructionFetchNeedsExe) {
+  FakeSmmu smmu("smmu");
+  Mapping xn{true, 5, 0x10000, 12, 0x80000};
+  xn.exec = false;
+  smmu.mappings.push_back(xn);
+  smmu.mappings.push_back({true, 5, 0x20000, 12, 0x90000});
+  AtsEndpoint ep("ep", params_for(3));
+  bind(smmu, ep);
+  std::vector<DmaOutcome> out;
+  smmu.body = [&] {
+    for (const DmaAccess& a :
+         {pasid_access(0x10000, false, false, true), pasid_access(0x10040, false, false),
+          pasid_access(0x10080, false, false, true), pasid_access(0x20000, false, false, true),
+          pasid_access(0x20040, false, false, true), pasid_access(0x20080, true, false, true)}) {
+      sc_time d;
+      out.push_back(ep.dma_access(a, d));
+    }
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(out.size(), 6u);
+  EXPECT_TRUE(out[0].translation_requested);
+  EXPECT_FALSE(out[0].ats_translated);
+  EXPECT_EQ(out[0].status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_FALSE(out[1].translation_requested);  // R was granted
+  EXPECT_EQ(out[1].sent_address, 0x80040u);
+  EXPECT_TRUE(out[2].translation_requested);   // still no Exe
+  EXPECT_FALSE(out[2].ats_translated);
+  EXPECT_TRUE(out[3].translation_requested);
+  EXPECT_EQ(out[3].sent_address, 0x90000u);
+  EXPECT_FALSE(out[4].translation_requested);  // Exe was granted
+  EXPECT_EQ(out[4].sent_address, 0x90040u);
+  EXPECT_TRUE(out[5].translation_requested);   // a write: the entry was asked with NW
+  EXPECT_TRUE(out[5].ats_translated);
+  ASSERT_EQ(smmu.requests.size(), 4u);
+  for (unsigned i = 0; i < 3; ++i) EXPECT_TRUE(smmu.requests[i].req.exec) << i;
+  EXPECT_FALSE(smmu.requests[3].req.exec);  // PCIe: Execute Requested is for reads only
+  EXPECT_FALSE(ep.translate_cached(5, true, 0x10000, false, false, true).has_value());
+  EXPECT_EQ(ep.translate_cached(5, true, 0x10000, false), 0x80000u);
+}
+
+// Without a PASID there is no Priv or Exe: a privileged fetch asks as unprivileged data
+// and uses that entry.
+TEST(PcieAtsEndpoint, NoPasidIsUnprivilegedData) {
+  FakeSmmu smmu("smmu");
+  Mapping m{false, 0, 0x10000, 12, 0x80000};
+  m.exec = false;
+  smmu.mappings.push_back(m);
+  AtsEndpoint ep("ep", params_for(3));
+  bind(smmu, ep);
+  smmu.body = [&] {
+    DmaAccess a = access(0x10000);
+    a.privileged = a.instruction = true;
+    sc_time d;
+    EXPECT_TRUE(ep.dma_access(a, d).ats_translated);
+    a.address = 0x10040;
+    EXPECT_FALSE(ep.dma_access(a, d).translation_requested);
+    EXPECT_FALSE(ep.dma_access(access(0x10080), d).translation_requested);
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(smmu.requests.size(), 1u);
+  EXPECT_FALSE(smmu.requests[0].req.priv);
+  EXPECT_FALSE(smmu.requests[0].req.exec);
+  EXPECT_EQ(ep.atc().occupancy(), 1u);
+}
+
+// An ATC_INV names addresses, not a privilege level: both levels' entries go.
+TEST(PcieAtsEndpoint, InvalidationDropsBothPrivilegeLevels) {
+  FakeSmmu smmu("smmu");
+  smmu.mappings.push_back({true, 5, 0x10000, 12, 0x80000});
+  AtsEndpoint ep("ep", params_for(3));
+  bind(smmu, ep);
+  smmu.body = [&] {
+    for (bool priv : {false, true}) {
+      sc_time d;
+      ep.dma_access(pasid_access(0x10000, false, priv), d);
+    }
+    EXPECT_EQ(ep.atc().occupancy(), 2u);
+    sc_time d;
+    EXPECT_EQ(smmu.send_inv(atc_inv(3, 0x10000, 0).set_ssv(true).set_ssid(5), d),
+              tlm::TLM_OK_RESPONSE);
+    for (bool priv : {false, true})
+      EXPECT_FALSE(ep.translate_cached(5, true, 0x10000, false, priv).has_value()) << priv;
+  };
+  sc_core::sc_start();
+  EXPECT_EQ(ep.atc().occupancy(), 0u);
+  EXPECT_EQ(ep.atc().entries_invalidated(), 2u);
 }
 
 // Messages this function does not own, or cannot read, are refused at once and change

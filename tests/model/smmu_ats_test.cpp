@@ -156,12 +156,12 @@ TEST(SmmuAts, AtcInvalidationByRangeSsidAndAll) {
   ASSERT_EQ(atc.occupancy(), 3u);
   rig.commands({atc_inv(kSid, 0x1000, 0), Command(Opcode::kSync)});  // one page
   EXPECT_EQ(atc.occupancy(), 2u);
-  EXPECT_FALSE(atc.probe(0, false, 0x1000));
-  EXPECT_TRUE(atc.probe(0, false, 0x2000));
+  EXPECT_FALSE(atc.probe(0, false, false, 0x1000));
+  EXPECT_TRUE(atc.probe(0, false, false, 0x2000));
   rig.commands({atc_inv(kSid, 0, arch::kAtcInvSizeAll).set_ssv(true).set_ssid(1),
                 Command(Opcode::kSync)});  // that PASID only
   EXPECT_EQ(atc.occupancy(), 1u);
-  EXPECT_TRUE(atc.probe(0, false, 0x2000));
+  EXPECT_TRUE(atc.probe(0, false, false, 0x2000));
   rig.read(0x3000, nullptr, nullptr, 0, true, 1);
   rig.commands({atc_inv(kSid, 0, arch::kAtcInvSizeAll), Command(Opcode::kSync)});  // all
   EXPECT_EQ(atc.occupancy(), 0u);

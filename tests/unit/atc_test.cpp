@@ -1,5 +1,6 @@
-// The endpoint's ATC: lookups across page sizes, ATC_INV ranges and PASID selection,
-// replacement, counters and parameter checks. No simulation kernel runs.
+// The endpoint's ATC: lookups across page sizes, privilege levels and execute, ATC_INV
+// ranges and PASID selection, replacement, counters and parameter checks. No simulation
+// kernel runs.
 #include "rtl_model/pcie/atc.h"
 
 #include <gtest/gtest.h>
@@ -40,7 +41,7 @@ Command atc_inv(uint64_t page, uint8_t size, bool ssv = false, uint32_t ssid = 0
 }
 
 bool cached(const Atc& atc, uint64_t page, bool ssv = false, uint32_t ssid = 0) {
-  return atc.probe(ssid, ssv, page * kPage + 0x10).has_value();
+  return atc.probe(ssid, ssv, false, page * kPage + 0x10).has_value();
 }
 
 // The Linux span computation (the fact sheet): pages [ps, pe] -> SIZE and ADDR page.
@@ -54,17 +55,17 @@ TEST(PcieAtc, LookupHitMissTranslateAndCounters) {
   Atc atc;
   EXPECT_EQ(atc.capacity(), 64u);
   EXPECT_EQ(atc.lookup_time(), sc_core::sc_time(2, sc_core::SC_NS));
-  EXPECT_EQ(atc.lookup(0, false, 0x5000), nullptr);
+  EXPECT_EQ(atc.lookup(0, false, false, 0x5000), nullptr);
   atc.insert(entry(5, 0x80));
-  const AtcEntry* e = atc.lookup(0, false, 0x5123);
+  const AtcEntry* e = atc.lookup(0, false, false, 0x5123);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->translate(0x5123), 0x80123u);
   EXPECT_TRUE(e->allows(false));
   EXPECT_TRUE(e->allows(true));
-  EXPECT_EQ(atc.lookup(0, false, 0x6000), nullptr);
+  EXPECT_EQ(atc.lookup(0, false, false, 0x6000), nullptr);
   // A PASID entry is not a no-PASID entry, and the SSID is ignored without SSV.
-  EXPECT_EQ(atc.lookup(0, true, 0x5000), nullptr);
-  EXPECT_NE(atc.lookup(99, false, 0x5000), nullptr);
+  EXPECT_EQ(atc.lookup(0, true, false, 0x5000), nullptr);
+  EXPECT_NE(atc.lookup(99, false, false, 0x5000), nullptr);
   EXPECT_EQ(atc.hits(), 2u);
   EXPECT_EQ(atc.misses(), 3u);
   EXPECT_EQ(atc.insertions(), 1u);
@@ -78,38 +79,38 @@ TEST(PcieAtc, InsertAlignsAndReplacesTheSameTag) {
   e.translated += 0x456;
   e.write = false;
   atc.insert(e);
-  auto got = atc.probe(3, true, 0x5fff);
+  auto got = atc.probe(3, true, false, 0x5fff);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->untranslated, 0x5000u);
   EXPECT_EQ(got->translate(0x5fff), 0x80fffu);
   EXPECT_FALSE(got->write);
   atc.insert(entry(5, 0x90, true, 3));  // the newer answer wins
   EXPECT_EQ(atc.occupancy(), 1u);
-  EXPECT_EQ(atc.probe(3, true, 0x5000)->translated, 0x90000u);
-  EXPECT_TRUE(atc.probe(3, true, 0x5000)->write);
+  EXPECT_EQ(atc.probe(3, true, false, 0x5000)->translated, 0x90000u);
+  EXPECT_TRUE(atc.probe(3, true, false, 0x5000)->write);
   // Another PASID with the same address is a different entry.
   atc.insert(entry(5, 0xa0, true, 4));
   EXPECT_EQ(atc.occupancy(), 2u);
-  EXPECT_EQ(atc.probe(4, true, 0x5000)->translated, 0xa0000u);
+  EXPECT_EQ(atc.probe(4, true, false, 0x5000)->translated, 0xa0000u);
 }
 
 TEST(PcieAtc, MixedPageSizes) {
   Atc atc;
   atc.insert(entry(0x200, 0x4000, false, 0, 21));  // 2 MiB at 2 MiB -> 64 MiB
   atc.insert(entry(0x7, 0x99));                    // 4 KiB
-  const AtcEntry* big = atc.lookup(0, false, 0x3ff010);
+  const AtcEntry* big = atc.lookup(0, false, false, 0x3ff010);
   ASSERT_NE(big, nullptr);
   EXPECT_EQ(big->size_shift, 21);
   EXPECT_EQ(big->translate(0x3ff010), 0x41ff010u);
-  const AtcEntry* small = atc.lookup(0, false, 0x7008);
+  const AtcEntry* small = atc.lookup(0, false, false, 0x7008);
   ASSERT_NE(small, nullptr);
   EXPECT_EQ(small->translate(0x7008), 0x99008u);
-  EXPECT_EQ(atc.lookup(0, false, 0x400000), nullptr);  // just past the block
+  EXPECT_EQ(atc.lookup(0, false, false, 0x400000), nullptr);  // just past the block
   // A newer 4 KiB answer inside the block replaces the block for that PASID.
   atc.insert(entry(0x201, 0x55));
   EXPECT_EQ(atc.occupancy(), 2u);
-  EXPECT_EQ(atc.lookup(0, false, 0x200000), nullptr);
-  EXPECT_EQ(atc.lookup(0, false, 0x201000)->translate(0x201000), 0x55000u);
+  EXPECT_EQ(atc.lookup(0, false, false, 0x200000), nullptr);
+  EXPECT_EQ(atc.lookup(0, false, false, 0x201000)->translate(0x201000), 0x55000u);
 }
 
 TEST(PcieAtc, BadSizeShiftRejected) {
@@ -117,7 +118,79 @@ TEST(PcieAtc, BadSizeShiftRejected) {
   EXPECT_THROW(atc.insert(entry(1, 1, false, 0, 11)), std::invalid_argument);
   EXPECT_THROW(atc.insert(entry(1, 1, false, 0, 64)), std::invalid_argument);
   EXPECT_NO_THROW(atc.insert(entry(0, 0, false, 0, 63)));
-  EXPECT_NE(atc.lookup(0, false, 0x7fff'ffff'ffff'ffffull), nullptr);
+  EXPECT_NE(atc.lookup(0, false, false, 0x7fff'ffff'ffff'ffffull), nullptr);
+}
+
+// --- privilege levels and execute (IHI 0070 §13.7) ---
+
+AtcEntry priv_entry(uint64_t page, uint64_t out_page, uint32_t ssid, bool priv) {
+  AtcEntry e = entry(page, out_page, true, ssid);
+  e.priv = priv;
+  return e;
+}
+
+// A completion's permissions are for its Priv level only: the other level misses, and
+// both levels' entries live side by side (the newer answer replaces its own level only).
+TEST(PcieAtc, PrivilegeLevelsAreSeparateEntries) {
+  Atc atc;
+  atc.insert(priv_entry(5, 0x80, 3, false));
+  EXPECT_EQ(atc.lookup(3, true, true, 0x5000), nullptr);
+  EXPECT_NE(atc.lookup(3, true, false, 0x5000), nullptr);
+  atc.insert(priv_entry(5, 0x90, 3, true));
+  EXPECT_EQ(atc.occupancy(), 2u);
+  EXPECT_EQ(atc.lookup(3, true, false, 0x5010)->translate(0x5010), 0x80010u);
+  EXPECT_EQ(atc.lookup(3, true, true, 0x5010)->translate(0x5010), 0x90010u);
+  atc.insert(priv_entry(5, 0xa0, 3, true));  // replaces the privileged one only
+  EXPECT_EQ(atc.occupancy(), 2u);
+  EXPECT_EQ(atc.probe(3, true, false, 0x5000)->translated, 0x80000u);
+  EXPECT_EQ(atc.probe(3, true, true, 0x5000)->translated, 0xa0000u);
+  EXPECT_FALSE(atc.probe(3, true, true, 0x6000).has_value());
+  EXPECT_EQ(atc.hits(), 3u);
+  EXPECT_EQ(atc.misses(), 1u);
+}
+
+// Without a PASID there is no Priv: an entry is stored unprivileged and serves any
+// lookup without SSV.
+TEST(PcieAtc, NoPasidIgnoresPriv) {
+  Atc atc;
+  AtcEntry e = entry(5, 0x80);
+  e.priv = true;
+  atc.insert(e);
+  ASSERT_TRUE(atc.probe(0, false, false, 0x5000).has_value());
+  EXPECT_FALSE(atc.probe(0, false, false, 0x5000)->priv);
+  EXPECT_NE(atc.lookup(0, false, true, 0x5000), nullptr);
+}
+
+// An instruction fetch is a read that needs Exe; data reads and writes do not.
+TEST(PcieAtc, ExecNeedsExe) {
+  AtcEntry e = entry(5, 0x80);
+  EXPECT_TRUE(e.allows(false, false));
+  EXPECT_FALSE(e.allows(false, true));
+  e.exec = true;
+  EXPECT_TRUE(e.allows(false, true));
+  e.read = false;  // Exe implies R: a completion never grants it alone
+  EXPECT_FALSE(e.allows(false, true));
+  e = entry(5, 0x80, false, 0, 12, false);
+  e.exec = true;
+  EXPECT_FALSE(e.allows(true, false));
+}
+
+// ATC_INV names addresses and a PASID, not a level: both levels go, with SSV or without.
+TEST(PcieAtc, InvalidationDropsBothPrivilegeLevels) {
+  Atc atc;
+  for (bool priv : {false, true}) {
+    atc.insert(priv_entry(5, 0x80, 3, priv));
+    atc.insert(priv_entry(6, 0x81, 4, priv));
+  }
+  EXPECT_EQ(atc.occupancy(), 4u);
+  EXPECT_EQ(atc.invalidate(atc_inv(5, 0, true, 3)), 2u);
+  for (bool priv : {false, true}) {
+    EXPECT_FALSE(atc.probe(3, true, priv, 0x5000).has_value()) << priv;
+    EXPECT_TRUE(atc.probe(4, true, priv, 0x6000).has_value()) << priv;
+  }
+  EXPECT_EQ(atc.invalidate(atc_inv(6, 0)), 2u);
+  EXPECT_EQ(atc.occupancy(), 0u);
+  EXPECT_EQ(atc.entries_invalidated(), 4u);
 }
 
 // --- ATC_INV ranges ---
@@ -233,7 +306,7 @@ TEST(PcieAtc, BlockRemovedByAnOverlappingSmallerRange) {
   EXPECT_EQ(atc.occupancy(), 1u);
   EXPECT_EQ(atc.invalidate(atc_inv(0x3ff, 0)), 1u);  // its last 4 KiB page
   EXPECT_EQ(atc.occupancy(), 0u);
-  EXPECT_EQ(atc.lookup(0, false, 0x200000), nullptr);
+  EXPECT_EQ(atc.lookup(0, false, false, 0x200000), nullptr);
 
   // A range larger than the entry covers it too.
   atc.insert(entry(0x200, 0x4000, false, 0, 21));
@@ -262,7 +335,7 @@ TEST(PcieAtc, LruReplacement) {
   Atc atc(p);
   atc.insert(entry(1, 1));
   atc.insert(entry(2, 2));
-  ASSERT_NE(atc.lookup(0, false, 1 * kPage), nullptr);  // page 1 is now the most recent
+  ASSERT_NE(atc.lookup(0, false, false, 1 * kPage), nullptr);  // page 1 is now the most recent
   atc.insert(entry(3, 3));
   EXPECT_TRUE(cached(atc, 1));
   EXPECT_FALSE(cached(atc, 2));
@@ -278,7 +351,7 @@ TEST(PcieAtc, FifoReplacement) {
   Atc atc(p);
   atc.insert(entry(1, 1));
   atc.insert(entry(2, 2));
-  ASSERT_NE(atc.lookup(0, false, 1 * kPage), nullptr);  // does not save page 1
+  ASSERT_NE(atc.lookup(0, false, false, 1 * kPage), nullptr);  // does not save page 1
   atc.insert(entry(3, 3));
   EXPECT_FALSE(cached(atc, 1));
   EXPECT_TRUE(cached(atc, 2));
@@ -290,7 +363,8 @@ TEST(PcieAtc, DefaultGeometryHoldsSixtyFourPages) {
   for (uint64_t p = 0; p < 64; ++p) atc.insert(entry(p, p + 1000));
   EXPECT_EQ(atc.occupancy(), 64u);
   EXPECT_EQ(atc.evictions(), 0u);  // consecutive pages spread over all 16 sets
-  for (uint64_t p = 0; p < 64; ++p) ASSERT_EQ(atc.lookup(0, false, p * kPage)->translated, (p + 1000) * kPage);
+  for (uint64_t p = 0; p < 64; ++p)
+    ASSERT_EQ(atc.lookup(0, false, false, p * kPage)->translated, (p + 1000) * kPage);
   atc.insert(entry(64, 0));
   EXPECT_EQ(atc.occupancy(), 64u);
   EXPECT_EQ(atc.evictions(), 1u);
