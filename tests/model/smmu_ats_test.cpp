@@ -75,6 +75,21 @@ struct AtsRig {
     if (latency) *latency = d;
     return data;
   }
+  // A read with PASID 1 (substreams), privileged and/or an instruction fetch as asked.
+  uint64_t pasid_read(uint64_t va, bool priv, bool fetch, model::DmaOutcome& out) {
+    uint64_t data = 0;
+    model::DmaAccess a;
+    a.address = va;
+    a.size = 8;
+    a.ssv = true;
+    a.ssid = 1;
+    a.privileged = priv;
+    a.instruction = fetch;
+    a.data = reinterpret_cast<uint8_t*>(&data);
+    sc_time d = sc_core::SC_ZERO_TIME;
+    out = ep().dma_access(a, d);
+    return data;
+  }
   void commands(std::vector<Command> cmds, sc_time run = sc_time(20, sc_core::SC_US)) {
     tb.submit(cmds);
     tb.run(run);
@@ -272,4 +287,61 @@ TEST(SmmuAts, SplitStageAnswersWithTheIpaAndStage2AppliesToTraffic) {
   EXPECT_EQ(data, 0x5b11u);                // stage 2 applied to the translated access
   EXPECT_EQ(tb.smmu.stats().ats_translated, 1u);
   EXPECT_TRUE(tb.events().empty());
+}
+
+// The SMMU answers for the request's privilege level and grants Exe only to a fetch that
+// may execute (IHI 0070 §13.7.1); the ATC keeps each level's answer for that level.
+// Page 0x1000 is EL0-writable: executable unprivileged, never privileged (VMSAv8-64).
+// Page 0x6000 is privileged-only (AP = 00).
+TEST(SmmuAts, AnswersPerPrivilegeLevelAndExecute) {
+  SmmuTestbench tb({}, 0, SmmuTestbench::default_memory(), false, {endpoint()});
+  AtsRig rig(tb, 1, /*substreams=*/true);
+  arch::S1LeafAttrs priv_only = rw_s1_ng();
+  priv_only.ap = 0;
+  rig.pt.map(0x6000, kOld + 0x6000, 0x1000, priv_only, false);
+  tb.mem.write64(kOld + 0x6000, 0x0106);
+  auto& atc = rig.ep().atc();
+  model::DmaOutcome o;
+
+  // An unprivileged fetch: R and Exe, for unprivileged requests.
+  EXPECT_EQ(rig.pasid_read(0x1000, false, true, o), 0x0101u);
+  EXPECT_TRUE(o.ats_translated);
+  ASSERT_TRUE(atc.probe(1, true, false, 0x1000).has_value());
+  EXPECT_TRUE(atc.probe(1, true, false, 0x1000)->exec);
+  EXPECT_FALSE(atc.probe(1, true, false, 0x1000)->priv);
+  // A privileged fetch does not use it: it asks, gets R without Exe, goes untranslated
+  // and the SMMU faults it.
+  rig.pasid_read(0x1008, true, true, o);
+  EXPECT_TRUE(o.translation_requested);
+  EXPECT_FALSE(o.ats_translated);
+  EXPECT_NE(o.status, tlm::TLM_OK_RESPONSE);
+  ASSERT_TRUE(atc.probe(1, true, true, 0x1000).has_value());
+  EXPECT_TRUE(atc.probe(1, true, true, 0x1000)->priv);
+  EXPECT_FALSE(atc.probe(1, true, true, 0x1000)->exec);
+  // A privileged data read hits the privileged entry.
+  EXPECT_EQ(rig.pasid_read(0x1000, true, false, o), 0x0101u);
+  EXPECT_FALSE(o.translation_requested);
+  EXPECT_TRUE(o.ats_translated);
+
+  // Privileged-only page: no access unprivileged (and the SMMU faults the access); the
+  // privileged read asks for itself and is pre-translated.
+  rig.pasid_read(0x6000, false, false, o);
+  EXPECT_TRUE(o.translation_requested);
+  EXPECT_FALSE(o.ats_translated);
+  EXPECT_NE(o.status, tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(rig.pasid_read(0x6000, true, false, o), 0x0106u);
+  EXPECT_TRUE(o.translation_requested);
+  EXPECT_TRUE(o.ats_translated);
+  EXPECT_EQ(tb.smmu.stats().ats_requests, 4u);
+  EXPECT_EQ(tb.smmu.stats().ats_no_access, 1u);
+  auto evs = tb.events();
+  ASSERT_EQ(evs.size(), 2u);  // the two untranslated accesses; ATS records nothing
+  for (const auto& ev : evs) EXPECT_EQ(ev.id, EventId::kPermission);
+  EXPECT_EQ(atc.occupancy(), 3u);
+
+  // One ATC_INV of the page removes both levels' entries.
+  rig.commands({atc_inv(kSid, 0x1000, 0).set_ssv(true).set_ssid(1), Command(Opcode::kSync)});
+  EXPECT_FALSE(atc.probe(1, true, false, 0x1000).has_value());
+  EXPECT_FALSE(atc.probe(1, true, true, 0x1000).has_value());
+  EXPECT_EQ(atc.occupancy(), 1u);
 }
