@@ -966,3 +966,24 @@ TEST(SmmuSim, DefaultLayoutReportsItsOneTbu) {
   EXPECT_NE(text.str().find("tbus[0]:"), std::string::npos);
   EXPECT_NE(text.str().find("dti_requests"), std::string::npos);
 }
+
+// --- PASIDs and SVA (setup "driver").
+
+// scenarios/pasids_ats.json: an ATS device at its RID and two PASIDs (three domains) and
+// a DMA master in a process's address space (SVA at PASID 5); both driver ops unmap a
+// page nobody touches. No fault; one ASID per domain; the PASID domain's unmap sent an
+// ATC_INV (with the RID's attach: 2 in all).
+TEST(SmmuSim, PasidsAndSvaExampleRunsWithoutFaults) {
+  const Scenario sc = read_scenario(load_scenario_document(SMMU_SCENARIO_DIR "/pasids_ats.json", {}));
+  const json r = run_report(sc);
+  EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+  EXPECT_EQ(u(r["dma"]["transactions"]), 1280u);
+  const json& d = r["driver"];
+  EXPECT_EQ(u(d["attaches"]), 2u);        // two masters' RIDs (one blocked)
+  EXPECT_EQ(u(d["pasid_attaches"]), 3u);  // PASIDs 1 and 2, and the SVA binding
+  EXPECT_EQ(u(d["smmus"][0]["asids_in_use"]), 4u);
+  EXPECT_EQ(u(d["smmus"][0]["events"]), 0u);
+  for (const json& o : d["ops"]) EXPECT_EQ(o["status"], "ok");
+  EXPECT_EQ(u(r["smmus"][0]["atc_inv_sent"]), 2u);
+  EXPECT_EQ(u(r["devices"][0]["invalidations_answered"]), 2u);
+}
