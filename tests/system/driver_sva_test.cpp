@@ -44,6 +44,12 @@ uint64_t stamp_ns() { return static_cast<uint64_t>(sc_core::sc_time_stamp() / sc
 
 struct World {
   sc_time end{2, sc_core::SC_MS};
+  // With churn, CPU 1 keeps blocking and re-attaching the plain master's PASID while the
+  // process changes its pages (attach and notifier invalidation race).
+  bool churn = false;
+  Master* plain = nullptr;
+  Domain* sva = nullptr;
+  uint64_t pasid_attaches = 0, churn_errors = 0;
   bool ready = false, done = false;
   std::unordered_map<uint64_t, uint64_t> ended;  // signature -> ns its remap/unmap returned
   uint64_t plain_ok = 0, plain_faults = 0, ats_ok = 0, ats_faults = 0, zero_reads = 0;
@@ -117,14 +123,26 @@ void fill(driver::Os& os, ProcessMm& mm, unsigned page, uint64_t gen) {
   for (unsigned k = 0; k < 8; ++k) os.write64((p->pa & ~(ProcessMm::kPageSize - 1)) + 8 * k, signature(page, gen));
 }
 
-}  // namespace
-
-TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) {
+void run_sva_world(bool churn) {
   test::DriverSocConfig cfg;
   cfg.smmus = 2;
+  cfg.cpus = churn ? 2 : 1;
   cfg.ats_endpoints = 1;  // SMMU 1's endpoint, after its plain master
   test::DriverSoc soc(cfg);
   World w;
+  w.churn = churn;
+  if (churn)
+    soc.cpu(1).add_program([&w, &soc](driver::Os& os) {
+      std::mt19937_64 rng(5);
+      while (!w.ready) os.delay_ns(1000);
+      while (!w.done) {
+        os.delay_ns(500 + rng() % 2000);
+        soc.iommu().detach_pasid(*w.plain, kPlainSsid);
+        os.delay_ns(rng() % 1000);
+        w.churn_errors += soc.iommu().attach_pasid(*w.plain, kPlainSsid, *w.sva) != SmmuStatus::kOk;
+        ++w.pasid_attaches;
+      }
+    });
   Readers readers("readers", soc, w);
   arch::Cd cd0, cd1;
   uint64_t ttbr = 0, tlbi0 = 0, tlbi1 = 0, atc_inv_ssv = 0, atc_inv_received = 0;
@@ -158,6 +176,8 @@ TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) {
         ASSERT_EQ(iommu.attach_pasid(*ats, kAtsSsid, *sva), SmmuStatus::kOk);
         cd0 = soc.cd(plain->cd_table()->cd_pa(kPlainSsid));
         cd1 = soc.cd(ats->cd_table()->cd_pa(kAtsSsid));
+        w.plain = plain.get();
+        w.sva = sva.get();
         const uint64_t t0 = soc.opcode_count(0, Op::kTlbiNhVa), t1 = soc.opcode_count(1, Op::kTlbiNhVa);
         const uint64_t a1 = soc.opcode_count(1, Op::kAtcInv);
         const uint64_t r1 = soc.endpoint(1, 0).stats().invalidations_received;
@@ -187,7 +207,7 @@ TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) {
         tlbi1 = soc.opcode_count(1, Op::kTlbiNhVa) - t1;
         atc_inv_ssv = soc.opcode_count(1, Op::kAtcInv) - a1;
         atc_inv_received = soc.endpoint(1, 0).stats().invalidations_received - r1;
-        os.delay_ns(5000);  // the readers stop
+        os.delay_ns(5000);  // the readers and the churning CPU stop
         iommu.release_master(plain);
         iommu.release_master(ats);
         attached_after = sva->attached_masters();
@@ -196,9 +216,9 @@ TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) {
         mm_released_cleanly = true;
       },
       driver::SyncCompletion::kMsi, w.end + sc_time(2, sc_core::SC_MS)));
-  std::printf("sva: plain ok %llu faults %llu, ats ok %llu faults %llu, zero reads %llu, remaps %llu "
+  std::printf("sva%s: plain ok %llu faults %llu, ats ok %llu faults %llu, zero reads %llu, remaps %llu "
               "unmaps %llu, TLBI_NH_VA smmu0 %llu smmu1 %llu, ATC_INV %llu\n",
-              (unsigned long long)w.plain_ok, (unsigned long long)w.plain_faults,
+              churn ? " (PASID churn)" : "", (unsigned long long)w.plain_ok, (unsigned long long)w.plain_faults,
               (unsigned long long)w.ats_ok, (unsigned long long)w.ats_faults,
               (unsigned long long)w.zero_reads, (unsigned long long)w.remaps,
               (unsigned long long)w.unmaps, (unsigned long long)tlbi0, (unsigned long long)tlbi1,
@@ -212,17 +232,32 @@ TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) {
   // Every remap or unmap invalidated on both SMMUs and in the endpoint's ATC.
   const uint64_t changes = w.remaps + w.unmaps;
   EXPECT_GT(changes, 500u);
-  EXPECT_EQ(tlbi0, changes);
+  // SMMU 0 only while the plain master was attached (always, without churn).
+  if (churn) {
+    EXPECT_GT(w.pasid_attaches, 300u);
+    EXPECT_EQ(w.churn_errors, 0u);
+    EXPECT_LE(tlbi0, changes);
+    EXPECT_GT(tlbi0, changes / 4);
+  } else {
+    EXPECT_EQ(tlbi0, changes);
+  }
   EXPECT_EQ(tlbi1, changes);
   EXPECT_EQ(atc_inv_ssv, changes);
   EXPECT_EQ(atc_inv_received, changes);
   // Enough traffic that the check means something: hits, faults on unmapped pages.
-  EXPECT_GT(w.plain_ok, 3000u);
+  EXPECT_GT(w.plain_ok, churn ? 1000u : 3000u);  // detached a good part of the time with churn
   EXPECT_GT(w.ats_ok, 3000u);
   EXPECT_GT(w.plain_faults, 10u);
   EXPECT_EQ(attached_after, 0u);
   EXPECT_TRUE(mm_released_cleanly);
 }
+
+}  // namespace
+
+TEST(DriverSva, ProcessRemapsWhileDevicesReadThroughPasidsNoStaleRead) { run_sva_world(false); }
+
+// The same while another CPU blocks and re-attaches the plain master's PASID all along.
+TEST(DriverSva, PasidAttachesRaceProcessUnmapsNoStaleRead) { run_sva_world(true); }
 
 // An SVA domain is bound at PASIDs only; the CD's ASID is the SMMU's own (shared with
 // stage-1 domains' allocator), and every SMMU gets its own.
