@@ -259,6 +259,15 @@ struct CheckingNotifier : MmuNotifier {
   std::vector<std::string> failures;
 
   explicit CheckingNotifier(HostOs& o) : os(o) {}
+  // Registered with an mm that outlives it (declared before it): leave before going.
+  void watch(ProcessMm& m) {
+    watched = &m;
+    m.register_notifier(*this);
+  }
+  ~CheckingNotifier() override {
+    if (watched) watched->unregister_notifier(*this);
+  }
+  ProcessMm* watched = nullptr;
   void expect_unchanged(ProcessMm& m, std::vector<std::pair<uint64_t, uint8_t>> pages) {
     mm = &m;
     live_before = os.live_allocations();
@@ -282,7 +291,7 @@ TEST(ProcessMm, NotifiersRunAfterTheEntriesAreClearedAndBeforeAnythingIsFreed) {
   HostOs os;
   auto mm = make_mm(os);
   CheckingNotifier n(os);
-  mm->register_notifier(n);
+  n.watch(*mm);
   ASSERT_EQ(mm->mmap_anonymous(kUserVa, 3 * kPage, {}), MmStatus::kOk);
   EXPECT_TRUE(n.ranges.empty());  // mapping needs no invalidation
   std::vector<std::pair<uint64_t, uint8_t>> pages;
@@ -309,7 +318,7 @@ TEST(ProcessMm, UnmapOfARangeNotMappedChangesNothingAndNotifiesNoOne) {
   HostOs os;
   auto mm = make_mm(os);
   CheckingNotifier n(os);
-  mm->register_notifier(n);
+  n.watch(*mm);
   MmUnmapResult r = mm->unmap(kUserVa, 16 * kPage);
   EXPECT_EQ(r.status, MmStatus::kOk);
   EXPECT_EQ(r.unmapped, 0u);
@@ -408,7 +417,7 @@ TEST(ProcessMm, RemapGivesNewZeroedPagesBreakBeforeMake) {
   fill(os, old0, 0x11);
   fill(os, old1, 0x22);
   CheckingNotifier n(os);
-  mm->register_notifier(n);
+  n.watch(*mm);
   n.expect_unchanged(*mm, {{old0, 0x11}, {old1, 0x22}});
   n.check_allocations = false;  // the new pages are allocated before the break
 
