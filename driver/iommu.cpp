@@ -195,6 +195,21 @@ void Iommu::release_master(std::unique_ptr<Master>& master) {
 
 // --- attach
 
+std::optional<IotlbTag> Iommu::acquire_tag(SmmuDevice& smmu, const Domain& d) {
+  std::optional<IotlbTag> t = smmu.tags().acquire(&d, tag_type_of(d));
+  if (t && smmu.tags().users(&d, tag_type_of(d)) == 1) stats_.tags_allocated.fetch_add(1);
+  return t;
+}
+
+// Acquired by an attach that failed, so never written to a CD or STE: nothing to flush
+// when this was its only user.
+void Iommu::give_back_tag(SmmuDevice& smmu, const Domain& d) {
+  if (const std::optional<IotlbTag> t = smmu.tags().release(&d, tag_type_of(d))) {
+    smmu.tags().free(*t);
+    stats_.tags_allocated.fetch_sub(1);
+  }
+}
+
 SmmuStatus Iommu::check_compatible(const SmmuDevice& smmu, const Domain& d) const {
   const SmmuFeatures& f = smmu.features();
   switch (d.type()) {
@@ -248,10 +263,9 @@ SmmuStatus Iommu::prepare(Master& m, Domain& d, AttachPlan& plan) {
   if (d.type() == DomainType::kNested) {
     plan.new_tag = d.vsmmu()->tag_;
   } else if (d.is_paging()) {
-    plan.new_tag = smmu.tags().acquire(&d, tag_type_of(d));
+    plan.new_tag = acquire_tag(smmu, d);
     if (!plan.new_tag) return SmmuStatus::kTagExhausted;
     plan.tag_acquired = true;
-    if (smmu.tags().users(&d, tag_type_of(d)) == 1) stats_.tags_allocated.fetch_add(1);
   }
   // A guest asks for ATS in its vSTE (and only a translating one can have it).
   const arch::Ste& g = d.guest_ste();
@@ -469,14 +483,7 @@ SmmuStatus Iommu::attach(Master& m, Domain& d) {
   SmmuStatus st = prepare(m, d, plan);
   if (st != SmmuStatus::kOk) {
     plan.merged.reset();
-    if (plan.tag_acquired) {
-      // Allocated (or reused) here and never written to a CD or STE: nothing to flush
-      // when this was its only user.
-      if (const std::optional<IotlbTag> t = m.smmu().tags().release(&d, tag_type_of(d))) {
-        m.smmu().tags().free(*t);
-        stats_.tags_allocated.fetch_sub(1);
-      }
-    }
+    if (plan.tag_acquired) give_back_tag(m.smmu(), d);
     stats_.attach_failures.fetch_add(1);
     return st;
   }
@@ -537,12 +544,11 @@ SmmuStatus Iommu::attach_pasid(Master& m, uint32_t ssid, Domain& d) {
     return st;
   }
   SmmuDevice& smmu = m.smmu();
-  const std::optional<IotlbTag> tag = smmu.tags().acquire(&d, TagType::kAsid);
+  const std::optional<IotlbTag> tag = acquire_tag(smmu, d);
   if (!tag) {
     stats_.attach_failures.fetch_add(1);
     return SmmuStatus::kTagExhausted;
   }
-  if (smmu.tags().users(&d, TagType::kAsid) == 1) stats_.tags_allocated.fetch_add(1);
   // With a PASID in use the master runs with ATS on when it can (see attach).
   const bool ats = m.ats_capable();
   MasterInvSpec spec;
@@ -560,10 +566,7 @@ SmmuStatus Iommu::attach_pasid(Master& m, uint32_t ssid, Domain& d) {
   }
   if (st != SmmuStatus::kOk) {
     if (!replacing) m.pasids_.erase(ssid);
-    if (const std::optional<IotlbTag> t = smmu.tags().release(&d, TagType::kAsid)) {
-      smmu.tags().free(*t);  // never written to a CD: nothing to flush
-      stats_.tags_allocated.fetch_sub(1);
-    }
+    give_back_tag(smmu, d);
     stats_.attach_failures.fetch_add(1);
     return st;
   }

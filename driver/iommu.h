@@ -34,6 +34,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "driver/command_queue.h"
@@ -125,6 +126,10 @@ class Iommu {
 
   struct AttachPlan;
   SmmuStatus check_compatible(const SmmuDevice& smmu, const Domain& domain) const;
+  // The domain's tag on the SMMU, found or allocated (counted when new); given back after
+  // a failed attach.
+  std::optional<IotlbTag> acquire_tag(SmmuDevice& smmu, const Domain& d);
+  void give_back_tag(SmmuDevice& smmu, const Domain& d);
   SmmuStatus prepare(Master& m, Domain& d, AttachPlan& plan);
   void write_entries(Master& m, Domain& d, AttachPlan& plan);
   void remove_old(Master& m, AttachPlan& plan);

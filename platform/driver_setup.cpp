@@ -1,6 +1,7 @@
 #include "platform/driver_setup.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/arch/ste.h"
@@ -141,7 +142,8 @@ driver::Domain* DriverSetup::sva_domain(size_t i) {
   }
   driver::ProcessMm& mm = *processes_.at(name);
   for (const MappingSpec& m : s.mappings) {
-    if (mm.lookup(m.iova) && mm.lookup(m.iova)->pa == m.pa) continue;  // a shared process's
+    const std::optional<driver::UserPage> cur = mm.lookup(m.iova);
+    if (cur && cur->pa == m.pa) continue;  // a shared process's mapping, mapped once
     driver::UserProt p;
     p.write = !m.read_only;
     const driver::MmStatus st = mm.map(m.iova, m.pa, m.size, p);
