@@ -46,6 +46,7 @@ CommandQueue::CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<
     throw std::invalid_argument("command queue log2size " + std::to_string(cfg_.log2size) + " > 19");
   if (cfg_.poll_ns == 0) throw std::invalid_argument("command queue poll_ns 0");
   if (cfg_.cons_check_every == 0) cfg_.cons_check_every = 1;
+  if (cfg_.design != CmdqDesign::kLocked) words_ = os.make_atomic_words(lockfree_words(entries()));
 }
 
 uint64_t CommandQueue::slot_pa(uint32_t ptr) const {
@@ -105,6 +106,7 @@ SmmuStatus CommandQueue::issue(const arch::Command* cmds, size_t n, bool sync, S
   if (ticket) *ticket = SyncTicket{};
   const size_t total = n + (sync ? 1 : 0);
   if (total == 0) return SmmuStatus::kOk;
+  if (cfg_.design != CmdqDesign::kLocked) return issue_lockfree(cmds, n, sync, ticket);
   LockGuard guard(*lock_);
   size_t done = 0;
   while (done < total) {
@@ -139,6 +141,15 @@ SmmuStatus CommandQueue::issue(const arch::Command* cmds, size_t n, bool sync, S
 
 SmmuStatus CommandQueue::wait(const SyncTicket& t) {
   if (!t.valid) return SmmuStatus::kOk;
+  const SmmuStatus st = wait_sync(t);
+  // The SYNC's own slot and everything before it are consumed (or the wait gave up: then
+  // only what CONS says).
+  if (t.shared_lock)
+    shared_unlock_with_cons(st == SmmuStatus::kSyncTimeout ? consumed_from(read_cons()) : t.seq + 1);
+  return st;
+}
+
+SmmuStatus CommandQueue::wait_sync(const SyncTicket& t) {
   const uint64_t start = os_.now_ns();
   unsigned polls = 0;
   for (;;) {

@@ -58,6 +58,20 @@ const char* to_string(SmmuStatus s);
 enum class SyncCompletion : uint8_t { kMsi, kConsPoll, kIrq };
 const char* to_string(SyncCompletion c);
 
+// How CPUs share the queue (command_queue_lockfree.cpp for the two lock-free ones).
+//   kLocked     one spinlock around reserve, write and publish (this model's first design).
+//   kCasLoop    Linux's lock-free queue as merged in 2019: a CPU reserves its slots with a
+//               compare-and-swap loop on one word holding PROD, an OWNED flag and a cached
+//               CONS (which sync waiters also update), writes its commands, marks them in a
+//               valid bitmap; the first CPU of a gather is the owner, which waits for the
+//               previous owner, stops the gather, waits for the valid bits and writes PROD
+//               for everyone.
+//   kFetchAdd   the 2020 improvement ("Improve cmdq lock efficiency"): PROD and a count of
+//               gathered CPUs in one word, reserved with one fetch-and-add that never fails;
+//               space is checked after reserving, against a CONS cached in a word of its own.
+enum class CmdqDesign : uint8_t { kLocked, kCasLoop, kFetchAdd };
+const char* to_string(CmdqDesign d);
+
 struct CommandQueueConfig {
   uint64_t mmio_base = 0;    // the SMMU's register window
   uint64_t queue_pa = 0;     // 2^log2size * 16 bytes, DMA memory
@@ -68,6 +82,8 @@ struct CommandQueueConfig {
   unsigned cons_check_every = 16;  // kMsi: read CONS (errors, passed SYNC) every n polls
   bool use_wfe = false;          // kConsPoll: wait_for_event between polls (SEV wakes)
   unsigned cmd_sync_irq = 0;     // kIrq
+  CmdqDesign design = CmdqDesign::kLocked;
+  uint64_t cas_retry_ns = 0;     // kCasLoop: pause before retrying a compare-and-swap that lost
 };
 
 struct CommandQueueStats {
@@ -80,6 +96,12 @@ struct CommandQueueStats {
   uint64_t queue_timeouts = 0;
   uint64_t errors_seen = 0;  // CONS.ERR found set while waiting
   uint64_t ill_skipped = 0;  // commands replaced by CMD_SYNC after CERROR_ILL
+  // Lock-free designs.
+  uint64_t reservations = 0;   // slot ranges reserved
+  uint64_t cas_attempts = 0, cas_failures = 0;  // kCasLoop's reservation loop
+  uint64_t owner_gathers = 0;  // times a CPU was the owner and published for others
+  uint64_t gathered = 0;       // reservations published by an owner, its own included
+  uint64_t cons_refreshes = 0; // CMDQ_CONS reads to update the cached CONS (queue full)
 };
 
 // A published CMD_SYNC: its sequence number (entries produced before it) and its slot.
@@ -87,7 +109,11 @@ struct SyncTicket {
   uint64_t seq = 0;
   uint64_t slot_pa = 0;
   bool valid = false;
+  bool shared_lock = false;  // lock-free designs: wait() drops the queue's shared lock
 };
+
+// Atomic words a lock-free queue of that many entries uses.
+size_t lockfree_words(uint32_t entries);
 
 class CommandQueue {
  public:
@@ -145,12 +171,32 @@ class CommandQueue {
 
  private:
   uint32_t read_cons();
+  SmmuStatus wait_sync(const SyncTicket& t);
   // Polls until n slots are free; called with the lock held.
   SmmuStatus wait_for_room(uint32_t n);
   void check_error(uint32_t cons);
   bool passed(const SyncTicket& t, uint32_t cons) const { return consumed_from(cons) > t.seq; }
   // True (once) when the SYNC with this sequence number failed.
   bool take_atc_inv_failure(uint64_t seq);
+
+  // --- the lock-free designs (command_queue_lockfree.cpp)
+  struct Reservation {
+    uint64_t start = 0;  // entries produced before the first slot
+    bool owner = false;
+  };
+  SmmuStatus issue_lockfree(const arch::Command* cmds, size_t n, bool sync, SyncTicket* ticket);
+  SmmuStatus reserve_cas(uint32_t k, Reservation& r);
+  SmmuStatus reserve_fetch_add(uint32_t k, Reservation& r);
+  void write_slots(const arch::Command* cmds, size_t n, bool sync, uint64_t start, SyncTicket* ticket);
+  void mark_valid(uint64_t start, uint32_t k);
+  SmmuStatus publish_as_owner(uint64_t start);
+  bool exclusive_trylock();
+  void exclusive_unlock();
+  void shared_lock();
+  // Drops the shared lock; the last holder leaves, writing the CONS it knows to the cache.
+  void shared_unlock_with_cons(uint64_t consumed);
+  // A count stored in `width` bits, made whole again relative to the published count.
+  uint64_t unwrap(uint64_t bits, unsigned width) const;
 
   Os& os_;
   CommandQueueConfig cfg_;
@@ -163,6 +209,8 @@ class CommandQueue {
   std::unique_ptr<Lock> failed_lock_;
   std::vector<uint64_t> failed_syncs_;
   std::atomic<size_t> num_failed_{0};
+  // Lock-free designs: the shared words (a line each, then the valid bitmap).
+  std::unique_ptr<AtomicWords> words_;
   CommandQueueStats stats_;
 };
 

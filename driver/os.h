@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 
+#include "driver/atomic_words.h"
+
 namespace smmu::driver {
 
 // A lock as the OS provides it. A waiter blocks its CPU (it does not spin the host).
@@ -78,6 +80,10 @@ class Os {
   virtual std::unique_ptr<Lock> make_mutex() = 0;
   virtual std::unique_ptr<Lock> make_spinlock() = 0;
   virtual std::unique_ptr<RwLock> make_rwlock() = 0;
+  // n zeroed words for atomic instructions (atomic_words.h). The default has no cost.
+  virtual std::unique_ptr<AtomicWords> make_atomic_words(size_t n) {
+    return std::make_unique<PlainAtomicWords>(n);
+  }
 
   // --- RCU: readers never block; synchronize_rcu waits until every CPU that was inside
   // a read-side section when it started has left it; call_rcu runs fn after such a

@@ -207,6 +207,8 @@ SmmuStatus SmmuDevice::reset() {
   cc.sync_timeout_ns = opts_.sync_timeout_ns;
   cc.poll_ns = opts_.poll_ns;
   cc.cmd_sync_irq = opts_.cmd_sync_irq;
+  cc.design = opts_.cmdq_design;
+  cc.cas_retry_ns = opts_.cas_retry_ns;
   cmdq_ = std::make_unique<CommandQueue>(os_, cc, [this] { handle_gerror(); });
 
   uint32_t cr0 = static_cast<uint32_t>(r::cr0::kCmdqEn.mask());

@@ -27,6 +27,8 @@ struct SmmuDeviceOptions {
   uint64_t poll_ns = 100;
   uint64_t ack_timeout_ns = 1'000'000;  // CR0ACK, IRQ_CTRLACK, GBPA.UPDATE
   unsigned cmdq_log2 = 8;               // clamped to IDR1.CMDQS
+  CmdqDesign cmdq_design = CmdqDesign::kLocked;  // how CPUs share the command queue
+  uint64_t cas_retry_ns = 0;            // kCasLoop: pause after a lost compare-and-swap
   unsigned evtq_log2 = 7;               // clamped to IDR1.EVTQS
   unsigned strtab_split = 8;            // SID bits per level-2 table
   unsigned max_sid_bits = 16;           // stream table memory cap

@@ -181,6 +181,11 @@ std::unique_ptr<driver::RwLock> ScOs::make_rwlock() {
   return sync_.make_rwlock();
 }
 
+std::unique_ptr<driver::AtomicWords> ScOs::make_atomic_words(size_t n) {
+  overhead();
+  return sync_.make_atomic_words(n);
+}
+
 void ScOs::rcu_read_lock() {
   overhead();
   sync_.rcu_read_lock();

@@ -80,6 +80,7 @@ class ScOs : public driver::Os {
   std::unique_ptr<driver::Lock> make_mutex() override;
   std::unique_ptr<driver::Lock> make_spinlock() override;
   std::unique_ptr<driver::RwLock> make_rwlock() override;
+  std::unique_ptr<driver::AtomicWords> make_atomic_words(size_t n) override;
 
   void rcu_read_lock() override;
   void rcu_read_unlock() override;

@@ -54,6 +54,17 @@
 //    previous callback's time). Never inline in the caller. A callback runs untimed in
 //    the worker's context (it may free memory, take a spinlock, call call_rcu).
 //    Callbacks still queued when the simulation ends are dropped, not run.
+//
+// Atomic words (sc_atomics.cpp): each 64-byte line has a coherence state, MSI-like:
+// modified by one context, or shared by several. An access first charges
+// cached_access and syncs the CPU (a synchronisation point, as a lock). A hit (a read
+// of a line this CPU holds, a write of a line it holds modified) costs nothing more.
+// A miss waits until the line is free (the transfer before it has ended), then moves
+// it in line_transfer, during which nobody else gets it; a write takes it modified (the
+// other copies are invalidated), a read shares it. The operation's effect happens when
+// the transfer starts, in simulated-time order. wait_change sleeps until a write to the
+// word's line (or the timeout), then reads again (a miss). Untimed callers (no CPU)
+// just act.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +86,10 @@ class Cpu;
 struct ScSyncParams {
   // A spinning waiter's retry period (a few cache-line transfers of the lock word).
   sc_core::sc_time spin_interval{10, sc_core::SC_NS};
+  // Atomic words (make_atomic_words): moving a cache line that another CPU holds (wrote,
+  // or must lose because this CPU writes) to this CPU. Transfers of one line are
+  // serialised, so N CPUs updating one word wait for each other's transfers.
+  sc_core::sc_time line_transfer{40, sc_core::SC_NS};
 };
 
 struct SyncStats {
@@ -86,6 +101,8 @@ struct SyncStats {
   sc_core::sc_time rw_wait;
   uint64_t synchronize_calls = 0, synchronize_waited = 0;  // waited: found readers
   uint64_t callbacks_queued = 0, callbacks_run = 0;
+  uint64_t atomic_ops = 0, line_transfers = 0;
+  sc_core::sc_time line_wait;   // total simulated time CPUs waited for a busy line
 };
 
 class ScSync : public sc_core::sc_module {
@@ -103,6 +120,7 @@ class ScSync : public sc_core::sc_module {
   std::unique_ptr<driver::Lock> make_mutex();
   std::unique_ptr<driver::Lock> make_spinlock();
   std::unique_ptr<driver::RwLock> make_rwlock();
+  std::unique_ptr<driver::AtomicWords> make_atomic_words(size_t n);
 
   void rcu_read_lock();
   void rcu_read_unlock();
@@ -121,6 +139,7 @@ class ScSync : public sc_core::sc_module {
   class Mutex;
   class SpinLock;
   class RwLockImpl;
+  class AtomicLines;
   struct Context;
 
   // A grace period's wait on one reader section.

@@ -40,6 +40,9 @@ class SystemOs final : public driver::Os {
   std::unique_ptr<driver::Lock> make_mutex() override { return current().make_mutex(); }
   std::unique_ptr<driver::Lock> make_spinlock() override { return current().make_spinlock(); }
   std::unique_ptr<driver::RwLock> make_rwlock() override { return current().make_rwlock(); }
+  std::unique_ptr<driver::AtomicWords> make_atomic_words(size_t n) override {
+    return current().make_atomic_words(n);
+  }
   void rcu_read_lock() override { current().rcu_read_lock(); }
   void rcu_read_unlock() override { current().rcu_read_unlock(); }
   void synchronize_rcu() override { current().synchronize_rcu(); }
