@@ -50,15 +50,8 @@ PgtableStatus Domain::map(uint64_t iova, uint64_t pa, uint64_t size, const Iommu
 
 Domain::UnmapOutcome Domain::unmap(uint64_t iova, uint64_t size) {
   UnmapOutcome out;
-  if (!is_paging()) {
-    out.pgtable.status = PgtableStatus::kInvalidArgument;
-    return out;
-  }
   Gather gather;
-  {
-    LockGuard g(*pgtable_lock_);
-    out.pgtable = pgtable_->unmap(iova, size, gather);
-  }
+  out.pgtable = unmap_noflush(iova, size, gather);
   if (gather.empty()) return out;
   if (gather.size()) {
     InvRange r = InvRange::range(gather.start, gather.size(), gather.granule(), gather.leaf);
@@ -69,6 +62,12 @@ Domain::UnmapOutcome Domain::unmap(uint64_t iova, uint64_t size) {
   // when it did not complete, they are never reused (leaked rather than corrupted).
   if (out.inv == SmmuStatus::kOk) free_gathered_tables(os_, gather);
   return out;
+}
+
+UnmapResult Domain::unmap_noflush(uint64_t iova, uint64_t size, Gather& gather) {
+  if (!is_paging()) return UnmapResult{PgtableStatus::kInvalidArgument, 0};
+  LockGuard g(*pgtable_lock_);
+  return pgtable_->unmap(iova, size, gather);
 }
 
 SmmuStatus Domain::inv_range(uint64_t iova, uint64_t size, uint64_t granule, bool leaf) {

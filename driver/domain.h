@@ -77,6 +77,10 @@ class Domain {
   // Unmaps, invalidates what was unmapped on every SMMU, ATC included, and only then
   // frees the tables that became empty.
   UnmapOutcome unmap(uint64_t iova, uint64_t size);
+  // Unmaps without invalidating (lazy DMA unmaps, dma_api.h): `gather` says what must be
+  // invalidated and holds the tables to free; until the caller has invalidated (inv_all
+  // or the gathered range) the SMMUs may still use the old entries and tables.
+  UnmapResult unmap_noflush(uint64_t iova, uint64_t size, Gather& gather);
 
   // domain_inv_range: invalidates [iova, iova + size) (leaf: only leaf entries changed)
   // wherever the array says this domain is cached, batched per SMMU as
