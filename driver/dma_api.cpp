@@ -104,6 +104,24 @@ SmmuStatus DmaApi::unmap(uint64_t dma_addr, uint64_t size) {
   Gather gather;
   const UnmapResult r = domain_.unmap_noflush(iova, span, gather);
   if (r.status != PgtableStatus::kOk) return SmmuStatus::kInvalidArgument;
+  if (!gather.freelist.empty()) {
+    // Tables were unlinked: the walk caches must forget them before anything is mapped
+    // through their replacements, so this unmap invalidates now (as Linux's
+    // io-pgtable flushes the walk at once even in lazy mode) and is done.
+    ++stats_.walk_flushes;
+    const uint64_t t0 = os_.now_ns();
+    const SmmuStatus st = domain_.inv_range(gather.start, gather.size(), gather.granule(), false);
+    record(os_.now_ns() - t0);
+    if (st != SmmuStatus::kOk) {
+      ++stats_.inv_failures;
+      ++stats_.leaked_iovas;
+      return st;
+    }
+    free_gathered_tables(os_, gather);
+    iova_.free(iova, span);
+    poll();
+    return SmmuStatus::kOk;
+  }
   fq_->queue(iova, span, std::move(gather));
   poll();
   return SmmuStatus::kOk;

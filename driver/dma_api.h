@@ -9,6 +9,9 @@
 //           ASID or VMID when a ring fills or its timeout passes; the IOVA and the page
 //           tables the unmap emptied are released after that flush. Until then a device
 //           may still reach the old buffer through a TLB: the kernel's trade-off.
+//           An unmap that unlinks page tables invalidates at once (the walk caches may
+//           point at them); a domain with free_empty_tables = false (Linux's tables)
+//           unlinks tables only when a whole table's span is unmapped.
 //
 // Records how long each invalidation took as the CPU saw it (strict: each unmap's;
 // lazy: each flush's), per CPU, for latency distributions.
@@ -42,6 +45,7 @@ struct DmaApiStats {
   std::atomic<uint64_t> map_failures{0};    // no IOVA space, or the page table refused
   std::atomic<uint64_t> inv_failures{0};    // strict unmaps whose invalidation failed
   std::atomic<uint64_t> leaked_iovas{0};    // not given back: an SMMU may still hold them
+  std::atomic<uint64_t> walk_flushes{0};    // lazy unmaps that unlinked tables: invalidated at once
 };
 
 class DmaApi {

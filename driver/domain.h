@@ -39,6 +39,7 @@ struct PagingDomainConfig {
   unsigned ias = 48;            // input address bits
   unsigned oas = 48;            // output address bits
   bool nest_parent = false;     // stage 2 only: may be a vSMMU's parent (S1 entries cleared too)
+  bool free_empty_tables = true;  // IoPgtableConfig's: false for DMA API domains in lazy mode
 };
 
 // Invalidations a domain has asked for (figures and tests).

@@ -341,7 +341,8 @@ void IoPgtable::unmap_level(uint64_t table, int level, uint64_t iova, uint64_t s
         const uint64_t next = decode_address(desc);
         unmap_level(next, level + 1, iova, chunk, pass);
         const auto it = tables_.find(next);
-        if (!pass.dry && it != tables_.end() && it->second.valid == 0) {
+        if (!pass.dry && it != tables_.end() && it->second.valid == 0 &&
+            (cfg_.free_empty_tables || chunk == esize)) {
           // Empty: unlink it now, free it after the invalidation (the walk cache may
           // hold this descriptor, which leads to it).
           set_entry(table, slot, desc, 0);

@@ -22,7 +22,8 @@
 // versions; we do it so any granule-aligned range can be unmapped. The old block's TLB
 // entries cover the whole block, so the gather gets the whole block at block size.
 //
-// Tables that become empty are unlinked and handed to the Gather: the walk cache may
+// Tables that become empty (free_empty_tables; else only tables the unmap covers
+// entirely) are unlinked and handed to the Gather: the walk cache may
 // still point at them, so the caller frees them (free_gathered_tables) only after the
 // TLB invalidation the gather describes has completed.
 //
@@ -57,6 +58,11 @@ struct IoPgtableConfig {
   unsigned ias = 48;            // input bits: 25..48 (stage 2 with 64K: up to 52)
   unsigned oas = 48;            // output bits: 32, 36, 40, 42, 44, 48, 52 (52: 64K only)
   bool ng = false;              // stage 1: leaves are ASID-tagged (nG = 1)
+  // false: as Linux's io-pgtable, a table is unlinked only when an unmap covers all of
+  // its span, never because its last entry went (lazy DMA unmaps need this: a table
+  // unlinked without invalidating would leave the walk cache pointing at it, hiding
+  // later maps through a new table).
+  bool free_empty_tables = true;
 };
 
 // Memory type of a mapping (MAIR index for stage 1, MemAttr for stage 2).

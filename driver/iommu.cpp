@@ -70,6 +70,7 @@ SmmuStatus Iommu::alloc_paging_domain(const PagingDomainConfig& cfg, std::unique
   pc.ias = cfg.ias;
   pc.oas = cfg.oas;
   pc.ng = cfg.stage == PgtableStage::kS1;  // leaves tagged with the domain's ASID
+  pc.free_empty_tables = cfg.free_empty_tables;
   try {
     d->pgtable_ = IoPgtable::create(os_, pc);
   } catch (const std::invalid_argument&) {
