@@ -186,6 +186,7 @@ class CommandQueue {
   };
   SmmuStatus issue_lockfree(const arch::Command* cmds, size_t n, bool sync, SyncTicket* ticket);
   SmmuStatus reserve_cas(uint32_t k, Reservation& r);
+  void raise_cached_cons(uint64_t consumed);  // kFetchAdd
   SmmuStatus reserve_fetch_add(uint32_t k, Reservation& r);
   void write_slots(const arch::Command* cmds, size_t n, bool sync, uint64_t start, SyncTicket* ticket);
   void mark_valid(uint64_t start, uint32_t k);

@@ -79,17 +79,18 @@ bool CommandQueue::exclusive_trylock() {
 }
 
 void CommandQueue::exclusive_unlock() {
-  // Shared lockers that found it exclusive incremented it in vain; they retry by CAS.
-  words_->store(kLock, 0);
+  // Shared lockers that arrived meanwhile keep their increments: they hold the lock as
+  // soon as the flag goes. (Linux writes 0 and has them retry with a cmpxchg. Modelled
+  // that way, CPUs refreshing CONS of a queue that looks full take the lock again and
+  // again ahead of an owner that waits for its shared lock before it publishes, and
+  // nothing moves: AFullQueueDelaysButNeverStops found it with a 32-entry queue.)
+  words_->fetch_and(kLock, ~kExclusive);
 }
 
 void CommandQueue::shared_lock() {
   if ((words_->fetch_add(kLock, 1) & kExclusive) == 0) return;
   uint64_t v = words_->load(kLock);
-  for (;;) {
-    while (v & kExclusive) v = words_->wait_change(kLock, v, cfg_.sync_timeout_ns);
-    if (words_->compare_exchange(kLock, v, v + 1)) return;
-  }
+  while (v & kExclusive) v = words_->wait_change(kLock, v, cfg_.sync_timeout_ns);
 }
 
 void CommandQueue::shared_unlock_with_cons(uint64_t consumed) {
@@ -101,9 +102,16 @@ void CommandQueue::shared_unlock_with_cons(uint64_t consumed) {
   // The last one out publishes the CONS it knows: nobody is between it and PROD.
   if (cfg_.design == CmdqDesign::kCasLoop)
     words_->store_bits(kProd, kMask31 << 32, (consumed & kMask31) << 32);
-  else if (consumed > words_->load(kCons))
-    words_->store(kCons, consumed);
+  else
+    raise_cached_cons(consumed);
   words_->fetch_add(kLock, ~uint64_t{0});  // -1
+}
+
+void CommandQueue::raise_cached_cons(uint64_t consumed) {
+  // kFetchAdd's cached CONS only moves forward, whoever updates it.
+  uint64_t v = words_->load(kCons);
+  while (consumed > v && !words_->compare_exchange(kCons, v, consumed)) {
+  }
 }
 
 SmmuStatus CommandQueue::reserve_cas(uint32_t k, Reservation& res) {
@@ -117,7 +125,6 @@ SmmuStatus CommandQueue::reserve_cas(uint32_t k, Reservation& res) {
       // the word to change.
       if (os_.now_ns() - start_ns >= cfg_.sync_timeout_ns) {
         ++stats_.queue_timeouts;
-        return SmmuStatus::kQueueTimeout;
       }
       ++stats_.full_waits;
       if (exclusive_trylock()) {
@@ -157,21 +164,18 @@ SmmuStatus CommandQueue::reserve_fetch_add(uint32_t k, Reservation& res) {
   while (res.start + k - consumed > entries()) {
     if (os_.now_ns() - start_ns >= cfg_.sync_timeout_ns) {
       ++stats_.queue_timeouts;
-      return SmmuStatus::kQueueTimeout;
     }
     ++stats_.full_waits;
-    if (exclusive_trylock()) {
-      const uint32_t hw = read_cons();
-      check_error(hw);
-      ++stats_.cons_refreshes;
-      const uint64_t now = consumed_from(hw);
-      if (now > consumed) words_->store(kCons, now);
-      exclusive_unlock();
-      if (now <= consumed) os_.delay_ns(cfg_.poll_ns);
-      consumed = std::max(consumed, now);
-    } else {
-      consumed = words_->wait_change(kCons, consumed, cfg_.poll_ns);
-    }
+    // Unlike the CAS loop, this CPU already holds slots that owners and CMD_SYNC waiters
+    // (holders of the shared lock) may wait for: it cannot wait for one of them to
+    // refresh CONS, so it reads CMDQ_CONS itself.
+    const uint32_t hw = read_cons();
+    check_error(hw);
+    ++stats_.cons_refreshes;
+    const uint64_t now = consumed_from(hw);
+    raise_cached_cons(now);
+    if (now <= consumed) os_.delay_ns(cfg_.poll_ns);
+    consumed = std::max(consumed, now);
   }
   return SmmuStatus::kOk;
 }
@@ -232,14 +236,20 @@ SmmuStatus CommandQueue::publish_as_owner(uint64_t start) {
   const uint32_t mask_idx = entries() - 1;
   uint64_t p = start;
   while (p < end) {
+    // One valid bit per slot tells two laps apart, not three. With kFetchAdd a gather
+    // may reach more than a lap past CONS (CPUs reserve before they wait for room), and
+    // a slot whose previous lap is not yet written would look valid: only slots within
+    // a lap of a known CONS are judged (writers wait for that much room too).
+    const uint64_t limit = cfg_.design == CmdqDesign::kFetchAdd ? std::min(end, words_->load(kCons) + entries())
+                                                              : end;
     uint64_t q = p;
-    while (q < end) {
+    while (q < limit) {
       const uint32_t idx = static_cast<uint32_t>(q) & mask_idx;
       const uint64_t word = words_->load(kValid + idx / 64);
       const uint64_t parity = (q >> cfg_.log2size) & 1;
       // Advance over the valid slots of this bitmap word.
       bool stop = false;
-      while (q < end && (static_cast<uint32_t>(q) & mask_idx) / 64 == idx / 64) {
+      while (q < limit && (static_cast<uint32_t>(q) & mask_idx) / 64 == idx / 64) {
         const uint32_t b = (static_cast<uint32_t>(q) & mask_idx) % 64;
         if (((word >> b) & 1) == parity) {
           stop = true;
@@ -258,6 +268,16 @@ SmmuStatus CommandQueue::publish_as_owner(uint64_t start) {
       continue;
     }
     if (timed_out()) return SmmuStatus::kSyncTimeout;
+    if (p == limit) {
+      // A lap ahead of the CONS known: learn how far the SMMU has got.
+      const uint32_t hw = read_cons();
+      check_error(hw);
+      ++stats_.cons_refreshes;
+      const uint64_t now = consumed_from(hw);
+      if (now + entries() <= limit) os_.delay_ns(cfg_.poll_ns);
+      raise_cached_cons(now);
+      continue;
+    }
     const uint32_t idx = static_cast<uint32_t>(p) & mask_idx;
     words_->wait_change(kValid + idx / 64, words_->load(kValid + idx / 64), cfg_.poll_ns);
   }

@@ -135,6 +135,10 @@ void DmaApi::drain() {
   if (fq_) fq_->drain();
 }
 
+void DmaApi::clear_latencies() {
+  for (auto& v : latencies_) v.clear();
+}
+
 std::vector<uint64_t> DmaApi::inv_latencies() const {
   std::vector<uint64_t> all;
   for (const auto& v : latencies_) all.insert(all.end(), v.begin(), v.end());

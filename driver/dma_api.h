@@ -75,6 +75,8 @@ class DmaApi {
   // Invalidation latencies in ns, every CPU's samples together (strict: unmaps; lazy:
   // flushes), in the order each CPU took them, CPU by CPU.
   std::vector<uint64_t> inv_latencies() const;
+  // Forgets the samples so far (call when no CPU is using the DmaApi).
+  void clear_latencies();
 
  private:
   void record(uint64_t ns);

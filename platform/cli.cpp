@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <sstream>
+#include <utility>
+
+#include "platform/config_reader.h"
 
 namespace smmu::platform {
 
@@ -171,6 +174,41 @@ BenchOptions parse_bench_cli(int argc, char** argv, std::ostream& help_out) {
     o.transactions = parse_positive_count("--transactions", vm["transactions"].as<std::string>());
   o.quick = vm.count("quick") != 0;
   return o;
+}
+
+uint64_t parse_byte_count(const std::string& option, const std::string& text) {
+  static const std::vector<std::pair<std::string, uint64_t>> kSuffixes = {
+      {"KiB", 1024}, {"MiB", 1024 * 1024}, {"K", 1024}, {"M", 1024 * 1024}};
+  std::string digits = text;
+  uint64_t unit = 1;
+  for (const auto& [suffix, mult] : kSuffixes)
+    if (digits.size() > suffix.size() &&
+        digits.compare(digits.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      digits.resize(digits.size() - suffix.size());
+      unit = mult;
+      break;
+    }
+  uint64_t v = 0;
+  if (!parse_uint_text(digits, v) || v == 0 || v > UINT64_MAX / unit)
+    throw CliError(option + ": expected a positive byte count (e.g. 65536, 0x10000, 64KiB), got '" +
+                   text + "'");
+  return v * unit;
+}
+
+std::vector<unsigned> parse_count_list(const std::string& option, const std::string& text,
+                                       const std::string& what, unsigned max) {
+  std::vector<unsigned> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const uint64_t n = parse_positive_count(option, item);
+    if (n > max)
+      throw CliError(option + ": at most " + std::to_string(max) + " " + what + ", got " + item);
+    out.push_back(static_cast<unsigned>(n));
+  }
+  if (out.empty() || text.back() == ',')
+    throw CliError(option + ": expected a list like 1,2,4,8, got '" + text + "'");
+  return out;
 }
 
 }  // namespace smmu::platform

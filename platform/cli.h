@@ -63,5 +63,10 @@ std::string usage_text(const std::string& synopsis,
 
 // A decimal count > 0 for option (e.g. "--transactions"); CliError otherwise.
 uint64_t parse_positive_count(const std::string& option, const std::string& text);
+// A positive byte count: decimal or 0x-hex, optionally with K/KiB or M/MiB.
+uint64_t parse_byte_count(const std::string& option, const std::string& text);
+// "1,4,16": counts 1..max; `what` names them in messages.
+std::vector<unsigned> parse_count_list(const std::string& option, const std::string& text,
+                                       const std::string& what, unsigned max);
 
 }  // namespace smmu::platform

@@ -46,42 +46,6 @@ po::options_description bench_options() {
   return desc;
 }
 
-uint64_t parse_bytes(const std::string& option, const std::string& text) {
-  static const std::vector<std::pair<std::string, uint64_t>> kSuffixes = {
-      {"KiB", 1024}, {"MiB", 1024 * 1024}, {"K", 1024}, {"M", 1024 * 1024}};
-  std::string digits = text;
-  uint64_t unit = 1;
-  for (const auto& [suffix, mult] : kSuffixes)
-    if (digits.size() > suffix.size() &&
-        digits.compare(digits.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      digits.resize(digits.size() - suffix.size());
-      unit = mult;
-      break;
-    }
-  uint64_t v = 0;
-  if (!parse_uint_text(digits, v) || v == 0 || v > UINT64_MAX / unit)
-    throw CliError(option + ": expected a positive byte count (e.g. 65536, 0x10000, 64KiB), got '" +
-                   text + "'");
-  return v * unit;
-}
-
-// "1,4,16": counts 1..kMaxCount; `what` names them in messages.
-std::vector<unsigned> parse_count_list(const std::string& option, const std::string& text,
-                                       const std::string& what) {
-  std::vector<unsigned> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    const uint64_t n = parse_positive_count(option, item);
-    if (n > kMaxCount)
-      throw CliError(option + ": at most " + std::to_string(kMaxCount) + " " + what + ", got " + item);
-    out.push_back(static_cast<unsigned>(n));
-  }
-  if (out.empty() || text.back() == ',')
-    throw CliError(option + ": expected a list like 1,2,4,8, got '" + text + "'");
-  return out;
-}
-
 sc_core::sc_time parse_dti_latency(const std::string& text) {
   constexpr uint64_t kMaxPs = 1'000'000'000;  // 1 ms
   uint64_t ps = 0;
@@ -122,15 +86,15 @@ InvBenchOptions parse_inv_bench_options(int argc, char** argv) {
     o.help = true;
     return o;
   }
-  if (vm.count("tbus")) o.tbus = parse_count_list("--tbus", vm["tbus"].as<std::string>(), "TBUs");
+  if (vm.count("tbus")) o.tbus = parse_count_list("--tbus", vm["tbus"].as<std::string>(), "TBUs", kMaxCount);
   if (vm.count("dti-latency")) {
     o.params.dti_latency = parse_dti_latency(vm["dti-latency"].as<std::string>());
     if (o.tbus.empty()) o.tbus = {1};
   }
   if (!o.tbus.empty()) o.smmus = {1};
-  if (vm.count("smmus")) o.smmus = parse_count_list("--smmus", vm["smmus"].as<std::string>(), "SMMUs");
-  if (vm.count("range")) o.params.range = parse_bytes("--range", vm["range"].as<std::string>());
-  if (vm.count("mapped")) o.params.mapped = parse_bytes("--mapped", vm["mapped"].as<std::string>());
+  if (vm.count("smmus")) o.smmus = parse_count_list("--smmus", vm["smmus"].as<std::string>(), "SMMUs", kMaxCount);
+  if (vm.count("range")) o.params.range = parse_byte_count("--range", vm["range"].as<std::string>());
+  if (vm.count("mapped")) o.params.mapped = parse_byte_count("--mapped", vm["mapped"].as<std::string>());
   o.params.unmap = vm.count("unmap") != 0;
   o.params.ats = vm.count("ats") != 0;
   if (vm.count("poll-ns"))

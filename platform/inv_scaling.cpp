@@ -7,12 +7,12 @@
 #include <vector>
 
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "driver/domain.h"
 #include "driver/iommu.h"
 #include "driver/master.h"
 #include "driver/smmu_device.h"
+#include "platform/dma_port.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/system_os.h"
@@ -22,7 +22,6 @@
 #include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
-#include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::platform {
 
@@ -44,33 +43,6 @@ constexpr unsigned kMaxTbus = 64;  // per SMMU
 
 // The value the warm-up expects to read from the page at offset off.
 uint64_t pattern(uint64_t off) { return 0x5eed'0000'0000'0000 | off; }
-
-// A device that issues single 8-byte reads from whichever thread calls it (here, the
-// CPU's: the DMA is not the CPU's time, so its delay is not charged to the CPU).
-class DmaPort : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<DmaPort> socket;
-  explicit DmaPort(const sc_core::sc_module_name& name) : sc_module(name), socket("socket") {}
-
-  // True on TLM_OK_RESPONSE; *data gets what was read.
-  bool read(uint64_t iova, uint64_t* data) {
-    uint64_t buf = 0;
-    tlm::tlm_generic_payload gp;
-    model::StreamExtension ext(kSid);
-    gp.set_command(tlm::TLM_READ_COMMAND);
-    gp.set_address(iova);
-    gp.set_data_ptr(reinterpret_cast<unsigned char*>(&buf));
-    gp.set_data_length(8);
-    gp.set_streaming_width(8);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    gp.set_extension(&ext);
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(gp, delay);
-    gp.clear_extension(&ext);
-    if (data) *data = buf;
-    return gp.is_response_ok();
-  }
-};
 
 // The SoC (see the header). Modules are named at the top level: one per process.
 struct Machine {
@@ -141,7 +113,7 @@ struct Machine {
         // Device j on TBU j (port j); the default layout's one on its one TBU.
         for (unsigned j = 0; j < s.tbu_count(); ++j) {
           const std::string dev = name + "_dev" + (j ? std::to_string(j) : "");
-          ports.push_back(std::make_unique<DmaPort>(dev.c_str()));
+          ports.push_back(std::make_unique<DmaPort>(dev.c_str(), kSid));
           ports.back()->socket.bind(s.tbu(j).upstream);
         }
       }

@@ -95,12 +95,16 @@ class ScSync::AtomicLines : public driver::AtomicWords {
     const bool hit = line.modified == c.ctx || (!for_write && held_shared) ||
                      (for_write && held_shared && line.sharers.size() == 1);
     if (!hit) {
-      const sc_time now = sc_time_stamp();  // enter() synced the CPU
-      if (line.busy_until > now) {
-        s_.stats_.line_wait += line.busy_until - now;
-        s_.block_for(c, line.busy_until - now);
+      // enter() synced the CPU. Requests for a line are served in the order they come,
+      // one transfer at a time: each takes the next free slot (no requester starves
+      // however many others keep asking).
+      const sc_time now = sc_time_stamp();
+      const sc_time start = std::max(now, line.busy_until);
+      line.busy_until = start + s_.params_.line_transfer;
+      if (start > now) {
+        s_.stats_.line_wait += start - now;
+        s_.block_for(c, start - now);
       }
-      line.busy_until = sc_time_stamp() + s_.params_.line_transfer;
       ++s_.stats_.line_transfers;
       c.ctx->cpu->charge(s_.params_.line_transfer);
     }

@@ -6,15 +6,8 @@
 // test: it prints a table (and JSON on request). Options: inv_bench_options.h.
 //
 // SystemC runs one simulation per process, so every point runs in a child process
-// (fork) that sends its result back through a pipe as JSON; the points run one after
-// the other, so the output is the same on every run.
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// (platform/child_process.h), one after the other.
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -26,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
+#include "platform/child_process.h"
 #include "platform/cli.h"
 #include "platform/inv_bench_options.h"
 #include "platform/inv_scaling.h"
@@ -42,73 +36,22 @@ using platform::InvScalingResult;
 // Runs one point in a child process; a child that fails to report gives a result with
 // the error set.
 InvScalingResult run_point(const InvBenchPoint& pt, InvScalingParams p) {
-  const unsigned smmus = pt.smmus;
-  const bool all_then_wait = pt.all_then_wait;
   p.tbus = pt.tbus;
   InvScalingResult failed;
-  failed.smmus = smmus;
+  failed.smmus = pt.smmus;
   failed.tbus = std::max(1u, pt.tbus);
-  failed.all_then_wait = all_then_wait;
-  int fds[2];
-  if (pipe(fds) != 0) {
-    failed.error = std::string("pipe: ") + std::strerror(errno);
-    return failed;
-  }
-  std::cout.flush();
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    failed.error = std::string("fork: ") + std::strerror(errno);
-    close(fds[0]);
-    close(fds[1]);
-    return failed;
-  }
-  if (pid == 0) {
-    close(fds[0]);
-    std::string text;
-    try {
-      text = platform::to_json(platform::measure_inv_scaling(smmus, all_then_wait, p)).dump();
-    } catch (const std::exception& e) {
-      text = nlohmann::json{{"exception", e.what()}}.dump();
-    }
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t w = write(fds[1], text.data() + done, text.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) _exit(3);
-      done += static_cast<size_t>(w);
-    }
-    close(fds[1]);
-    std::fflush(nullptr);
-    _exit(0);  // no SystemC or static teardown in the child
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const std::string who = std::to_string(smmus) + " SMMUs, " + std::to_string(failed.tbus) +
-                          " TBUs" + (all_then_wait ? " all_then_wait" : " per_smmu_wait");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    failed.error = "the child process for " + who + " ended abnormally (status " +
-                   std::to_string(status) + ")";
+  failed.all_then_wait = pt.all_then_wait;
+  const platform::ChildOutcome out = platform::run_in_children({[&] {
+    return platform::to_json(platform::measure_inv_scaling(pt.smmus, pt.all_then_wait, p)).dump();
+  }}).front();
+  const std::string who = std::to_string(pt.smmus) + " SMMUs, " + std::to_string(failed.tbus) +
+                          " TBUs" + (pt.all_then_wait ? " all_then_wait" : " per_smmu_wait");
+  if (!out.ok()) {
+    failed.error = who + ": " + out.error;
     return failed;
   }
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    if (j.contains("exception")) {
-      failed.error = j.at("exception").get<std::string>();
-      return failed;
-    }
-    return platform::inv_scaling_result_from_json(j);
+    return platform::inv_scaling_result_from_json(nlohmann::json::parse(out.text));
   } catch (const std::exception& e) {
     failed.error = "the child process for " + who + " sent a bad result: " + e.what();
     return failed;

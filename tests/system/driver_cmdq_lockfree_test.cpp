@@ -164,6 +164,25 @@ TEST(CmdqContention, CasLoopLosesAndOwnersGatherOthers) {
               (unsigned long long)out.stats.publishes, (unsigned long long)out.stats.full_waits);
 }
 
+// A 32-entry queue for eight CPUs' bursts of up to 13 entries: CPUs wait for room all
+// the time, and every burst still goes through (the fetch-and-add design reserves
+// before it checks room, so a waiter must refresh CONS itself: CMD_SYNC waiters may be
+// waiting for its slots).
+TEST_P(CmdqDesigns, AFullQueueDelaysButNeverStops) {
+  const auto [design, seed] = GetParam();
+  DriverSocConfig cfg = many_cpus(design);
+  cfg.smmu.features.cmdq_log2_entries = 5;
+  cfg.device.cmdq_log2 = 5;
+  DriverSoc soc(cfg);
+  const Outcome out = run_bursts(soc, seed);
+  ASSERT_TRUE(out.all_done);
+  EXPECT_EQ(out.failures, 0u);
+  EXPECT_GT(out.stats.full_waits, 0u);
+  unsigned total = 0;
+  for (unsigned n : out.issued) total += n;
+  EXPECT_GE(soc.opcode_count(0, Op::kTlbiNhAsid), total);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, CmdqDesigns,
                          ::testing::Combine(::testing::Values(CmdqDesign::kLocked, CmdqDesign::kCasLoop,
                                                               CmdqDesign::kFetchAdd),
