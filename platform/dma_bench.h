@@ -40,7 +40,7 @@ struct DmaBenchParams {
   driver::DmaInvPolicy policy = driver::DmaInvPolicy::kStrict;
   unsigned queues = 1;   // 1: the SMMU's command queue; n > 1: n ECMDQs, CPU c on c % n
   uint64_t buffer = 4096;       // bytes per map (4 KiB .. 1 MiB, a multiple of 4 KiB)
-  unsigned ops = 100;           // measured operations per CPU
+  unsigned ops = 300;           // measured operations per CPU (lazy: a ring of 256 fills)
   unsigned warmup = 10;         // per CPU, before the measurement
   uint64_t io_ns = 2500;        // per-I/O CPU work besides the DMA API (submit, complete)
   uint64_t cas_retry_ns = 0;    // kCasLoop: pause after a lost compare-and-swap

@@ -30,7 +30,7 @@ po::options_description bench_options() {
        "DMA devices, each with its own domain; CPU c works for device c % N (1..64, default 3)")
       ("buffer", po::value<std::string>()->value_name("BYTES"),
        "bytes per map: a multiple of 4 KiB up to 1 MiB (default 4KiB)")
-      ("ops", po::value<std::string>()->value_name("N"), "measured map+unmap operations per CPU (default 100)")
+      ("ops", po::value<std::string>()->value_name("N"), "measured map+unmap operations per CPU (default 300)")
       ("warmup", po::value<std::string>()->value_name("N"), "operations per CPU before the measurement (default 10)")
       ("io-ns", po::value<std::string>()->value_name("N"),
        "CPU time per I/O besides the DMA API, in ns (default 2500)")
