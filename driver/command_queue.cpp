@@ -39,6 +39,24 @@ const char* to_string(SyncCompletion c) {
   return "unknown";
 }
 
+void accumulate(CommandQueueStats& into, const CommandQueueStats& s) {
+  into.commands += s.commands;
+  into.syncs += s.syncs;
+  into.publishes += s.publishes;
+  into.full_waits += s.full_waits;
+  into.sync_polls += s.sync_polls;
+  into.sync_timeouts += s.sync_timeouts;
+  into.queue_timeouts += s.queue_timeouts;
+  into.errors_seen += s.errors_seen;
+  into.ill_skipped += s.ill_skipped;
+  into.reservations += s.reservations;
+  into.cas_attempts += s.cas_attempts;
+  into.cas_failures += s.cas_failures;
+  into.owner_gathers += s.owner_gathers;
+  into.gathered += s.gathered;
+  into.cons_refreshes += s.cons_refreshes;
+}
+
 CommandQueue::CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<void()> on_error)
     : os_(os), cfg_(cfg), on_error_(std::move(on_error)), lock_(os.make_spinlock()),
       failed_lock_(os.make_spinlock()) {

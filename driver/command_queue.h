@@ -116,6 +116,9 @@ struct CommandQueueStats {
   uint64_t cons_refreshes = 0; // CMDQ_CONS reads to update the cached CONS (queue full)
 };
 
+// into += s, field by field (a device's queues summed).
+void accumulate(CommandQueueStats& into, const CommandQueueStats& s);
+
 // A published CMD_SYNC: its sequence number (entries produced before it) and its slot.
 struct SyncTicket {
   uint64_t seq = 0;

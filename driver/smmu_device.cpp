@@ -299,6 +299,13 @@ SmmuStatus SmmuDevice::reset_ecmdqs() {
   return SmmuStatus::kOk;
 }
 
+CommandQueueStats SmmuDevice::queue_stats() const {
+  CommandQueueStats s;
+  if (cmdq_) s = cmdq_->stats();
+  for (const auto& q : ecmdqs_) accumulate(s, q->stats());
+  return s;
+}
+
 CommandQueue& SmmuDevice::cmdq_for_cpu(unsigned cpu) {
   if (ecmdqs_.empty()) return *cmdq_;
   return *ecmdqs_[cpu % ecmdqs_.size()];

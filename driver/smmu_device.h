@@ -104,6 +104,8 @@ class SmmuDevice {
   CommandQueue& cpu_cmdq() { return ecmdqs_.empty() ? *cmdq_ : cmdq_for_cpu(os_.cpu_id()); }
   unsigned num_ecmdqs() const { return static_cast<unsigned>(ecmdqs_.size()); }
   CommandQueue& ecmdq(unsigned i) { return *ecmdqs_.at(i); }
+  // The statistics of the CMDQ and every ECMDQ in use, summed (zero before reset()).
+  CommandQueueStats queue_stats() const;
   // reset() creates the queue, probe() the tags: a run stopped before them has neither.
   bool has_cmdq() const { return cmdq_ != nullptr; }
   bool has_tags() const { return tags_ != nullptr; }

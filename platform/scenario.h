@@ -90,7 +90,7 @@
 namespace smmu::platform {
 
 // The address map of the simulated SoC.
-constexpr uint64_t kSmmuWindowBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 128 KiB
+constexpr uint64_t kSmmuWindowBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 192 KiB
 // Tables, queues and nested streams' stage-1 structures live in the last 256 MiB of
 // memory, so that DMA buffers (mappings' PAs) below it never collide with them.
 constexpr uint64_t kTableRegionSize = uint64_t{256} << 20;

@@ -194,7 +194,7 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
   // device not reset yet has no command queue, one not probed no tags.
   for (size_t i = 0; i < drv.num_devices(); ++i) {
     driver::SmmuDevice& dev = drv.device(i);
-    const driver::CommandQueueStats q = dev.has_cmdq() ? dev.cmdq().stats() : driver::CommandQueueStats{};
+    const driver::CommandQueueStats q = dev.queue_stats();  // CMDQ and ECMDQs
     smmus.push_back(json{{"enabled", dev.enabled()},
                          {"asids_in_use", dev.has_tags() ? dev.tags().asids_in_use() : 0},
                          {"vmids_in_use", dev.has_tags() ? dev.tags().vmids_in_use() : 0},

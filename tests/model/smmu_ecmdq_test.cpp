@@ -80,18 +80,6 @@ uint32_t active_gerrors(SmmuTestbench& tb) {
                           static_cast<uint32_t>(tb.reg(r::kGerrorN)));
 }
 
-// Records the times an event fires, from a process spawned after elaboration.
-std::vector<sc_time>* watch(const sc_core::sc_event& e) {
-  auto* seen = new std::vector<sc_time>;  // lives until the process ends with the test
-  sc_core::sc_spawn([&e, seen] {
-    for (;;) {
-      sc_core::wait(e);
-      seen->push_back(sc_core::sc_time_stamp());
-    }
-  });
-  return seen;
-}
-
 TEST(SmmuEcmdq, WithoutEcmdqsTheRegistersAreRes0) {
   SmmuTestbench tb;  // the default: no ECMDQ
   EXPECT_FALSE(r::Idr1::decode(static_cast<uint32_t>(tb.reg(r::kIdr1))).ecmdq);
@@ -316,6 +304,7 @@ TEST(SmmuEcmdq, CmdqpErrIsReportedOnceWhileActive) {
   tb.run(ns(1000));
   EXPECT_TRUE(r::ecmdq_error_pending(q.prod(0), q.cons(0)));
   EXPECT_TRUE(r::ecmdq_error_pending(q.prod(1), q.cons(1)));
+  EXPECT_EQ(active_gerrors(tb), r::gerror::kCmdqpErr.mask());
   EXPECT_EQ(tb.smmu.stats().gerror_irqs, 1u);  // the second found CMDQP_ERR active
   EXPECT_EQ(tb.smmu.command_stats().errors_ill, 2u);
 }

@@ -7,13 +7,12 @@
 // invalidated through an ECMDQ leaves no stale translation.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "driver/io_pgtable.h"
+#include "support/cmdq_bursts.h"
 #include "support/driver_soc.h"
 
 using namespace smmu;
@@ -28,7 +27,7 @@ namespace r = arch::reg;
 
 namespace {
 
-constexpr unsigned kCpus = 8, kRounds = 12, kMaxBatch = 12;
+constexpr unsigned kCpus = 8;
 constexpr unsigned kOffered = 4;  // ECMDQs the SMMU implements
 
 DriverSocConfig with_ecmdqs(unsigned used, CmdqDesign design = CmdqDesign::kLocked,
@@ -43,62 +42,6 @@ DriverSocConfig with_ecmdqs(unsigned used, CmdqDesign design = CmdqDesign::kLock
   return cfg;
 }
 
-arch::Command tagged(unsigned cpu, unsigned seq) {
-  arch::Command c(Op::kTlbiNhAsid);
-  c.set_asid(static_cast<uint16_t>(cpu << 8 | seq));
-  return c;
-}
-
-struct Burst {
-  unsigned cpu = 0;
-  unsigned first_seq = 0, count = 0;
-  uint64_t consumed_after_wait = 0;  // the queue's CONS as a count when the wait returned
-};
-
-struct Outcome {
-  std::vector<Burst> bursts;
-  std::vector<unsigned> issued;  // per CPU
-  unsigned failures = 0;
-  bool all_done = false;
-};
-
-// Every CPU runs kRounds bursts on its own queue (cpu_cmdq): a random pause (none
-// before the first), 0..kMaxBatch commands, and a CMD_SYNC three times in four.
-Outcome run_bursts(DriverSoc& soc, unsigned seed) {
-  Outcome out;
-  out.issued.assign(kCpus, 0);
-  bool ready = false;
-  unsigned finished = 0;
-  soc.cpu(0).add_program([&](driver::Os&) { ready = soc.bring_up(); });
-  for (unsigned cpu = 0; cpu < kCpus; ++cpu) {
-    soc.cpu(cpu).add_program([&, cpu](driver::Os& os) {
-      while (!ready) os.delay_ns(1000);
-      std::mt19937 rng(seed * 100 + cpu);
-      driver::CommandQueue& q = soc.device(0).cpu_cmdq();
-      for (unsigned round = 0; round < kRounds; ++round) {
-        if (round) os.delay_ns(rng() % 400);
-        const unsigned n = rng() % (kMaxBatch + 1);
-        const bool sync = rng() % 4 != 0;
-        std::vector<arch::Command> cmds;
-        for (unsigned i = 0; i < n; ++i) cmds.push_back(tagged(cpu, out.issued[cpu] + i));
-        Burst b{cpu, out.issued[cpu], n, 0};
-        out.issued[cpu] += n;
-        driver::SyncTicket t;
-        if (q.issue(cmds.data(), cmds.size(), sync, &t) != SmmuStatus::kOk) ++out.failures;
-        if (sync) {
-          if (q.wait(t) != SmmuStatus::kOk) ++out.failures;
-          b.consumed_after_wait = q.consumed_from(q.read_cons());
-        }
-        out.bursts.push_back(b);
-      }
-      ++finished;
-    });
-  }
-  soc.run(sc_core::sc_time(20, sc_core::SC_MS));
-  out.all_done = ready && finished == kCpus;
-  return out;
-}
-
 using Param = std::tuple<CmdqDesign, unsigned, unsigned>;  // design, ECMDQs used, seed
 
 class EcmdqDesigns : public ::testing::TestWithParam<Param> {};
@@ -108,38 +51,22 @@ class EcmdqDesigns : public ::testing::TestWithParam<Param> {};
 TEST_P(EcmdqDesigns, EveryCpusCommandsArriveOnceInOrderOnItsQueueAndSyncsCompleteAfterThem) {
   const auto [design, used, seed] = GetParam();
   DriverSoc soc(with_ecmdqs(used, design));
-  const Outcome out = run_bursts(soc, seed);
+  // Each CPU on its own queue, as the driver's command paths pick it (cpu_cmdq).
+  const test::CmdqBurstRun out =
+      test::run_cmdq_bursts(soc, seed, [&](unsigned) -> driver::CommandQueue& { return soc.device(0).cpu_cmdq(); });
   ASSERT_TRUE(out.all_done);
   EXPECT_EQ(out.failures, 0u);
   driver::SmmuDevice& dev = soc.device(0);
   ASSERT_EQ(dev.num_ecmdqs(), used);
-
-  std::vector<unsigned> next(kCpus, 0);
-  std::map<std::pair<unsigned, unsigned>, uint64_t> pos;  // (cpu, seq) -> entry of its queue
-  uint64_t total_produced = 0;
+  std::vector<const driver::CommandQueue*> queues;
+  uint64_t total_produced = 0, total_issued = 0;
   for (unsigned i = 0; i < used; ++i) {
-    const driver::CommandQueue& q = dev.ecmdq(i);
-    const uint64_t produced = q.produced();
-    ASSERT_LT(produced, q.entries()) << "the ring must keep the whole history";
-    total_produced += produced;
-    const std::vector<arch::Command> history = soc.queued_commands(q, 0, produced);
-    for (uint64_t p = 0; p < history.size(); ++p) {
-      const arch::Command& c = history[p];
-      if (c.opcode() != Op::kTlbiNhAsid) continue;
-      const unsigned cpu = c.asid() >> 8, seq = c.asid() & 0xff;
-      ASSERT_LT(cpu, kCpus);
-      EXPECT_EQ(cpu % used, i) << "CPU " << cpu << " on ECMDQ " << i;
-      EXPECT_EQ(seq, next[cpu]) << "CPU " << cpu << " at entry " << p;
-      next[cpu] = seq + 1;
-      pos[{cpu, seq}] = p;
-    }
+    queues.push_back(&dev.ecmdq(i));
+    total_produced += dev.ecmdq(i).produced();
   }
-  for (unsigned cpu = 0; cpu < kCpus; ++cpu) EXPECT_EQ(next[cpu], out.issued[cpu]) << "CPU " << cpu;
-  for (const Burst& b : out.bursts) {
-    if (!b.consumed_after_wait || !b.count) continue;
-    EXPECT_GT(b.consumed_after_wait, pos.at({b.cpu, b.first_seq + b.count - 1}))
-        << "CPU " << b.cpu << " burst at seq " << b.first_seq;
-  }
+  for (unsigned n : out.issued) total_issued += n;
+  EXPECT_EQ(test::check_cmdq_bursts(soc, out, queues, [used = used](unsigned cpu) { return cpu % used; }),
+            total_issued);
   // The SMMU ran them from the ECMDQs; the CMDQ had only the bring-up's commands.
   const model::CommandStats& cs = soc.smmu_stats(0);
   ASSERT_EQ(cs.by_queue.size(), 1u + kOffered);
