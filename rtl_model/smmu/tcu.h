@@ -252,9 +252,12 @@ class Tcu : public sc_core::sc_module {
   std::vector<QueueTrack> queues_;
   unsigned rr_next_ = 0;   // the queue whose turn comes next
   int serving_ = -1;       // the queue the engine is inside, -1 between turns
+  // ATC_INVs in flight, each with the queue that issued it: a CMD_SYNC waits for its
+  // own queue's (IHI 0070 §3.5.6.1), so an unanswered one fails that queue's SYNC.
   struct PendingAtcInv {
     sc_core::sc_time issued, done;
     bool answered;
+    int queue;
   };
   std::vector<PendingAtcInv> pending_atc_inv_;
 };

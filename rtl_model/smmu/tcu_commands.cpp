@@ -287,6 +287,7 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   sc_time until = sc_core::sc_time_stamp() + sync_tbus(delay);
   bool timed_out = false;
   for (const PendingAtcInv& p : pending_atc_inv_) {
+    if (p.queue != serving_) continue;
     const sc_time deadline = p.issued + params_.timing.atc_inv_timeout;
     if (p.answered && p.done <= deadline) {
       until = std::max(until, p.done);
@@ -296,7 +297,9 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
       ++cmd_stats_.atc_inv_timeouts;
     }
   }
-  pending_atc_inv_.clear();
+  pending_atc_inv_.erase(std::remove_if(pending_atc_inv_.begin(), pending_atc_inv_.end(),
+                                        [this](const PendingAtcInv& p) { return p.queue == serving_; }),
+                         pending_atc_inv_.end());
   delay += until - now;
   if (timed_out) return false;  // CONS stays at this SYNC: ATC_INV_SYNC
   switch (static_cast<arch::SyncCs>(c.cs())) {

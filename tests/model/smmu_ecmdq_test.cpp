@@ -399,3 +399,41 @@ TEST(SmmuEcmdq, InvalidationFromAnEcmdqReachesTheTlbs) {
 
 }  // namespace
 }  // namespace smmu::test
+
+namespace smmu::test {
+namespace {
+
+TEST(SmmuEcmdq, SyncWaitsForItsOwnQueuesAtcInvalidationsOnly) {
+  // An endpoint that never answers ATC invalidations; one command a turn.
+  model::AtsEndpointParams ep;
+  ep.sid = 7;
+  ep.pcie_round_trip = ns(500);
+  ep.answer_invalidations = false;
+  SmmuTestbench tb(ecmdq_params(2, /*batch=*/1), 0, SmmuTestbench::default_memory(), false, {ep});
+  Ecmdqs q(tb);
+  q.enable(0);
+  q.enable(1);
+  q.submit(0, {Command(Opcode::kAtcInv).set_sid(7).set_addr(0x1000), sync_none()});
+  q.submit(1, {sync_none()});
+  // ECMDQ 0's ATC_INV [0, 52), ECMDQ 1's SYNC [52, 104): it owes nothing to ECMDQ 0's
+  // invalidation (§3.5.6.1) and completes at once.
+  tb.run(ns(105));
+  EXPECT_EQ(q.rd(1), 1u);
+  EXPECT_FALSE(r::ecmdq_err(q.cons(1)));
+  // ECMDQ 0's SYNC waits for the timeout (100 us from the ATC_INV's issue at 50 ns),
+  // then fails with CERROR_ATC_INV_SYNC, CONS at the SYNC.
+  tb.run(sc_time(100, sc_core::SC_US));
+  EXPECT_EQ(q.rd(0), 1u);
+  EXPECT_TRUE(r::ecmdq_err(q.cons(0)));
+  EXPECT_EQ(r::ecmdq_err_reason(q.cons(0)), r::CmdqError::kAtcInvSync);
+  EXPECT_EQ(tb.smmu.command_stats().atc_inv_timeouts, 1u);
+  EXPECT_EQ(tb.smmu.command_stats().errors_atc_inv_sync, 1u);
+  EXPECT_EQ(active_gerrors(tb), r::gerror::kCmdqpErr.mask());
+  // ERRACK: the SYNC runs again and completes.
+  q.set_prod(0, q.prod(0) | static_cast<uint32_t>(r::ecmdq_prod::kErrAck.mask()));
+  tb.run(ns(1000));
+  EXPECT_EQ(q.rd(0), 2u);
+}
+
+}  // namespace
+}  // namespace smmu::test
