@@ -60,6 +60,8 @@ void add_command_report(const model::CommandStats& c, json& out) {
                                     {"config_cache", c.config_entries_invalidated}};
   out["atc_inv_sent"] = c.atc_inv_sent;
   out["atc_inv_timeouts"] = c.atc_inv_timeouts;
+  // With ECMDQs: the commands each queue gave ([0] the CMDQ, [1 + n] ECMDQ n).
+  if (c.by_queue.size() > 1) out["commands_by_queue"] = c.by_queue;
 }
 
 // One TBU's figures (TbuStats): its ports, its TLBs (main_tlb null when it has none)
