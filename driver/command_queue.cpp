@@ -39,6 +39,24 @@ const char* to_string(SyncCompletion c) {
   return "unknown";
 }
 
+void accumulate(CommandQueueStats& into, const CommandQueueStats& s) {
+  into.commands += s.commands;
+  into.syncs += s.syncs;
+  into.publishes += s.publishes;
+  into.full_waits += s.full_waits;
+  into.sync_polls += s.sync_polls;
+  into.sync_timeouts += s.sync_timeouts;
+  into.queue_timeouts += s.queue_timeouts;
+  into.errors_seen += s.errors_seen;
+  into.ill_skipped += s.ill_skipped;
+  into.reservations += s.reservations;
+  into.cas_attempts += s.cas_attempts;
+  into.cas_failures += s.cas_failures;
+  into.owner_gathers += s.owner_gathers;
+  into.gathered += s.gathered;
+  into.cons_refreshes += s.cons_refreshes;
+}
+
 CommandQueue::CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<void()> on_error)
     : os_(os), cfg_(cfg), on_error_(std::move(on_error)), lock_(os.make_spinlock()),
       failed_lock_(os.make_spinlock()) {
@@ -47,6 +65,7 @@ CommandQueue::CommandQueue(Os& os, const CommandQueueConfig& cfg, std::function<
   if (cfg_.poll_ns == 0) throw std::invalid_argument("command queue poll_ns 0");
   if (cfg_.cons_check_every == 0) cfg_.cons_check_every = 1;
   if (cfg_.design != CmdqDesign::kLocked) words_ = os.make_atomic_words(lockfree_words(entries()));
+  if (cfg_.ecmdq) prod_lock_ = os.make_spinlock();
 }
 
 uint64_t CommandQueue::slot_pa(uint32_t ptr) const {
@@ -61,10 +80,57 @@ uint64_t CommandQueue::consumed_from(uint32_t cons) const {
   return p - used;
 }
 
-uint32_t CommandQueue::read_cons() { return os_.mmio_read32(cfg_.mmio_base + r::kCmdqCons); }
+uint32_t CommandQueue::read_cons() { return os_.mmio_read32(cons_address()); }
+
+void CommandQueue::write_prod(uint64_t p) {
+  if (!cfg_.ecmdq) {
+    os_.mmio_write32(prod_address(), static_cast<uint32_t>(p) & r::queue_wrap_index_mask(cfg_.log2size));
+    return;
+  }
+  // Publishers (and acknowledges) may race: PROD never goes back and always carries the
+  // current ERRACK.
+  LockGuard g(*prod_lock_);
+  hw_prod_ = std::max(hw_prod_, p);
+  os_.mmio_write32(prod_address(), ecmdq_prod_value(true));
+}
+
+uint32_t CommandQueue::ecmdq_prod_value(bool en) const {
+  uint32_t v = static_cast<uint32_t>(hw_prod_) & r::queue_wrap_index_mask(cfg_.log2size);
+  if (en) v |= static_cast<uint32_t>(r::ecmdq_prod::kEn.mask());
+  if (errack_) v |= static_cast<uint32_t>(r::ecmdq_prod::kErrAck.mask());
+  return v;
+}
+
+void CommandQueue::enable_ecmdq() {
+  if (!cfg_.ecmdq) return;
+  LockGuard g(*prod_lock_);
+  os_.mmio_write32(prod_address(), ecmdq_prod_value(true));
+}
+
+void CommandQueue::disable_ecmdq() {
+  if (!cfg_.ecmdq) return;
+  LockGuard g(*prod_lock_);
+  os_.mmio_write32(prod_address(), ecmdq_prod_value(false));
+}
+
+bool CommandQueue::error_pending(uint32_t cons) const {
+  if (cfg_.ecmdq) return r::ecmdq_err(cons) != errack_;
+  return r::cmdq_cons_error(cons) != r::CmdqError::kNone;
+}
+
+r::CmdqError CommandQueue::error_reason(uint32_t cons) const {
+  return cfg_.ecmdq ? r::ecmdq_err_reason(cons) : r::cmdq_cons_error(cons);
+}
+
+void CommandQueue::acknowledge_error(uint32_t cons) {
+  if (!cfg_.ecmdq) return;
+  LockGuard g(*prod_lock_);
+  errack_ = r::ecmdq_err(cons);
+  os_.mmio_write32(prod_address(), ecmdq_prod_value(true));
+}
 
 void CommandQueue::check_error(uint32_t cons) {
-  if (r::cmdq_cons_error(cons) == r::CmdqError::kNone) return;
+  if (!error_pending(cons)) return;
   ++stats_.errors_seen;
   if (on_error_) on_error_();
 }
@@ -133,8 +199,7 @@ SmmuStatus CommandQueue::issue(const arch::Command* cmds, size_t n, bool sync, S
     os_.dma_wmb();
     prod64_.store(p);
     ++stats_.publishes;
-    os_.mmio_write32(cfg_.mmio_base + r::kCmdqProd,
-                     static_cast<uint32_t>(p) & r::queue_wrap_index_mask(cfg_.log2size));
+    write_prod(p);
   }
   return SmmuStatus::kOk;
 }

@@ -1,4 +1,5 @@
-// The command queue of one SMMU instance, shared by every CPU running the driver.
+// A command queue of one SMMU instance: the CMDQ, or one of its ECMDQs (IHI 0070 §3.5.6),
+// shared by the CPUs running the driver that use it.
 //
 // A CPU reserves slots, writes its commands and publishes them with one CMDQ_PROD write,
 // all under one lock; it then waits for its own CMD_SYNC only, outside the lock. Slots
@@ -17,6 +18,12 @@
 // §3.9.1.4: an ATC invalidation before it did not complete in time) completes once the
 // error is acknowledged, but its waiter gets kAtcInvTimeout: the device may still hold
 // the translations.
+//
+// An ECMDQ differs in its registers only: every PROD write carries EN and the ERRACK the
+// queue last acknowledged; an error toggles CONS.ERR (reason in ERR_REASON) and the
+// queue stops until ERRACK is toggled to match (acknowledge_error), while the others
+// go on. Its PROD writes are serialised by a lock of their own, so an acknowledge never
+// crosses a publish with a stale ERRACK or PROD.
 #pragma once
 
 #include <array>
@@ -74,6 +81,11 @@ const char* to_string(CmdqDesign d);
 
 struct CommandQueueConfig {
   uint64_t mmio_base = 0;    // the SMMU's register window
+  // The queue's PROD and CONS registers, from mmio_base: the CMDQ's, or an ECMDQ's in a
+  // control page (then ecmdq is set).
+  uint64_t prod_offset = arch::reg::kCmdqProd;
+  uint64_t cons_offset = arch::reg::kCmdqCons;
+  bool ecmdq = false;
   uint64_t queue_pa = 0;     // 2^log2size * 16 bytes, DMA memory
   unsigned log2size = 8;
   SyncCompletion completion = SyncCompletion::kConsPoll;
@@ -103,6 +115,9 @@ struct CommandQueueStats {
   uint64_t gathered = 0;       // reservations published by an owner, its own included
   uint64_t cons_refreshes = 0; // CMDQ_CONS reads to update the cached CONS (queue full)
 };
+
+// into += s, field by field (a device's queues summed).
+void accumulate(CommandQueueStats& into, const CommandQueueStats& s);
 
 // A published CMD_SYNC: its sequence number (entries produced before it) and its slot.
 struct SyncTicket {
@@ -151,8 +166,24 @@ class CommandQueue {
     size_t num_ = 0;
   };
 
+  // --- errors. cons: a CONS value of this queue.
+  // The queue is stopped by an error: CMDQ_CONS.ERR != 0 (meaningful while
+  // GERROR.CMDQ_ERR is active), or ECMDQ_CONS.ERR != the ERRACK last written.
+  bool error_pending(uint32_t cons) const;
+  arch::reg::CmdqError error_reason(uint32_t cons) const;
+  // ECMDQ: ERRACK := CONS.ERR in a PROD write; the queue resumes.
+  void acknowledge_error(uint32_t cons);
+  // ECMDQ: the first PROD write, with EN (the device waits for CONS.ENACK); and one
+  // without EN to disable it.
+  void enable_ecmdq();
+  void disable_ecmdq();
+  uint32_t read_cons();
+  uint64_t prod_address() const { return cfg_.mmio_base + cfg_.prod_offset; }
+  uint64_t cons_address() const { return cfg_.mmio_base + cfg_.cons_offset; }
+  bool is_ecmdq() const { return cfg_.ecmdq; }
+
   // CERROR_ILL recovery: the command at CONS becomes a CMD_SYNC (CS = SEV), which the
-  // SMMU runs when the error is acknowledged. cons: the CMDQ_CONS value.
+  // SMMU runs when the error is acknowledged. cons: the CONS value.
   void replace_with_sync(uint32_t cons);
   // CERROR_ATC_INV_SYNC: the CMD_SYNC at CONS failed; its waiter will get kAtcInvTimeout.
   void note_atc_inv_sync_error(uint32_t cons);
@@ -170,7 +201,10 @@ class CommandQueue {
   const CommandQueueStats& stats() const { return stats_; }
 
  private:
-  uint32_t read_cons();
+  // Makes the first p entries visible to the SMMU (a PROD write).
+  void write_prod(uint64_t p);
+  // ECMDQ: the PROD value for what is published, with EN and ERRACK; under prod_lock_.
+  uint32_t ecmdq_prod_value(bool en) const;
   SmmuStatus wait_sync(const SyncTicket& t);
   // Polls until n slots are free; called with the lock held.
   SmmuStatus wait_for_room(uint32_t n);
@@ -210,6 +244,10 @@ class CommandQueue {
   std::unique_ptr<Lock> failed_lock_;
   std::vector<uint64_t> failed_syncs_;
   std::atomic<size_t> num_failed_{0};
+  // ECMDQ: the PROD writes' lock, the highest count written and the ERRACK to write.
+  std::unique_ptr<Lock> prod_lock_;
+  uint64_t hw_prod_ = 0;
+  std::atomic<bool> errack_{false};
   // Lock-free designs: the shared words (a line each, then the valid bitmap).
   std::unique_ptr<AtomicWords> words_;
   CommandQueueStats stats_;

@@ -30,8 +30,6 @@
 
 namespace smmu::driver {
 
-namespace r = arch::reg;
-
 namespace {
 
 constexpr size_t kProd = 0;
@@ -262,8 +260,7 @@ SmmuStatus CommandQueue::publish_as_owner(uint64_t start) {
     if (q > p) {
       prod64_.store(q);
       ++stats_.publishes;
-      os_.mmio_write32(cfg_.mmio_base + r::kCmdqProd,
-                       static_cast<uint32_t>(q) & r::queue_wrap_index_mask(cfg_.log2size));
+      write_prod(q);
       p = q;
       continue;
     }

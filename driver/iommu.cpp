@@ -304,7 +304,7 @@ SmmuStatus Iommu::ensure_cd(Master& m, uint32_t ssid) {
 }
 
 void Iommu::sync_cd(Master& m, uint32_t ssid, bool leaf) {
-  CommandQueue::Batch b(m.smmu().cmdq());
+  CommandQueue::Batch b(m.smmu().cpu_cmdq());
   for (uint32_t sid : m.sids())
     b.add(arch::Command(arch::Opcode::kCfgiCd).set_sid(sid).set_ssid(ssid).set_leaf(leaf));
   b.submit(true);
@@ -417,14 +417,14 @@ void Iommu::write_entries(Master& m, Domain& d, AttachPlan& plan) {
 }
 
 void Iommu::atc_inv_master(Master& m, uint32_t ssid) {
-  CommandQueue::Batch b(m.smmu().cmdq());
+  CommandQueue::Batch b(m.smmu().cpu_cmdq());
   for (uint32_t sid : m.sids()) b.add(atc_inv_command(sid, ssid, 0, 0));
   b.submit(true);
 }
 
 void Iommu::flush_and_free_tag(SmmuDevice& smmu, const IotlbTag& tag, bool owned_by_vsmmu) {
   const arch::Command c = tag_flush_command(tag, smmu.handle().e2h);
-  smmu.cmdq().issue_and_wait(&c, 1, true);
+  smmu.cpu_cmdq().issue_and_wait(&c, 1, true);
   stats_.tags_flushed.fetch_add(1);
   if (owned_by_vsmmu) return;  // the vSMMU keeps its VMID until it is destroyed
   smmu.tags().free(tag);

@@ -72,6 +72,12 @@ SmmuStatus SmmuDevice::probe() {
   f.httu = i0.httu;
   f.cmdq_max_log2 = i1.cmdqs;
   f.evtq_max_log2 = i1.evtqs;
+  f.ecmdq = i1.ecmdq;
+  if (f.ecmdq) {
+    // IDR6 is RES0 without IDR1.ECMDQ (§6.3.45): read only with it.
+    f.idr6 = rd(r::kIdr6);
+    f.ecmdq_log2numq = std::min<unsigned>(r::Idr6::decode(f.idr6).log2numq, r::kMaxLog2NumQ);
+  }
   features_ = f;
 
   if (!f.s1 && !f.s2) return SmmuStatus::kNoTranslation;
@@ -199,17 +205,7 @@ SmmuStatus SmmuDevice::reset() {
   os_.mmio_write64(base_ + r::kCmdqBase, qb.encode());
   wr(r::kCmdqProd, 0);
   wr(r::kCmdqCons, 0);
-  CommandQueueConfig cc;
-  cc.mmio_base = base_;
-  cc.queue_pa = cmdq_pa_;
-  cc.log2size = cmdq_log2_;
-  cc.completion = completion_;
-  cc.sync_timeout_ns = opts_.sync_timeout_ns;
-  cc.poll_ns = opts_.poll_ns;
-  cc.cmd_sync_irq = opts_.cmd_sync_irq;
-  cc.design = opts_.cmdq_design;
-  cc.cas_retry_ns = opts_.cas_retry_ns;
-  cmdq_ = std::make_unique<CommandQueue>(os_, cc, [this] { handle_gerror(); });
+  cmdq_ = std::make_unique<CommandQueue>(os_, queue_config(cmdq_pa_), [this] { handle_gerror(); });
 
   uint32_t cr0 = static_cast<uint32_t>(r::cr0::kCmdqEn.mask());
   if ((st = write_cr0(cr0)) != SmmuStatus::kOk) return st;
@@ -220,6 +216,7 @@ SmmuStatus SmmuDevice::reset() {
   if (features_.hyp) inv.push_back(arch::Command(arch::Opcode::kTlbiEl2All));
   inv.push_back(arch::Command(arch::Opcode::kTlbiNsnhAll));
   if ((st = cmdq_->issue_and_wait(inv)) != SmmuStatus::kOk) return st;
+  if ((st = reset_ecmdqs()) != SmmuStatus::kOk) return st;
 
   qb.addr = evtq_pa_;
   qb.log2size = static_cast<uint8_t>(evtq_log2_);
@@ -242,6 +239,76 @@ SmmuStatus SmmuDevice::reset() {
   if ((st = write_cr0(cr0)) != SmmuStatus::kOk) return st;
   enabled_ = true;
   return SmmuStatus::kOk;
+}
+
+CommandQueueConfig SmmuDevice::queue_config(uint64_t queue_pa) const {
+  CommandQueueConfig cc;
+  cc.mmio_base = base_;
+  cc.queue_pa = queue_pa;
+  cc.log2size = cmdq_log2_;
+  cc.completion = completion_;
+  cc.sync_timeout_ns = opts_.sync_timeout_ns;
+  cc.poll_ns = opts_.poll_ns;
+  cc.cmd_sync_irq = opts_.cmd_sync_irq;
+  cc.design = opts_.cmdq_design;
+  cc.cas_retry_ns = opts_.cas_retry_ns;
+  return cc;
+}
+
+SmmuStatus SmmuDevice::reset_ecmdqs() {
+  // A queue enabled by an earlier reset is disabled first: its BASE and CONS may only
+  // be written while EN == ENACK == 0 (§6.3.107, §6.3.109).
+  const uint32_t enack = static_cast<uint32_t>(r::ecmdq_cons::kEnAck.mask());
+  for (auto& q : ecmdqs_) {
+    q->disable_ecmdq();
+    if (!poll_reg(q->cons_address() - base_, enack, 0)) return SmmuStatus::kAckTimeout;
+  }
+  ecmdqs_.clear();
+  if (opts_.ecmdqs == 0 || !features_.ecmdq) return SmmuStatus::kOk;
+  // Control page 0 (§6.3.49): where it is, and that its queues are SMMU registers in
+  // 64 KiB (the only encodings the architecture defines).
+  const uint64_t cp = os_.mmio_read64(base_ + r::kCmdqControlPageBase0);
+  if (!r::cmdq_control_page_base::kPreset.get(cp) ||
+      r::cmdq_control_page_base::kCmdqgs.get(cp) != r::cmdq_control_page_base::kCmdqgs64k)
+    return SmmuStatus::kOk;  // not a layout this driver knows: the CMDQ only
+  ecmdq_page_ = r::cmdq_control_page_base::kAddr.address(cp);
+  const unsigned n = std::min(opts_.ecmdqs, 1u << features_.ecmdq_log2numq);
+  const uint64_t stride = r::ecmdq_stride(features_.ecmdq_log2numq);
+  const size_t bytes = size_t{r::kCommandBytes} << cmdq_log2_;
+  ecmdq_pa_.resize(std::max<size_t>(ecmdq_pa_.size(), n), 0);
+  for (unsigned i = 0; i < n; ++i) {
+    if (!ecmdq_pa_[i] && !(ecmdq_pa_[i] = os_.dma_alloc(bytes, std::max<size_t>(32, bytes))))
+      return SmmuStatus::kNoMemory;
+    const uint64_t off = ecmdq_page_ + i * stride;
+    r::QueueBase qb;
+    qb.ra = true;
+    qb.addr = ecmdq_pa_[i];
+    qb.log2size = static_cast<uint8_t>(cmdq_log2_);
+    os_.mmio_write64(base_ + off + r::kEcmdqBase, qb.encode());
+    wr(off + r::kEcmdqCons, 0);
+    wr(off + r::kEcmdqProd, 0);
+    CommandQueueConfig cc = queue_config(ecmdq_pa_[i]);
+    cc.prod_offset = off + r::kEcmdqProd;
+    cc.cons_offset = off + r::kEcmdqCons;
+    cc.ecmdq = true;
+    ecmdqs_.push_back(std::make_unique<CommandQueue>(os_, cc, [this] { handle_gerror(); }));
+    // Enabled when the SMMU acknowledges EN in ENACK (§3.5.6.2).
+    ecmdqs_.back()->enable_ecmdq();
+    if (!poll_reg(off + r::kEcmdqCons, enack, enack)) return SmmuStatus::kAckTimeout;
+  }
+  return SmmuStatus::kOk;
+}
+
+CommandQueueStats SmmuDevice::queue_stats() const {
+  CommandQueueStats s;
+  if (cmdq_) s = cmdq_->stats();
+  for (const auto& q : ecmdqs_) accumulate(s, q->stats());
+  return s;
+}
+
+CommandQueue& SmmuDevice::cmdq_for_cpu(unsigned cpu) {
+  if (ecmdqs_.empty()) return *cmdq_;
+  return *ecmdqs_[cpu % ecmdqs_.size()];
 }
 
 SmmuStatus SmmuDevice::ensure_ste(uint32_t sid) {
@@ -279,7 +346,7 @@ uint64_t SmmuDevice::ste_address(uint32_t sid) const {
 SmmuStatus SmmuDevice::sync_ste(uint32_t sid) {
   if (!cmdq_) return SmmuStatus::kNotProbed;
   const arch::Command c = arch::Command(arch::Opcode::kCfgiSte).set_sid(sid).set_leaf(true);
-  const SmmuStatus st = cmdq_->issue_and_wait(&c, 1, true);
+  const SmmuStatus st = cpu_cmdq().issue_and_wait(&c, 1, true);
   if (st != SmmuStatus::kOk) ++stats_.sync_failures;
   return st;
 }
@@ -295,7 +362,7 @@ unsigned SmmuDevice::write_ste(uint32_t sid, const EntryWords& target) {
 
 SmmuStatus SmmuDevice::submit(const InvBatch& b) {
   if (!cmdq_) return SmmuStatus::kNotProbed;
-  return cmdq_->issue_and_wait(b.cmds.data(), b.num, b.needs_sync);
+  return cpu_cmdq().issue_and_wait(b.cmds.data(), b.num, b.needs_sync);
 }
 
 SmmuStatus SmmuDevice::issue_batches_all_then_wait(const std::vector<const InvBatch*>& batches) {
@@ -329,10 +396,11 @@ SmmuStatus SmmuDevice::issue_batches_all_then_wait(const std::vector<const InvBa
         q.pop_front();
         const bool sync = b->needs_sync || q.empty();
         SyncTicket t;
-        const SmmuStatus st = dev->cmdq_->issue(b->cmds.data(), b->num, sync, &t);
+        CommandQueue& cq = dev->cpu_cmdq();
+        const SmmuStatus st = cq.issue(b->cmds.data(), b->num, sync, &t);
         if (st != SmmuStatus::kOk) note(st);
         if (sync) {
-          if (st == SmmuStatus::kOk) waits.emplace_back(dev->cmdq_.get(), t);
+          if (st == SmmuStatus::kOk) waits.emplace_back(&cq, t);
           break;
         }
       }
@@ -382,32 +450,48 @@ unsigned SmmuDevice::drain_events(std::vector<arch::EventRecord>* out) {
 uint32_t SmmuDevice::handle_gerror() {
   LockGuard g(*gerror_lock_);
   const uint32_t ge = rd(r::kGerror);
-  const uint32_t gn = rd(r::kGerrorN);
+  uint32_t gn = rd(r::kGerrorN);
   const uint32_t active = r::gerror_active(ge, gn);
   if (!active) return 0;
   ++stats_.gerrors;
-  if (active & r::gerror::kCmdqErr.mask()) {
-    const uint32_t cons = rd(r::kCmdqCons);
-    switch (r::cmdq_cons_error(cons)) {
-      case r::CmdqError::kIll:
-        // The SMMU will not run it: a CMD_SYNC takes its place, and the queue goes on.
-        ++stats_.cmdq_ill;
-        if (cmdq_) cmdq_->replace_with_sync(cons);
-        break;
-      case r::CmdqError::kAbt:  // the fetch is retried once acknowledged
-        ++stats_.cmdq_abt;
-        break;
-      case r::CmdqError::kAtcInvSync:  // the SYNC is retried; its waiter learns it failed
-        ++stats_.cmdq_atc_sync;
-        if (cmdq_) cmdq_->note_atc_inv_sync_error(cons);
-        break;
-      default:
-        break;
+  const uint32_t cmdq_err = static_cast<uint32_t>(r::gerror::kCmdqErr.mask());
+  const uint32_t cmdqp_err = static_cast<uint32_t>(r::gerror::kCmdqpErr.mask());
+  if ((active & cmdq_err) && cmdq_) handle_cmdq_error(*cmdq_, rd(r::kCmdqCons));
+  if (active & cmdqp_err) {
+    // Acknowledged before the scan: an ECMDQ error after this raises CMDQP_ERR again, one
+    // before it shows in the scan (§3.5.6.3: raised only while inactive).
+    gn ^= cmdqp_err;
+    wr(r::kGerrorN, gn);
+    for (auto& q : ecmdqs_) {
+      const uint32_t cons = q->read_cons();
+      if (!q->error_pending(cons)) continue;
+      ++stats_.ecmdq_errors;
+      handle_cmdq_error(*q, cons);
+      q->acknowledge_error(cons);  // ERRACK = ERR: the queue resumes
     }
   }
-  if (active & ~static_cast<uint32_t>(r::gerror::kCmdqErr.mask())) ++stats_.other_gerrors;
-  wr(r::kGerrorN, gn ^ active);
+  if (active & ~(cmdq_err | cmdqp_err)) ++stats_.other_gerrors;
+  if (active & ~cmdqp_err) wr(r::kGerrorN, gn ^ (active & ~cmdqp_err));
   return active;
+}
+
+void SmmuDevice::handle_cmdq_error(CommandQueue& q, uint32_t cons) {
+  switch (q.error_reason(cons)) {
+    case r::CmdqError::kIll:
+      // The SMMU will not run it: a CMD_SYNC takes its place, and the queue goes on.
+      ++stats_.cmdq_ill;
+      q.replace_with_sync(cons);
+      break;
+    case r::CmdqError::kAbt:  // the fetch is retried once acknowledged
+      ++stats_.cmdq_abt;
+      break;
+    case r::CmdqError::kAtcInvSync:  // the SYNC is retried; its waiter learns it failed
+      ++stats_.cmdq_atc_sync;
+      q.note_atc_inv_sync_error(cons);
+      break;
+    default:
+      break;
+  }
 }
 
 void DeviceBatchSink::submit(const InvBatch& batch) {

@@ -26,7 +26,10 @@ struct SmmuDeviceOptions {
   uint64_t sync_timeout_ns = 1'000'000;
   uint64_t poll_ns = 100;
   uint64_t ack_timeout_ns = 1'000'000;  // CR0ACK, IRQ_CTRLACK, GBPA.UPDATE
-  unsigned cmdq_log2 = 8;               // clamped to IDR1.CMDQS
+  unsigned cmdq_log2 = 8;               // clamped to IDR1.CMDQS (ECMDQs too)
+  // ECMDQs to use (IHI 0070 §3.5.6): 0 none; n: up to n of those IDR6 offers (none
+  // without IDR1.ECMDQ). CPU c issues its commands on queue c % n (cmdq_for_cpu).
+  unsigned ecmdqs = 0;
   CmdqDesign cmdq_design = CmdqDesign::kLocked;  // how CPUs share the command queue
   uint64_t cas_retry_ns = 0;            // kCasLoop: pause after a lost compare-and-swap
   unsigned evtq_log2 = 7;               // clamped to IDR1.EVTQS
@@ -49,13 +52,17 @@ struct SmmuFeatures {
   bool cd2l = false, two_level_strtab = false, coherent = false;
   unsigned httu = 0;
   unsigned cmdq_max_log2 = 0, evtq_max_log2 = 0;
+  bool ecmdq = false;           // IDR1.ECMDQ
+  unsigned ecmdq_log2numq = 0;  // IDR6: 2^n ECMDQs in each control page
+  uint32_t idr6 = 0;
 };
 
 struct SmmuDeviceStats {
   uint64_t events = 0;
   uint64_t event_overflows = 0;
   uint64_t gerrors = 0;          // handle_gerror calls that found active errors
-  uint64_t cmdq_ill = 0, cmdq_abt = 0, cmdq_atc_sync = 0;
+  uint64_t cmdq_ill = 0, cmdq_abt = 0, cmdq_atc_sync = 0;  // CMDQ and ECMDQ errors
+  uint64_t ecmdq_errors = 0;     // of those, on ECMDQs (GERROR.CMDQP_ERR)
   uint64_t other_gerrors = 0;    // EVTQ_ABT, MSI aborts, SFM_ERR
   uint64_t ste_writes = 0, ste_syncs = 0, sync_failures = 0;
   uint64_t l2_tables = 0;
@@ -89,7 +96,16 @@ class SmmuDevice {
   uint32_t num_sids() const { return uint32_t{1} << strtab_log2_; }
 
   // --- commands
+  // The normal command queue (SMMU_CMDQ_*).
   CommandQueue& cmdq() { return *cmdq_; }
+  // The queue CPU cpu issues on: ECMDQ cpu % n with n ECMDQs in use, else the CMDQ.
+  CommandQueue& cmdq_for_cpu(unsigned cpu);
+  // The calling CPU's queue (Os::cpu_id()): what the driver's command paths use.
+  CommandQueue& cpu_cmdq() { return ecmdqs_.empty() ? *cmdq_ : cmdq_for_cpu(os_.cpu_id()); }
+  unsigned num_ecmdqs() const { return static_cast<unsigned>(ecmdqs_.size()); }
+  CommandQueue& ecmdq(unsigned i) { return *ecmdqs_.at(i); }
+  // The statistics of the CMDQ and every ECMDQ in use, summed (zero before reset()).
+  CommandQueueStats queue_stats() const;
   // reset() creates the queue, probe() the tags: a run stopped before them has neither.
   bool has_cmdq() const { return cmdq_ != nullptr; }
   bool has_tags() const { return tags_ != nullptr; }
@@ -108,8 +124,9 @@ class SmmuDevice {
   // CONS, acknowledges an overflow. Returns the number read; appends them to out when
   // given. Counts them in stats() and keeps the first event_log_size in event_log().
   unsigned drain_events(std::vector<arch::EventRecord>* out = nullptr);
-  // Handles the active GERROR bits (CMDQ_ERR per CMDQ_CONS.ERR) and acknowledges them.
-  // Returns the mask handled.
+  // Handles the active GERROR bits (CMDQ_ERR per CMDQ_CONS.ERR; CMDQP_ERR per the
+  // ECMDQs' CONS.ERR, each acknowledged by its ERRACK) and acknowledges them. Returns the
+  // mask handled.
   uint32_t handle_gerror();
 
   const SmmuFeatures& features() const { return features_; }
@@ -135,6 +152,11 @@ class SmmuDevice {
   SmmuStatus write_irq_ctrl(uint32_t v);
   SmmuStatus set_gbpa_abort(bool abort);
   SmmuStatus alloc_memory();
+  // ECMDQs: allocates, programs and enables the queues (waiting for ENACK).
+  SmmuStatus reset_ecmdqs();
+  // Handles and acknowledges one queue's command error (cons: its CONS value).
+  void handle_cmdq_error(CommandQueue& q, uint32_t cons);
+  CommandQueueConfig queue_config(uint64_t queue_pa) const;
   void init_stes(uint64_t pa, uint32_t count);
   bool two_level() const { return strtab_log2_ > opts_.strtab_split && features_.two_level_strtab; }
 
@@ -150,6 +172,9 @@ class SmmuDevice {
   size_t strtab_bytes_ = 0;
   std::vector<uint64_t> l2_pa_;  // per level-1 descriptor; 0 = not allocated
   std::unique_ptr<CommandQueue> cmdq_;
+  std::vector<std::unique_ptr<CommandQueue>> ecmdqs_;
+  std::vector<uint64_t> ecmdq_pa_;  // their rings (allocated once)
+  uint64_t ecmdq_page_ = 0;         // control page 0, from page 0
   std::unique_ptr<IotlbTags> tags_;
   std::unique_ptr<Lock> strtab_lock_, event_lock_, gerror_lock_;
   std::deque<arch::EventRecord> event_log_;

@@ -36,7 +36,7 @@ SmmuStatus Vsmmu::cache_invalidate(const std::vector<arch::Command>& guest_cmds)
       cmds.push_back(c);
     }
   }
-  CommandQueue::Batch batch(smmu_.cmdq());
+  CommandQueue::Batch batch(smmu_.cpu_cmdq());
   SmmuStatus result = SmmuStatus::kOk;
   auto note = [&result](SmmuStatus s) {
     if (result == SmmuStatus::kOk) result = s;

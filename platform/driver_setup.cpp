@@ -166,6 +166,7 @@ bool DriverSetup::set_up() {
     o.gerror_irq = 3 * i + 1;
     o.cmd_sync_irq = 3 * i + 2;
     o.event_log_size = sc_.driver.event_log;
+    o.ecmdqs = sc_.driver.ecmdqs;
     devices_.push_back(std::make_unique<driver::SmmuDevice>(
         os_, kSmmuWindowBase + uint64_t{i} * arch::reg::kWindowSize, o, i));
     driver::SmmuDevice& d = *devices_.back();

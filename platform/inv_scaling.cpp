@@ -36,7 +36,7 @@ constexpr uint64_t kDmaBase = 0x1000'0000, kDmaSize = 0x1000'0000;  // the drive
 constexpr uint64_t kPa = 0x2000'0000;    // the mapped pages' output addresses
 constexpr uint64_t kIova = 0x4000'0000;  // the domain's first mapped IOVA (an IPA: stage 2)
 constexpr uint64_t kMaxMapped = kMemSize - kPa;
-constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;  // SMMU i at kSmmuBase + i * 128 KiB
+constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;  // SMMU i at kSmmuBase + i * kWindowSize (192 KiB)
 constexpr uint32_t kSid = 5;
 constexpr unsigned kMaxSmmus = 64;
 constexpr unsigned kMaxTbus = 64;  // per SMMU
@@ -175,8 +175,9 @@ struct Snapshot {
       s.sync_latency += c.sync_latency_total;
     }
     for (auto& dev : d.devices) {
-      s.publishes += dev->cmdq().stats().publishes;
-      s.sync_polls += dev->cmdq().stats().sync_polls;
+      const driver::CommandQueueStats q = dev->queue_stats();
+      s.publishes += q.publishes;
+      s.sync_polls += q.sync_polls;
     }
     s.batches = d.domain->inv_stats().batches.load();
     return s;

@@ -133,6 +133,13 @@ void read_features(const ConfigReader& f, model::SmmuFeatures& F, uint64_t memor
   F.ssid_bits = static_cast<unsigned>(f.get_uint("ssid_bits", F.ssid_bits, 0, 20));
   F.cmdq_log2_entries = static_cast<unsigned>(f.get_uint("cmdq_log2_entries", F.cmdq_log2_entries, 0, max_q));
   F.evtq_log2_entries = static_cast<unsigned>(f.get_uint("evtq_log2_entries", F.evtq_log2_entries, 0, max_q));
+  // ECMDQs in one control page (IHI 0070 §3.5.6, §6.3.45): a power of two; IDR1.ECMDQ
+  // needs COHACC and MSI (§6.3.2).
+  const unsigned max_ecmdqs = 1u << arch::reg::kMaxLog2NumQ;
+  F.ecmdqs = static_cast<unsigned>(f.get_uint("ecmdqs", F.ecmdqs, 0, max_ecmdqs));
+  if (F.ecmdqs & (F.ecmdqs - 1))
+    f.fail("ecmdqs", "expected 0 or a power of two, got " + std::to_string(F.ecmdqs));
+  if (F.ecmdqs && !(F.coherent && F.msi)) f.fail("ecmdqs", "ECMDQs need coherent and msi");
 }
 
 void read_timing(const ConfigReader& t, model::SmmuTiming& T) {
@@ -853,6 +860,7 @@ Scenario read_scenario(const json& doc) {
   sc.driver.completion = drv.get_string("completion", "msi", {"msi", "cons", "irq"});
   sc.driver.inv_all_then_wait = drv.get_bool("inv_all_then_wait", false);
   sc.driver.event_log = static_cast<unsigned>(drv.get_uint("event_log", sc.driver.event_log, 0, 1024));
+  sc.driver.ecmdqs = static_cast<unsigned>(drv.get_uint("ecmdqs", sc.driver.ecmdqs, 0, 1u << arch::reg::kMaxLog2NumQ));
   sc.driver.event_handler_delay = read_time(drv, "event_handler_delay", sc.driver.event_handler_delay);
 
   const ConfigReader mem = root.get_object("memory");

@@ -14,7 +14,8 @@
 //   duration "0 ns" (0: until all traffic is done, the driver ops have run and the
 //   command batches are consumed), quantum "1 us", setup "driver" ("tables"),
 //   cpus.{count 1, cached_access "2 ns"}, driver.{completion "msi" ("cons", "irq"),
-//   inv_all_then_wait false, event_log 16 (0..1024), event_handler_delay "0 ns"},
+//   inv_all_then_wait false, event_log 16 (0..1024), event_handler_delay "0 ns", ecmdqs 0
+//   (0..256)},
 //   driver_ops[]: at "0 ns", cpu 0, op (required: "map",
 //   "unmap", "remap", "inv_range"), smmu 0 and sid (required), or domain (a name of
 //   streams[].domain), iova, size (required), pa (map, remap); streams[].domain (setup
@@ -32,7 +33,8 @@
 //       two_level_stream_table, two_level_cd_table, coherent, asid16, vmid16, gran4k,
 //       gran16k, gran64k, raz_wi_termination} true, va52 false (needs gran64k), oas_bits
 //       48 (52 needs gran64k), sid_bits 16, ssid_bits 20,
-//       cmdq_log2_entries 8, evtq_log2_entries 7
+//       cmdq_log2_entries 8, evtq_log2_entries 7, ecmdqs 0 (a power of two up to 256;
+//       needs coherent and msi)
 //     timing.{clock_period "1 ns", micro_tlb_cycles 1, link_cycles 8, config_cache_cycles
 //       2, main_tlb_cycles 3, walk_cache_cycles 2, register_cycles 2, translation_slots
 //       64, walk_slots 16, command_cycles 2, command_fetch_batch 8,
@@ -90,7 +92,7 @@
 namespace smmu::platform {
 
 // The address map of the simulated SoC.
-constexpr uint64_t kSmmuWindowBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 128 KiB
+constexpr uint64_t kSmmuWindowBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 192 KiB
 // Tables, queues and nested streams' stage-1 structures live in the last 256 MiB of
 // memory, so that DMA buffers (mappings' PAs) below it never collide with them.
 constexpr uint64_t kTableRegionSize = uint64_t{256} << 20;
@@ -193,6 +195,7 @@ struct DriverSpec {
   std::string completion = "msi";  // "msi", "cons" or "irq"
   bool inv_all_then_wait = false;
   unsigned event_log = 16;  // decoded event records kept (and reported) per SMMU
+  unsigned ecmdqs = 0;      // ECMDQs the driver uses per SMMU (of those it offers); CPU c on c % n
   // The event handler's delay from its interrupt to its drain.
   sc_core::sc_time event_handler_delay = sc_core::SC_ZERO_TIME;
 };

@@ -60,6 +60,8 @@ void add_command_report(const model::CommandStats& c, json& out) {
                                     {"config_cache", c.config_entries_invalidated}};
   out["atc_inv_sent"] = c.atc_inv_sent;
   out["atc_inv_timeouts"] = c.atc_inv_timeouts;
+  // With ECMDQs: the commands each queue gave ([0] the CMDQ, [1 + n] ECMDQ n).
+  if (c.by_queue.size() > 1) out["commands_by_queue"] = c.by_queue;
 }
 
 // One TBU's figures (TbuStats): its ports, its TLBs (main_tlb null when it has none)
@@ -194,7 +196,7 @@ json driver_report(const Soc& soc, DriverSetup& drv) {
   // device not reset yet has no command queue, one not probed no tags.
   for (size_t i = 0; i < drv.num_devices(); ++i) {
     driver::SmmuDevice& dev = drv.device(i);
-    const driver::CommandQueueStats q = dev.has_cmdq() ? dev.cmdq().stats() : driver::CommandQueueStats{};
+    const driver::CommandQueueStats q = dev.queue_stats();  // CMDQ and ECMDQs
     smmus.push_back(json{{"enabled", dev.enabled()},
                          {"asids_in_use", dev.has_tags() ? dev.tags().asids_in_use() : 0},
                          {"vmids_in_use", dev.has_tags() ? dev.tags().vmids_in_use() : 0},

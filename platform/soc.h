@@ -7,8 +7,9 @@
 // socket), each seen through a transaction tap that reports start and end times for
 // traces.
 //
-// Address map: memory at 0 (scenario memory.size); SMMU i's 128 KiB register window at
-// kSmmuWindowBase + i * 128 KiB. The last 256 MiB of memory hold the SMMUs' tables.
+// Address map: memory at 0 (scenario memory.size); SMMU i's 192 KiB register window
+// (page 0, page 1, the ECMDQ control page) at kSmmuWindowBase + i * 192 KiB. The last
+// 256 MiB of memory hold the SMMUs' tables.
 //
 // Set-up "driver" (the default): `cpus.count` simulated CPUs (each sees SMMU i's
 // interrupts as irqs 3i, 3i+1, 3i+2 and every SEV) run the firmware driver

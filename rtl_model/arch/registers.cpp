@@ -53,6 +53,7 @@ uint32_t Idr0::encode() const {
 
 Idr1 Idr1::decode(uint32_t v) {
   Idr1 r;
+  r.ecmdq = idr1::kEcmdq.get(v);
   r.tables_preset = idr1::kTablesPreset.get(v);
   r.queues_preset = idr1::kQueuesPreset.get(v);
   r.rel = idr1::kRel.get(v);
@@ -67,6 +68,7 @@ Idr1 Idr1::decode(uint32_t v) {
 
 uint32_t Idr1::encode() const {
   uint64_t v = 0;
+  v = idr1::kEcmdq.set(v, ecmdq);
   v = idr1::kTablesPreset.set(v, tables_preset);
   v = idr1::kQueuesPreset.set(v, queues_preset);
   v = idr1::kRel.set(v, rel);
@@ -76,6 +78,20 @@ uint32_t Idr1::encode() const {
   v = idr1::kPriqs.set(v, priqs);
   v = idr1::kSsidSize.set(v, ssidsize);
   v = idr1::kSidSize.set(v, sidsize);
+  return lo32(v);
+}
+
+Idr6 Idr6::decode(uint32_t v) {
+  Idr6 r;
+  r.log2nump = idr6::kLog2NumP.get(v);
+  r.log2numq = idr6::kLog2NumQ.get(v);
+  return r;
+}
+
+uint32_t Idr6::encode() const {
+  uint64_t v = 0;
+  v = idr6::kLog2NumP.set(v, log2nump);
+  v = idr6::kLog2NumQ.set(v, log2numq);
   return lo32(v);
 }
 

@@ -25,9 +25,14 @@ struct Field {
 };
 
 // ---------------------------------------------------------------------------------------
-// The register window: page 0 at +0, page 1 at +64 KiB.
-constexpr uint64_t kWindowSize = 0x20000;
+// The register window: page 0 at +0, page 1 at +64 KiB, and this model's one Non-secure
+// Command queue control page (ECMDQs, IHI 0070 §3.5.6, §6.2.5) at +128 KiB. Where a
+// control page sits is IMPLEMENTATION DEFINED: software finds it in
+// SMMU_CMDQ_CONTROL_PAGE_BASE0.ADDR (an offset from page 0, §6.3.49), not here.
+constexpr uint64_t kWindowSize = 0x30000;
 constexpr uint64_t kPage1 = 0x10000;
+constexpr uint64_t kEcmdqPage0 = 0x20000;
+constexpr uint64_t kControlPageSize = 0x10000;  // 64 KiB, 64 KiB aligned (§6.2.5)
 
 // Offsets from the base of the window.
 constexpr uint64_t kIdr0 = 0x000;
@@ -70,12 +75,25 @@ constexpr uint64_t kPriqCons = kPage1 + 0x0cc;
 constexpr uint64_t kPriqIrqCfg0 = 0x0d0;    // 64-bit
 constexpr uint64_t kPriqIrqCfg1 = 0x0d8;
 constexpr uint64_t kPriqIrqCfg2 = 0x0dc;
+constexpr uint64_t kIdr6 = 0x190;           // present when IDR1.ECMDQ == 1 (§6.3.45)
+// Command queue control page n's discovery registers, RO (§6.3.49-51).
+constexpr uint64_t kCmdqControlPageBase0 = 0x4000;    // 64-bit
+constexpr uint64_t kCmdqControlPageCfg0 = 0x4008;
+constexpr uint64_t kCmdqControlPageStatus0 = 0x400c;
+constexpr uint64_t kCmdqControlPageStride = 32;
+// An ECMDQ's registers, from its interface in a control page (§3.5.6, §6.3.107-109).
+constexpr uint64_t kEcmdqBase = 0x00;  // 64-bit
+constexpr uint64_t kEcmdqProd = 0x08;
+constexpr uint64_t kEcmdqCons = 0x0c;
+// The ECMDQs are spaced evenly through the 64 KiB page (§6.2.5): 2^log2numq of them.
+constexpr uint64_t ecmdq_stride(unsigned log2numq) { return kControlPageSize >> log2numq; }
+constexpr unsigned kMaxLog2NumQ = 8;  // 256 ECMDQs per control page
 
 // Whether the register at this offset is 64 bits wide (the others are 32).
 constexpr bool is_64bit(uint64_t offset) {
   return offset == kGerrorIrqCfg0 || offset == kStrtabBase || offset == kCmdqBase ||
          offset == kEvtqBase || offset == kEvtqIrqCfg0 || offset == kPriqBase ||
-         offset == kPriqIrqCfg0;
+         offset == kPriqIrqCfg0 || offset == kCmdqControlPageBase0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -107,6 +125,7 @@ constexpr uint8_t kTtfAArch64 = 2;
 }  // namespace idr0
 
 namespace idr1 {
+constexpr Field kEcmdq{31, 31};  // needs COHACC and MSI, excludes QUEUES_PRESET (§6.3.2)
 constexpr Field kTablesPreset{30, 30};
 constexpr Field kQueuesPreset{29, 29};
 constexpr Field kRel{28, 28};
@@ -117,6 +136,12 @@ constexpr Field kPriqs{15, 11};
 constexpr Field kSsidSize{10, 6};
 constexpr Field kSidSize{5, 0};
 }  // namespace idr1
+
+// Enhanced Command queue interfaces (§6.3.45); RES0 unless IDR1.ECMDQ.
+namespace idr6 {
+constexpr Field kLog2NumP{27, 24};  // 2^n Command queue control pages
+constexpr Field kLog2NumQ{19, 16};  // 2^n ECMDQs per control page
+}  // namespace idr6
 
 namespace idr3 {
 constexpr Field kBbml{12, 11};
@@ -173,6 +198,7 @@ constexpr Field kGerrorIrqEn{0, 0};
 
 // GERROR and GERRORN share the layout: error n is active while the two bits differ.
 namespace gerror {
+constexpr Field kCmdqpErr{9, 9};  // an ECMDQ error (IDR1.ECMDQ only, §3.5.6.3)
 constexpr Field kSfmErr{8, 8};
 constexpr Field kMsiGerrorAbt{7, 7};
 constexpr Field kMsiPriqAbt{6, 6};
@@ -181,13 +207,15 @@ constexpr Field kMsiCmdqAbt{4, 4};
 constexpr Field kPriqAbt{3, 3};
 constexpr Field kEvtqAbt{2, 2};
 constexpr Field kCmdqErr{0, 0};
-// Every bit above, as a mask.
+// Every bit above but CMDQP_ERR, as a mask: the errors of an SMMU without ECMDQs.
 constexpr uint32_t kAll = 0x1fd;
+// ... and with ECMDQs.
+constexpr uint32_t kAllEcmdq = kAll | 0x200;
 }  // namespace gerror
 
 // Errors that are active (GERROR[n] != GERRORN[n]).
 constexpr uint32_t gerror_active(uint32_t gerror, uint32_t gerrorn) {
-  return (gerror ^ gerrorn) & gerror::kAll;
+  return (gerror ^ gerrorn) & gerror::kAllEcmdq;
 }
 
 // *_IRQ_CFG0/1/2 of GERROR, EVTQ and PRIQ.
@@ -225,6 +253,38 @@ constexpr Field kErr{30, 24};    // CMDQ_CONS only
 constexpr Field kOvflg{31, 31};  // EVTQ/PRIQ PROD and CONS
 }  // namespace queue_ptr
 
+// SMMU_CMDQ_CONTROL_PAGE_BASEn (§6.3.49): RO.
+namespace cmdq_control_page_base {
+constexpr Field kAddr{55, 16};    // offset of the page from page 0 (byte address)
+constexpr Field kCmdqgs{2, 1};    // granule: 0b01 = 64 KiB
+constexpr Field kPreset{0, 0};    // 1: the ECMDQs are registers in the SMMU
+constexpr uint8_t kCmdqgs64k = 1;
+}  // namespace cmdq_control_page_base
+
+// SMMU_CMDQ_CONTROL_PAGE_CFGn.EN and STATUSn.ENACK (§6.3.50-51): both RES1.
+namespace cmdq_control_page_cfg {
+constexpr Field kEn{0, 0};
+}  // namespace cmdq_control_page_cfg
+namespace cmdq_control_page_status {
+constexpr Field kEnAck{0, 0};
+}  // namespace cmdq_control_page_status
+
+// SMMU_ECMDQ_BASEn has CMDQ_BASE's fields (queue_base above); ADDR is [55:5] there, of
+// which bits above OAS are RES0 (§6.3.107): [51:5] here, as this model's OAS is <= 52.
+// SMMU_ECMDQ_PRODn (§6.3.108).
+namespace ecmdq_prod {
+constexpr Field kEn{31, 31};
+constexpr Field kErrAck{23, 23};
+constexpr Field kWr{19, 0};       // index and wrap bit, per LOG2SIZE
+}  // namespace ecmdq_prod
+// SMMU_ECMDQ_CONSn (§6.3.109).
+namespace ecmdq_cons {
+constexpr Field kEnAck{31, 31};
+constexpr Field kErrReason{26, 24};  // a CmdqError
+constexpr Field kErr{23, 23};        // toggled on each error; the queue stops while != ERRACK
+constexpr Field kRd{19, 0};
+}  // namespace ecmdq_cons
+
 // Largest LOG2SIZE the architecture allows for any queue (IDR1.CMDQS/EVTQS/PRIQS <= 19).
 constexpr unsigned kMaxQueueLog2Size = 19;
 constexpr unsigned kCommandBytes = 16;
@@ -251,12 +311,21 @@ struct Idr0 {
 };
 
 struct Idr1 {
+  bool ecmdq = false;
   bool tables_preset = false, queues_preset = false, rel = false, attr_types_ovr = false;
   uint8_t cmdqs = 0, evtqs = 0, priqs = 0;  // log2 of the largest queue
   uint8_t ssidsize = 0;                     // SubstreamID bits
   uint8_t sidsize = 0;                      // StreamID bits
 
   static Idr1 decode(uint32_t v);
+  uint32_t encode() const;
+};
+
+struct Idr6 {
+  uint8_t log2nump = 0;  // log2 of the number of Command queue control pages
+  uint8_t log2numq = 0;  // log2 of the number of ECMDQs in each
+
+  static Idr6 decode(uint32_t v);
   uint32_t encode() const;
 };
 
@@ -396,5 +465,18 @@ constexpr uint32_t with_queue_ovflg(uint32_t ptr, bool ovflg) {
 }
 
 const char* to_string(CmdqError e);
+
+// ECMDQ_PROD / ECMDQ_CONS beyond the pointer (§6.3.108-109).
+constexpr bool ecmdq_en(uint32_t prod) { return bit(prod, 31); }
+constexpr bool ecmdq_errack(uint32_t prod) { return bit(prod, 23); }
+constexpr bool ecmdq_enack(uint32_t cons) { return bit(cons, 31); }
+constexpr bool ecmdq_err(uint32_t cons) { return bit(cons, 23); }
+constexpr CmdqError ecmdq_err_reason(uint32_t cons) {
+  return static_cast<CmdqError>(ecmdq_cons::kErrReason.get(cons));
+}
+// An error is pending on the queue (it does not consume) while CONS.ERR != PROD.ERRACK.
+constexpr bool ecmdq_error_pending(uint32_t prod, uint32_t cons) {
+  return ecmdq_err(cons) != ecmdq_errack(prod);
+}
 
 }  // namespace smmu::arch::reg

@@ -53,6 +53,7 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   idr_[0] = idr0.encode();
 
   r::Idr1 idr1;
+  idr1.ecmdq = f.ecmdqs > 0;
   idr1.cmdqs = f.cmdq_log2_entries;
   idr1.evtqs = f.evtq_log2_entries;
   idr1.ssidsize = f.ssid_bits;
@@ -73,6 +74,16 @@ RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   idr5.vax = f.va52 ? 1 : 0;  // DS (LPA2) stays 0
   idr_[5] = idr5.encode();
 
+  if (f.ecmdqs > 0) {
+    // One control page of ecmdqs (a power of two) queues; the Tcu checks the value.
+    while ((1u << log2numq_) < f.ecmdqs && log2numq_ < r::kMaxLog2NumQ) ++log2numq_;
+    r::Idr6 idr6;
+    idr6.log2nump = 0;
+    idr6.log2numq = static_cast<uint8_t>(log2numq_);
+    idr6_ = idr6.encode();
+    ecmdq_.resize(1u << log2numq_);
+    gerror_mask_ = r::gerror::kAllEcmdq;
+  }
 
   gbpa_ = kGbpaReset;
 }
@@ -82,7 +93,7 @@ uint32_t RegisterFile::queue_ptr_mask(unsigned log2size) const {
 }
 
 uint32_t RegisterFile::raise_gerror(uint32_t mask) {
-  uint32_t newly = mask & ~r::gerror_active(gerror_, gerrorn_) & r::gerror::kAll;
+  uint32_t newly = mask & ~r::gerror_active(gerror_, gerrorn_) & gerror_mask_;
   gerror_ ^= newly;
   return newly;
 }
@@ -128,8 +139,29 @@ uint32_t RegisterFile::read32(uint64_t off) const {
     case r::kEvtqIrqCfg0 + 4: return hi(evtq_irq_cfg0_);
     case r::kEvtqIrqCfg1: return evtq_irq_cfg1_;
     case r::kEvtqIrqCfg2: return evtq_irq_cfg2_;
-    default: return 0;  // reserved and unimplemented (PRI) registers read as zero
+    default: break;
   }
+  if (!ecmdq_.empty()) {
+    // Control page 0's discovery registers and the page itself (§6.2.1, §6.2.5).
+    switch (off) {
+      case r::kIdr6: return idr6_;
+      case r::kCmdqControlPageBase0: {
+        uint64_t b = r::cmdq_control_page_base::kAddr.address(r::kEcmdqPage0);
+        b = r::cmdq_control_page_base::kCmdqgs.set(b, r::cmdq_control_page_base::kCmdqgs64k);
+        b = r::cmdq_control_page_base::kPreset.set(b, 1);
+        return lo(b);
+      }
+      case r::kCmdqControlPageBase0 + 4:
+        return hi(r::cmdq_control_page_base::kAddr.address(r::kEcmdqPage0));
+      case r::kCmdqControlPageCfg0: return 1;     // EN is RES1
+      case r::kCmdqControlPageStatus0: return 1;  // ENACK is RES1
+      default: break;
+    }
+    unsigned n;
+    uint64_t reg;
+    if (ecmdq_register(off, n, reg)) return read_ecmdq(n, reg);
+  }
+  return 0;  // reserved and unimplemented (PRI) registers read as zero
 }
 
 void RegisterFile::write32(uint64_t off, uint32_t v) {
@@ -142,7 +174,11 @@ void RegisterFile::write32(uint64_t off, uint32_t v) {
       cr0_ = v & mask;
       break;
     }
-    case r::kCr1: cr1_ = v & 0xfff; break;
+    case r::kCr1:
+      // QUEUE_SH/OC/IC are read-only while an ECMDQ may use them (§3.5.6.1).
+      if (any_ecmdq_active()) v = (v & ~0x3fu) | (cr1_ & 0x3fu);
+      cr1_ = v & 0xfff;
+      break;
     case r::kCr2: {
       uint32_t mask = r::cr2::kPtm.mask() | r::cr2::kRecInvSid.mask();
       if (effective_hyp(features_)) mask |= r::cr2::kE2h.mask();
@@ -155,7 +191,7 @@ void RegisterFile::write32(uint64_t off, uint32_t v) {
     case r::kIrqCtrl:
       irq_ctrl_ = v & (r::irq_ctrl::kEvtqIrqEn.mask() | r::irq_ctrl::kGerrorIrqEn.mask());
       break;
-    case r::kGerrorN: gerrorn_ = v & r::gerror::kAll; break;
+    case r::kGerrorN: gerrorn_ = v & gerror_mask_; break;
     case r::kGerrorIrqCfg0:
     case r::kGerrorIrqCfg0 + 4:
       set_half(gerror_irq_cfg0_, off != r::kGerrorIrqCfg0, v);
@@ -214,9 +250,85 @@ void RegisterFile::write32(uint64_t off, uint32_t v) {
       break;
     case r::kEvtqIrqCfg1: evtq_irq_cfg1_ = v; break;
     case r::kEvtqIrqCfg2: evtq_irq_cfg2_ = v & kIrqCfg2Mask; break;
-    default: return;  // read-only, reserved and PRI registers ignore writes
+    default: {
+      unsigned n;
+      uint64_t reg;
+      if (!ecmdq_register(off, n, reg)) return;  // read-only, reserved and PRI registers
+      write_ecmdq(n, reg, v);
+      break;
+    }
   }
   if (on_write) on_write(off);
+}
+
+bool RegisterFile::ecmdq_register(uint64_t off, unsigned& n, uint64_t& reg) const {
+  if (ecmdq_.empty() || off < r::kEcmdqPage0 || off >= r::kEcmdqPage0 + r::kControlPageSize)
+    return false;
+  const uint64_t stride = r::ecmdq_stride(log2numq_);
+  n = static_cast<unsigned>((off - r::kEcmdqPage0) / stride);
+  reg = (off - r::kEcmdqPage0) % stride;
+  return reg <= r::kEcmdqCons && n < ecmdq_.size();  // the rest of each interface is RES0
+}
+
+uint32_t RegisterFile::read_ecmdq(unsigned n, uint64_t reg) const {
+  const Ecmdq& q = ecmdq_[n];
+  switch (reg) {
+    case r::kEcmdqBase: return static_cast<uint32_t>(q.base);
+    case r::kEcmdqBase + 4: return static_cast<uint32_t>(q.base >> 32);
+    case r::kEcmdqProd: return q.prod;
+    case r::kEcmdqCons: return q.cons;
+    default: return 0;
+  }
+}
+
+void RegisterFile::write_ecmdq(unsigned n, uint64_t reg, uint32_t v) {
+  // Access rules of §6.3.107-109: BASE and CONS are RW only while disabled (EN == ENACK
+  // == 0), PROD while enabled or disabled, not in between (an acknowledge is pending).
+  Ecmdq& q = ecmdq_[n];
+  const bool en = r::ecmdq_en(q.prod), enack = r::ecmdq_enack(q.cons);
+  const bool disabled = !en && !enack;
+  switch (reg) {
+    case r::kEcmdqBase:
+    case r::kEcmdqBase + 4: {
+      if (!disabled) return;
+      set_half(q.base, reg != r::kEcmdqBase, v);
+      auto b = r::QueueBase::decode(q.base & kQueueBaseMask);
+      if (b.log2size > features_.cmdq_log2_entries) b.log2size = features_.cmdq_log2_entries;
+      q.base = b.encode();
+      break;
+    }
+    case r::kEcmdqProd: {
+      if (en != enack) return;
+      const uint32_t wr = v & queue_ptr_mask(ecmdq_base(n).log2size);
+      q.prod = wr | (v & static_cast<uint32_t>(r::ecmdq_prod::kEn.mask() |
+                                               r::ecmdq_prod::kErrAck.mask()));
+      // Enabling is acknowledged at once; disabling by the command engine (the Tcu),
+      // when it has stopped consuming from the queue.
+      if (r::ecmdq_en(q.prod) && !enack) q.cons |= static_cast<uint32_t>(r::ecmdq_cons::kEnAck.mask());
+      break;
+    }
+    case r::kEcmdqCons:
+      if (!disabled) return;
+      q.cons = v & (queue_ptr_mask(ecmdq_base(n).log2size) |
+                    static_cast<uint32_t>(r::ecmdq_cons::kErr.mask() | r::ecmdq_cons::kErrReason.mask()));
+      break;
+    default: return;
+  }
+}
+
+void RegisterFile::set_ecmdq_cons(unsigned n, uint32_t v) {
+  const uint32_t keep = static_cast<uint32_t>(r::ecmdq_cons::kEnAck.mask());
+  ecmdq_[n].cons = (ecmdq_[n].cons & keep) | (v & ~keep);
+}
+
+void RegisterFile::ack_ecmdq_disable(unsigned n) {
+  ecmdq_[n].cons &= ~static_cast<uint32_t>(r::ecmdq_cons::kEnAck.mask());
+}
+
+bool RegisterFile::any_ecmdq_active() const {
+  for (const Ecmdq& q : ecmdq_)
+    if (r::ecmdq_en(q.prod) || r::ecmdq_enack(q.cons)) return true;
+  return false;
 }
 
 bool RegisterFile::read(uint64_t offset, unsigned size, uint64_t& value) const {

@@ -1,11 +1,13 @@
-// The SMMU's programming interface: the state of the registers in the 128 KiB window and
-// what reads and writes of them do. Reserved bits read as zero and ignore writes;
-// read-only registers ignore writes; registers the architecture freezes while a unit is
-// enabled (stream table base, queue bases) ignore writes then.
+// The SMMU's programming interface: the state of the registers in the 192 KiB window
+// (page 0, page 1, the ECMDQ control page) and what reads and writes of them do.
+// Reserved bits read as zero and ignore writes; read-only registers ignore writes;
+// registers the architecture freezes while a unit is enabled (stream table base, queue
+// bases) ignore writes then.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/smmu/smmu_params.h"
@@ -52,8 +54,31 @@ class RegisterFile {
   // Returns the bits that became active (an interrupt is due for them).
   uint32_t raise_gerror(uint32_t mask);
 
-  // The ID registers as the features encode them.
+  // The ID registers as the features encode them (IDR0..IDR5).
   uint32_t idr(unsigned n) const { return idr_[n]; }
+  uint32_t idr6() const { return idr6_; }
+
+  // --- ECMDQs (IHI 0070 §3.5.6): n < ecmdq_count().
+  unsigned ecmdq_count() const { return static_cast<unsigned>(ecmdq_.size()); }
+  // The ECMDQ register at this window offset: its queue and offset in the interface.
+  bool ecmdq_register(uint64_t offset, unsigned& n, uint64_t& reg) const;
+  arch::reg::QueueBase ecmdq_base(unsigned n) const {
+    return arch::reg::QueueBase::decode(ecmdq_[n].base);
+  }
+  uint32_t ecmdq_prod(unsigned n) const { return ecmdq_[n].prod; }
+  uint32_t ecmdq_cons(unsigned n) const { return ecmdq_[n].cons; }
+  // The engine's CONS update: RD, ERR, ERR_REASON (ENACK is kept).
+  void set_ecmdq_cons(unsigned n, uint32_t v);
+  // Enabled: PROD.EN == CONS.ENACK == 1 (§3.5.6.2).
+  bool ecmdq_enabled(unsigned n) const {
+    return arch::reg::ecmdq_en(ecmdq_[n].prod) && arch::reg::ecmdq_enack(ecmdq_[n].cons);
+  }
+  // EN cleared, ENACK still 1: the engine acknowledges (ack_ecmdq_disable) once it has
+  // stopped consuming from the queue.
+  bool ecmdq_disabling(unsigned n) const {
+    return !arch::reg::ecmdq_en(ecmdq_[n].prod) && arch::reg::ecmdq_enack(ecmdq_[n].cons);
+  }
+  void ack_ecmdq_disable(unsigned n);
 
  private:
   uint32_t read32(uint64_t offset) const;
@@ -62,9 +87,20 @@ class RegisterFile {
     reg = high ? (reg & 0xffffffffull) | (uint64_t{v} << 32) : (reg & ~0xffffffffull) | v;
   }
   uint32_t queue_ptr_mask(unsigned log2size) const;
+  uint32_t read_ecmdq(unsigned n, uint64_t reg) const;
+  void write_ecmdq(unsigned n, uint64_t reg, uint32_t v);
+  bool any_ecmdq_active() const;
 
   SmmuFeatures features_;
   uint32_t idr_[6] = {};
+  uint32_t idr6_ = 0;
+  struct Ecmdq {
+    uint64_t base = 0;
+    uint32_t prod = 0, cons = 0;
+  };
+  std::vector<Ecmdq> ecmdq_;
+  unsigned log2numq_ = 0;
+  uint32_t gerror_mask_ = arch::reg::gerror::kAll;  // the errors this SMMU implements
   uint32_t cr0_ = 0, cr1_ = 0, cr2_ = 0;
   uint32_t gbpa_ = 0;
   uint32_t irq_ctrl_ = 0;

@@ -40,6 +40,10 @@ struct SmmuFeatures {
   unsigned ssid_bits = 20;        // IDR1.SSIDSIZE
   unsigned cmdq_log2_entries = 8; // IDR1.CMDQS: largest command queue software may set
   unsigned evtq_log2_entries = 7; // IDR1.EVTQS
+  // Enhanced Command queues (IHI 0070 §3.5.6) in one Non-secure control page: 0 (none,
+  // IDR1.ECMDQ = 0) or a power of two up to 256 (IDR6.CMDQ_CONTROL_PAGE_LOG2NUMQ). Needs
+  // coherent and msi (§6.3.2).
+  unsigned ecmdqs = 0;
 };
 
 struct SmmuTiming {

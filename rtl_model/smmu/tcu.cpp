@@ -52,6 +52,12 @@ void check_params(const std::string& name, const SmmuParams& p) {
   if (oas == 52 && !p.features.gran64k) bad("features.oas_bits 52 needs features.gran64k");
   if (p.features.va52 && !p.features.gran64k) bad("features.va52 needs features.gran64k");
   if (p.timing.clock_period == sc_core::SC_ZERO_TIME) bad("timing.clock_period must be > 0");
+  const unsigned e = p.features.ecmdqs;
+  if (e != 0 && (e > (1u << r::kMaxLog2NumQ) || (e & (e - 1)) != 0))
+    bad("features.ecmdqs must be 0 or a power of two up to 256 (got " + std::to_string(e) + ")");
+  // IDR1.ECMDQ == 1 implies COHACC and MSI (§6.3.2).
+  if (e != 0 && (!p.features.coherent || !p.features.msi))
+    bad("features.ecmdqs needs features.coherent and features.msi");
 }
 
 }  // namespace
@@ -102,6 +108,8 @@ Tcu::Tcu(const sc_core::sc_module_name& name, const SmmuParams& params)
   mem_.set_use_dmi(params.walk_dmi);
   ats.register_b_transport(this, &Tcu::ats_b_transport);
   regs_.on_write = [this](uint64_t offset) { on_register_write(offset); };
+  queues_.resize(1 + regs_.ecmdq_count());
+  cmd_stats_.by_queue.assign(queues_.size(), 0);
 
   SC_METHOD(evtq_irq_method);
   sensitive << evtq_irq_set_ << evtq_irq_clear_;
@@ -493,7 +501,7 @@ void Tcu::cmd_sync_irq_method() { pulse(cmd_sync_irq, cmd_sync_irq_set_, cmd_syn
 void Tcu::on_register_write(uint64_t offset) {
   switch (offset) {
     case r::kCmdqProd:
-      note_prod_write(mmio_delay_);
+      note_prod_write(0, mmio_delay_);
       cmdq_kick_.notify(mmio_delay_);
       break;
     case r::kGerrorN:  // an acknowledged CMDQ_ERR lets the queue go on
@@ -510,8 +518,17 @@ void Tcu::on_register_write(uint64_t offset) {
       // What translates to what may have changed: no upstream pointer may outlive it.
       revoke_all_dmi();
       break;
-    default:
+    default: {
+      unsigned n;
+      uint64_t reg;
+      if (regs_.ecmdq_register(offset, n, reg) && reg == r::kEcmdqProd) {
+        // New commands, EN set or cleared, or ERRACK toggled (the queue resumes).
+        note_prod_write(1 + n, mmio_delay_);
+        settle_ecmdq_disable(n);
+        cmdq_kick_.notify(mmio_delay_);
+      }
       break;
+    }
   }
 }
 

@@ -71,11 +71,14 @@ struct CommandStats {
   uint64_t config_entries_invalidated = 0;
   uint64_t atc_inv_sent = 0;       // ATC_INV messages an endpoint accepted
   uint64_t atc_inv_timeouts = 0;   // ... that were not answered in time
+  // Commands executed per queue: [0] the CMDQ, [1 + n] ECMDQ n (the counts above are
+  // summed over the queues).
+  std::vector<uint64_t> by_queue;
 };
 
 class Tcu : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Tcu> mmio;                  // the 128 KiB register window
+  tlm_utils::simple_target_socket<Tcu> mmio;                  // the 192 KiB register window
   tlm_utils::simple_initiator_socket<Tcu> walk;               // the TCU's own accesses
   // DTI (see dti_protocol.h): link i of both sockets is one TBU (bind with bind_dti).
   tlm_utils::multi_passthrough_target_socket<Tcu, 32, tlm::tlm_base_protocol_types, 0,
@@ -177,21 +180,35 @@ class Tcu : public sc_core::sc_module {
   void gerror_irq_method();
   void cmd_sync_irq_method();
 
-  // --- the command engine (smmu_commands.cpp)
+  // --- the command engine (tcu_commands.cpp). It serves queue 0, the CMDQ, and queue
+  // 1 + n, ECMDQ n: round robin between those with work, one fetch batch a turn.
   void command_thread();
-  // Runs commands until the queue is empty, disabled, or stopped by an error.
-  void drain_command_queue();
-  // Executes one command; its time is added to delay. false: the command is illegal.
+  // Runs commands until no queue has any (each empty, disabled, or stopped by an error).
+  void drain_command_queues();
+  // One turn of queue q: a fetch of up to command_fetch_batch commands, run in order.
+  void serve_batch(unsigned q);
+  unsigned num_queues() const { return static_cast<unsigned>(queues_.size()); }
+  // Software lets the queue run (CR0.CMDQEN; ECMDQ_PROD.EN).
+  bool queue_enabled(unsigned q) const;
+  // Enabled, not stopped by an error and not empty.
+  bool queue_has_work(unsigned q) const;
+  arch::reg::QueueBase queue_base(unsigned q) const;
+  uint32_t queue_prod(unsigned q) const;
+  uint32_t queue_cons(unsigned q) const;
+  void advance_cons(unsigned q, unsigned log2size);
+  // Executes one command; its time is added to delay. Not kNone: why it failed.
   arch::reg::CmdqError execute_command(const arch::Command& c, sc_core::sc_time& delay);
   void send_atc_invalidation(const arch::Command& c, sc_core::sc_time& delay);
-  void stop_command_queue(arch::reg::CmdqError err);
+  void stop_command_queue(unsigned q, arch::reg::CmdqError err);
+  // An ECMDQ whose EN software cleared: acknowledged unless the engine is inside it.
+  void settle_ecmdq_disable(unsigned n);
   void invalidate_tlbs(const TlbInvalidation& inv, sc_core::sc_time& delay);
   void invalidate_config(const ConfigInvalidation& inv, sc_core::sc_time& delay);
   void prefetch(const arch::Command& c, sc_core::sc_time& delay);
   // false: an ATC invalidation was not answered in time (ATC_INV_SYNC).
   bool complete_sync(const arch::Command& c, sc_core::sc_time& delay);
   sc_core::sc_time scan_time() const;
-  void note_prod_write(sc_core::sc_time delay);
+  void note_prod_write(unsigned q, sc_core::sc_time delay);
 
   // --- DTI: the TCU's side of its TBU links
   DtiGlobalState global_state() const;
@@ -223,14 +240,24 @@ class Tcu : public sc_core::sc_module {
   sc_core::sc_event cmdq_kick_;
   sc_core::sc_time mmio_delay_;      // annotated time of the MMIO write being handled
   CommandStats cmd_stats_;
-  // Commands made visible by PROD writes: (running count of commands, write time), so a
-  // CMD_SYNC's latency can be measured from the PROD write that published it.
-  std::deque<std::pair<uint64_t, sc_core::sc_time>> published_;
-  uint64_t published_total_ = 0, consumed_total_ = 0;
-  uint32_t last_prod_ = 0;
+  // Per queue the engine serves: commands made visible by PROD writes (running count of
+  // commands, write time), so a CMD_SYNC's latency can be measured from the PROD write
+  // that published it.
+  struct QueueTrack {
+    std::deque<std::pair<uint64_t, sc_core::sc_time>> published;
+    uint64_t published_total = 0, consumed_total = 0;
+    uint32_t last_prod = 0;
+    bool live = false;  // an ECMDQ: enabled since its last PROD write
+  };
+  std::vector<QueueTrack> queues_;
+  unsigned rr_next_ = 0;   // the queue whose turn comes next
+  int serving_ = -1;       // the queue the engine is inside, -1 between turns
+  // ATC_INVs in flight, each with the queue that issued it: a CMD_SYNC waits for its
+  // own queue's (IHI 0070 §3.5.6.1), so an unanswered one fails that queue's SYNC.
   struct PendingAtcInv {
     sc_core::sc_time issued, done;
     bool answered;
+    int queue;
   };
   std::vector<PendingAtcInv> pending_atc_inv_;
 };

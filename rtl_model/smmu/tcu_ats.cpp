@@ -128,7 +128,7 @@ void Tcu::send_atc_invalidation(const arch::Command& c, sc_time& delay) {
     const auto status = trans.get_response_status();
     if (status == tlm::TLM_ADDRESS_ERROR_RESPONSE) continue;  // not this endpoint's
     ++cmd_stats_.atc_inv_sent;
-    pending_atc_inv_.push_back({issued, issued + round_trip, status == tlm::TLM_OK_RESPONSE});
+    pending_atc_inv_.push_back({issued, issued + round_trip, status == tlm::TLM_OK_RESPONSE, serving_});
   }
 }
 

@@ -1,7 +1,9 @@
-// The TCU's command engine: an SC_THREAD woken by CMDQ_PROD writes (and by CMDQEN or an
-// error acknowledgement) that fetches commands from the queue in memory through the walk
-// socket, runs them in order, and advances CMDQ_CONS at the simulated time each one
-// completes, so software polling CONS sees real progress.
+// The TCU's command engine: an SC_THREAD woken by CMDQ_PROD and ECMDQ_PROD writes (and
+// by CMDQEN or an error acknowledgement) that fetches commands from the queues in memory
+// through the walk socket, runs them in order within each queue, and advances each
+// queue's CONS at the simulated time each command completes, so software polling CONS
+// sees real progress. Between queues the architecture gives no order (IHI 0070
+// §3.5.6.1): the engine serves those with work round robin, one fetch batch a turn.
 #include <algorithm>
 
 #include "rtl_model/smmu/tcu.h"
@@ -15,16 +17,28 @@ using sc_core::sc_time;
 void Tcu::command_thread() {
   for (;;) {
     sc_core::wait(cmdq_kick_);
-    drain_command_queue();
+    drain_command_queues();
   }
 }
 
-void Tcu::note_prod_write(sc_time delay) {
-  const unsigned log2 = regs_.cmdq_base().log2size;
-  const uint32_t prod = regs_.cmdq_prod();
-  published_total_ += r::queue_used(prod, last_prod_, log2);
-  last_prod_ = prod;
-  published_.emplace_back(published_total_, sc_core::sc_time_stamp() + delay);
+void Tcu::note_prod_write(unsigned q, sc_time delay) {
+  QueueTrack& t = queues_[q];
+  const unsigned log2 = queue_base(q).log2size;
+  const uint32_t prod = queue_prod(q);
+  if (q > 0 && !queue_enabled(q)) {
+    t.live = false;  // programming a disabled ECMDQ publishes nothing
+    return;
+  }
+  if (q > 0 && !t.live) {
+    // Just enabled: whatever lies between CONS and PROD is new.
+    t.live = true;
+    t.published.clear();
+    t.published_total = t.consumed_total;
+    t.last_prod = queue_cons(q);
+  }
+  t.published_total += r::queue_used(prod, t.last_prod, log2);
+  t.last_prod = prod;
+  t.published.emplace_back(t.published_total, sc_core::sc_time_stamp() + delay);
 }
 
 sc_time Tcu::scan_time() const {
@@ -33,60 +47,132 @@ sc_time Tcu::scan_time() const {
   return params_.timing.cycles(sets * params_.timing.invalidation_cycles_per_set);
 }
 
-void Tcu::stop_command_queue(r::CmdqError err) {
-  // CONS stays at the failing command; software reads CONS.ERR, fixes or replaces the
-  // command, and acknowledges GERROR.CMDQ_ERR through GERRORN to resume.
-  regs_.set_cmdq_cons(r::with_cmdq_cons_error(regs_.cmdq_cons(), err));
+bool Tcu::queue_enabled(unsigned q) const {
+  return q == 0 ? regs_.cr0().cmdqen : r::ecmdq_en(regs_.ecmdq_prod(q - 1));
+}
+
+bool Tcu::queue_has_work(unsigned q) const {
+  if (q == 0) {
+    if (!regs_.cr0().cmdqen) return false;
+    if (r::gerror_active(regs_.gerror(), regs_.gerrorn()) & r::gerror::kCmdqErr.mask()) return false;
+  } else {
+    // An ECMDQ runs while EN == ENACK == 1 and no error waits for ERRACK (§3.5.6.2-3);
+    // GERROR.CMDQP_ERR does not stop it.
+    const unsigned n = q - 1;
+    if (!regs_.ecmdq_enabled(n)) return false;
+    if (r::ecmdq_error_pending(regs_.ecmdq_prod(n), regs_.ecmdq_cons(n))) return false;
+  }
+  return !r::queue_empty(queue_prod(q), queue_cons(q), queue_base(q).log2size);
+}
+
+r::QueueBase Tcu::queue_base(unsigned q) const {
+  return q == 0 ? regs_.cmdq_base() : regs_.ecmdq_base(q - 1);
+}
+
+uint32_t Tcu::queue_prod(unsigned q) const {
+  if (q == 0) return regs_.cmdq_prod();
+  return regs_.ecmdq_prod(q - 1) & r::queue_wrap_index_mask(regs_.ecmdq_base(q - 1).log2size);
+}
+
+uint32_t Tcu::queue_cons(unsigned q) const {
+  if (q == 0) return regs_.cmdq_cons();
+  return regs_.ecmdq_cons(q - 1) & r::queue_wrap_index_mask(regs_.ecmdq_base(q - 1).log2size);
+}
+
+void Tcu::advance_cons(unsigned q, unsigned log2) {
+  if (q == 0) {
+    regs_.set_cmdq_cons(r::queue_increment(regs_.cmdq_cons(), log2));
+    return;
+  }
+  const unsigned n = q - 1;
+  const bool was_full = r::queue_full(queue_prod(q), queue_cons(q), log2);
+  regs_.set_ecmdq_cons(n, r::queue_increment(regs_.ecmdq_cons(n), log2));
+  // With SEV, an ECMDQ that becomes non-full wakes WFE (§3.5.6.1).
+  if (was_full && params_.features.sev) sev_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Tcu::stop_command_queue(unsigned q, r::CmdqError err) {
   switch (err) {
     case r::CmdqError::kIll: ++cmd_stats_.errors_ill; break;
     case r::CmdqError::kAbt: ++cmd_stats_.errors_abt; break;
     case r::CmdqError::kAtcInvSync: ++cmd_stats_.errors_atc_inv_sync; break;
     case r::CmdqError::kNone: break;
   }
-  raise_gerror(r::gerror::kCmdqErr.mask(), sc_core::SC_ZERO_TIME);
+  if (q == 0) {
+    // CONS stays at the failing command; software reads CONS.ERR, fixes or replaces the
+    // command, and acknowledges GERROR.CMDQ_ERR through GERRORN to resume.
+    regs_.set_cmdq_cons(r::with_cmdq_cons_error(regs_.cmdq_cons(), err));
+    raise_gerror(r::gerror::kCmdqErr.mask(), sc_core::SC_ZERO_TIME);
+    return;
+  }
+  // An ECMDQ: RD stays at the failing command, ERR toggles and ERR_REASON says why; only
+  // this queue stops, until software toggles ERRACK to match (§3.5.6.3). GERROR.CMDQP_ERR
+  // reports it when not active already.
+  const unsigned n = q - 1;
+  uint32_t cons = regs_.ecmdq_cons(n);
+  cons ^= static_cast<uint32_t>(r::ecmdq_cons::kErr.mask());
+  cons = static_cast<uint32_t>(r::ecmdq_cons::kErrReason.set(cons, static_cast<uint8_t>(err)));
+  regs_.set_ecmdq_cons(n, cons);
+  raise_gerror(r::gerror::kCmdqpErr.mask(), sc_core::SC_ZERO_TIME);
 }
 
-void Tcu::drain_command_queue() {
-  arch::Command batch[64];
-  for (;;) {
-    if (!regs_.cr0().cmdqen) return;
-    if (r::gerror_active(regs_.gerror(), regs_.gerrorn()) & r::gerror::kCmdqErr.mask()) return;
-    const auto base = regs_.cmdq_base();
-    const unsigned log2 = base.log2size;
-    const uint32_t prod = regs_.cmdq_prod();
-    const uint32_t cons = regs_.cmdq_cons();
-    if (r::queue_empty(prod, cons, log2)) return;
+void Tcu::settle_ecmdq_disable(unsigned n) {
+  // Once ENACK reads 0, consumption has stopped and CONS is stable (§3.5.6.2): not while
+  // the engine is between fetching from this queue and finishing a command of it.
+  if (regs_.ecmdq_disabling(n) && serving_ != static_cast<int>(1 + n)) regs_.ack_ecmdq_disable(n);
+}
 
-    // Fetch the contiguous run at CONS (up to the end of the ring or the batch size).
-    const uint32_t index = r::queue_index(cons, log2);
-    const uint32_t to_ring_end = (uint32_t{1} << log2) - index;
-    const unsigned batch_max = std::clamp(params_.timing.command_fetch_batch, 1u, 64u);
-    const unsigned n = std::min({r::queue_used(prod, cons, log2), to_ring_end, batch_max});
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    ++cmd_stats_.fetches;
-    const bool fetched = mem_.read(base.addr + uint64_t{index} * r::kCommandBytes, batch,
-                                   n * r::kCommandBytes, delay);
-    sc_core::wait(delay);
-    if (!fetched) {
-      stop_command_queue(r::CmdqError::kAbt);
+void Tcu::drain_command_queues() {
+  for (;;) {
+    unsigned k = 0;
+    while (k < num_queues() && !queue_has_work((rr_next_ + k) % num_queues())) ++k;
+    if (k == num_queues()) return;
+    const unsigned q = (rr_next_ + k) % num_queues();
+    rr_next_ = (q + 1) % num_queues();
+    serving_ = static_cast<int>(q);
+    serve_batch(q);
+    serving_ = -1;
+    if (q > 0) settle_ecmdq_disable(q - 1);
+  }
+}
+
+void Tcu::serve_batch(unsigned q) {
+  arch::Command batch[64];
+  QueueTrack& track = queues_[q];
+  const auto base = queue_base(q);
+  const unsigned log2 = base.log2size;
+  const uint32_t prod = queue_prod(q);
+  const uint32_t cons = queue_cons(q);
+
+  // Fetch the contiguous run at CONS (up to the end of the ring or the batch size).
+  const uint32_t index = r::queue_index(cons, log2);
+  const uint32_t to_ring_end = (uint32_t{1} << log2) - index;
+  const unsigned batch_max = std::clamp(params_.timing.command_fetch_batch, 1u, 64u);
+  const unsigned n = std::min({r::queue_used(prod, cons, log2), to_ring_end, batch_max});
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  ++cmd_stats_.fetches;
+  const bool fetched = mem_.read(base.addr + uint64_t{index} * r::kCommandBytes, batch,
+                                 n * r::kCommandBytes, delay);
+  sc_core::wait(delay);
+  if (!fetched) {
+    stop_command_queue(q, r::CmdqError::kAbt);
+    return;
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    // Software may have disabled the queue or a command may have failed meanwhile.
+    if (!queue_enabled(q)) return;
+    sc_time d = params_.timing.command_cycles * params_.timing.clock_period;
+    const r::CmdqError err = execute_command(batch[i], d);
+    sc_core::wait(d);
+    if (err != r::CmdqError::kNone) {
+      stop_command_queue(q, err);
       return;
     }
-    for (unsigned i = 0; i < n; ++i) {
-      // Software may have disabled the queue or a command may have failed meanwhile.
-      if (!regs_.cr0().cmdqen) return;
-      sc_time d = params_.timing.command_cycles * params_.timing.clock_period;
-      const r::CmdqError err = execute_command(batch[i], d);
-      sc_core::wait(d);
-      if (err != r::CmdqError::kNone) {
-        stop_command_queue(err);
-        return;
-      }
-      regs_.set_cmdq_cons(r::queue_increment(regs_.cmdq_cons(), log2));
-      ++consumed_total_;
-      while (!published_.empty() && published_.front().first <= consumed_total_ &&
-             published_.size() > 1)
-        published_.pop_front();
-    }
+    advance_cons(q, log2);
+    ++track.consumed_total;
+    while (!track.published.empty() && track.published.front().first <= track.consumed_total &&
+           track.published.size() > 1)
+      track.published.pop_front();
   }
 }
 
@@ -96,6 +182,7 @@ r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {
   if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return kIll;
   ++cmd_stats_.executed;
   ++cmd_stats_.by_opcode[c.raw_opcode()];
+  if (serving_ >= 0) ++cmd_stats_.by_queue[serving_];
   switch (c.opcode()) {
     case Opcode::kCfgiSte:
     case Opcode::kCfgiSteRange:
@@ -200,6 +287,7 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   sc_time until = sc_core::sc_time_stamp() + sync_tbus(delay);
   bool timed_out = false;
   for (const PendingAtcInv& p : pending_atc_inv_) {
+    if (p.queue != serving_) continue;
     const sc_time deadline = p.issued + params_.timing.atc_inv_timeout;
     if (p.answered && p.done <= deadline) {
       until = std::max(until, p.done);
@@ -209,7 +297,9 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
       ++cmd_stats_.atc_inv_timeouts;
     }
   }
-  pending_atc_inv_.clear();
+  pending_atc_inv_.erase(std::remove_if(pending_atc_inv_.begin(), pending_atc_inv_.end(),
+                                        [this](const PendingAtcInv& p) { return p.queue == serving_; }),
+                         pending_atc_inv_.end());
   delay += until - now;
   if (timed_out) return false;  // CONS stays at this SYNC: ATC_INV_SYNC
   switch (static_cast<arch::SyncCs>(c.cs())) {
@@ -235,8 +325,9 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   // Latency from the PROD write that published this CMD_SYNC to its completion.
   ++cmd_stats_.syncs;
   const sc_time done = sc_core::sc_time_stamp() + delay;
-  for (const auto& [count, when] : published_) {
-    if (count > consumed_total_) {
+  const QueueTrack& track = queues_[serving_ >= 0 ? serving_ : 0];
+  for (const auto& [count, when] : track.published) {
+    if (count > track.consumed_total) {
       const sc_time lat = done > when ? done - when : sc_core::SC_ZERO_TIME;
       cmd_stats_.sync_latency_total += lat;
       cmd_stats_.sync_latency_max = std::max(cmd_stats_.sync_latency_max, lat);

@@ -394,6 +394,7 @@ model::SmmuParams fuzz_smmu_params() {
   p.config_cache.sets = 2;
   p.config_cache.ways = 2;
   p.timing.atc_inv_timeout = sc_time(2, sc_core::SC_US);
+  p.features.ecmdqs = 2;  // random writes reach the ECMDQ control page too
   return p;
 }
 

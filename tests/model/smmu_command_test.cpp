@@ -457,18 +457,6 @@ TEST(SmmuCommand, CmdqDisabledStopsConsumption) {
   EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 4), 2u);
 }
 
-// Records the times an event fires, from a process spawned after elaboration.
-std::vector<sc_time>* watch(const sc_core::sc_event& e) {
-  auto* seen = new std::vector<sc_time>;  // lives until the process ends with the test
-  sc_core::sc_spawn([&e, seen] {
-    for (;;) {
-      sc_core::wait(e);
-      seen->push_back(sc_core::sc_time_stamp());
-    }
-  });
-  return seen;
-}
-
 TEST(SmmuCommand, SyncSevAndWiredInterrupt) {
   SmmuTestbench tb;
   tb.enable_cmdq(4);

@@ -194,7 +194,11 @@ arch::Cd DriverSoc::cd(uint64_t pa) {
 }
 
 std::vector<arch::Command> DriverSoc::queued_commands(unsigned smmu, uint64_t from, uint64_t to) {
-  driver::CommandQueue& q = device(smmu).cmdq();
+  return queued_commands(device(smmu).cmdq(), from, to);
+}
+
+std::vector<arch::Command> DriverSoc::queued_commands(const driver::CommandQueue& q, uint64_t from,
+                                                      uint64_t to) {
   std::vector<arch::Command> out;
   for (uint64_t n = from; n < to; ++n) {
     const uint64_t pa = q.slot_pa(static_cast<uint32_t>(n & (q.entries() - 1)));

@@ -35,7 +35,7 @@
 
 namespace smmu::test {
 
-constexpr uint64_t kDriverSmmuBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 128 KiB
+constexpr uint64_t kDriverSmmuBase = uint64_t{0x10} << 32;  // SMMU i at base + i * 192 KiB
 
 struct DriverSocConfig {
   unsigned smmus = 1;
@@ -116,6 +116,8 @@ class DriverSoc {
   // The commands the SMMU's queue holds from entry `from` (a count of entries produced,
   // as CommandQueue::produced()) to `to`.
   std::vector<arch::Command> queued_commands(unsigned smmu, uint64_t from, uint64_t to);
+  // The same for any of the driver's queues (an ECMDQ's ring, say).
+  std::vector<arch::Command> queued_commands(const driver::CommandQueue& q, uint64_t from, uint64_t to);
   uint64_t opcode_count(unsigned smmu, arch::Opcode op) {
     return smmu_stats(smmu).by_opcode[static_cast<uint8_t>(op)];
   }

@@ -48,6 +48,17 @@ bool DmiMaster::request(uint64_t addr, tlm::tlm_dmi& dmi) {
   return ok;
 }
 
+std::vector<sc_time>* watch(const sc_core::sc_event& e) {
+  auto* seen = new std::vector<sc_time>;
+  sc_core::sc_spawn([&e, seen] {
+    for (;;) {
+      sc_core::wait(e);
+      seen->push_back(sc_core::sc_time_stamp());
+    }
+  });
+  return seen;
+}
+
 model::MemoryParams SmmuTestbench::default_memory() {
   model::MemoryParams p;
   p.size = kMemSize;

@@ -62,6 +62,10 @@ class DmiMaster : public sc_core::sc_module {
 
 inline sc_core::sc_time ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
 
+// Records the times an event fires, from a process spawned after elaboration (the
+// vector lives until the process ends with the test).
+std::vector<sc_core::sc_time>* watch(const sc_core::sc_event& e);
+
 struct DmaAttrs {
   uint32_t sid = 0;
   uint32_t ssid = 0;

@@ -9,30 +9,21 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <map>
-#include <random>
 #include <string>
 #include <tuple>
-#include <vector>
 
+#include "support/cmdq_bursts.h"
 #include "support/driver_soc.h"
 
 using namespace smmu;
 using driver::CmdqDesign;
-using driver::SmmuStatus;
 using test::DriverSoc;
 using test::DriverSocConfig;
 using Op = arch::Opcode;
 
 namespace {
 
-constexpr unsigned kCpus = 8, kRounds = 12, kMaxBatch = 12;
-
-struct Burst {
-  unsigned cpu = 0;
-  unsigned first_seq = 0, count = 0;
-  uint64_t consumed_after_wait = 0;  // CONS as a count when the CPU's wait returned (0: no wait)
-};
+constexpr unsigned kCpus = 8;
 
 DriverSocConfig many_cpus(CmdqDesign design) {
   DriverSocConfig cfg;
@@ -43,56 +34,15 @@ DriverSocConfig many_cpus(CmdqDesign design) {
   return cfg;
 }
 
-arch::Command tagged(unsigned cpu, unsigned seq) {
-  arch::Command c(Op::kTlbiNhAsid);
-  c.set_asid(static_cast<uint16_t>(cpu << 8 | seq));
-  return c;
-}
-
-struct Outcome {
-  std::vector<Burst> bursts;
-  std::vector<unsigned> issued;  // per CPU
-  unsigned failures = 0;
+struct Outcome : test::CmdqBurstRun {
   driver::CommandQueueStats stats;
-  bool all_done = false;
 };
 
-// Every CPU runs kRounds bursts: a random pause (none before the first, so that they
-// all start together), 0..kMaxBatch commands, and a CMD_SYNC three times in four.
+// Every CPU's bursts on the one command queue (test::run_cmdq_bursts).
 Outcome run_bursts(DriverSoc& soc, unsigned seed) {
   Outcome out;
-  out.issued.assign(kCpus, 0);
-  bool ready = false;
-  unsigned finished = 0;
-  soc.cpu(0).add_program([&](driver::Os&) {
-    ready = soc.bring_up();
-  });
-  for (unsigned cpu = 0; cpu < kCpus; ++cpu) {
-    soc.cpu(cpu).add_program([&, cpu](driver::Os& os) {
-      while (!ready) os.delay_ns(1000);
-      std::mt19937 rng(seed * 100 + cpu);
-      driver::CommandQueue& q = soc.device(0).cmdq();
-      for (unsigned round = 0; round < kRounds; ++round) {
-        if (round) os.delay_ns(rng() % 400);
-        const unsigned n = rng() % (kMaxBatch + 1);
-        const bool sync = rng() % 4 != 0;
-        std::vector<arch::Command> cmds;
-        for (unsigned i = 0; i < n; ++i) cmds.push_back(tagged(cpu, out.issued[cpu] + i));
-        Burst b{cpu, out.issued[cpu], n, 0};
-        out.issued[cpu] += n;
-        driver::SyncTicket t;
-        if (q.issue(cmds.data(), cmds.size(), sync, &t) != SmmuStatus::kOk) ++out.failures;
-        if (sync) {
-          if (q.wait(t) != SmmuStatus::kOk) ++out.failures;
-          b.consumed_after_wait = q.consumed_from(os.mmio_read32(test::kDriverSmmuBase + arch::reg::kCmdqCons));
-        }
-        out.bursts.push_back(b);
-      }
-      ++finished;
-    });
-  }
-  soc.run(sc_core::sc_time(20, sc_core::SC_MS));
-  out.all_done = ready && finished == kCpus;
+  static_cast<test::CmdqBurstRun&>(out) =
+      test::run_cmdq_bursts(soc, seed, [&](unsigned) -> driver::CommandQueue& { return soc.device(0).cmdq(); });
   if (out.all_done) out.stats = soc.device(0).cmdq().stats();
   return out;
 }
@@ -109,33 +59,7 @@ TEST_P(CmdqDesigns, EveryCpusCommandsArriveOnceInOrderAndItsSyncsCompleteAfterTh
   const Outcome out = run_bursts(soc, seed);
   ASSERT_TRUE(out.all_done);
   EXPECT_EQ(out.failures, 0u);
-
-  const driver::CommandQueue& q = soc.device(0).cmdq();
-  const uint64_t produced = q.produced();
-  ASSERT_LT(produced, q.entries()) << "the ring must keep the whole history";
-  const std::vector<arch::Command> history = soc.queued_commands(0, 0, produced);
-  // (cpu, seq) -> position in the queue.
-  std::map<std::pair<unsigned, unsigned>, uint64_t> pos;
-  std::vector<unsigned> next(kCpus, 0);
-  unsigned bootstrap = 0;
-  for (uint64_t p = 0; p < history.size(); ++p) {
-    const arch::Command& c = history[p];
-    if (c.opcode() != Op::kTlbiNhAsid) continue;
-    const unsigned cpu = c.asid() >> 8, seq = c.asid() & 0xff;
-    if (cpu >= kCpus) {
-      ++bootstrap;
-      continue;
-    }
-    EXPECT_EQ(seq, next[cpu]) << "CPU " << cpu << " at entry " << p;
-    next[cpu] = seq + 1;
-    pos[{cpu, seq}] = p;
-  }
-  for (unsigned cpu = 0; cpu < kCpus; ++cpu) EXPECT_EQ(next[cpu], out.issued[cpu]) << "CPU " << cpu;
-  for (const Burst& b : out.bursts) {
-    if (!b.consumed_after_wait || !b.count) continue;
-    const uint64_t last = pos.at({b.cpu, b.first_seq + b.count - 1});
-    EXPECT_GT(b.consumed_after_wait, last) << "CPU " << b.cpu << " burst at seq " << b.first_seq;
-  }
+  test::check_cmdq_bursts(soc, out, {&soc.device(0).cmdq()}, [](unsigned) { return 0u; });
   // The SMMU ran everything (the last CMD_SYNCs waited for it).
   unsigned total = 0;
   for (unsigned n : out.issued) total += n;

@@ -124,6 +124,7 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
 
   ASSERT_EQ(r["smmus"].size(), 1u);
   const json& s = r["smmus"][0];
+  EXPECT_FALSE(s.contains("commands_by_queue"));  // no ECMDQs
   EXPECT_EQ(u(s["transactions"]), n);
   EXPECT_EQ(u(s["faults"]), 0u);
   EXPECT_EQ(u(s["events"]), 0u);
@@ -239,6 +240,30 @@ TEST(SmmuSim, DefaultScenarioRunsWithoutFaults) {
 // second hits. Exact times from the parts.
 // Throughput over the traffic phase (first issue to last completion) leaves out the
 // driver's set-up, which the whole-run figure includes.
+TEST(SmmuSim, DriverOnEcmdqsIssuesEachCpusCommandsOnItsQueue) {
+  // The default scenario with two ECMDQs, the set-up on CPU 0 and the remap on CPU 1.
+  const Scenario sc = default_with({"cpus.count=2", "smmus[0].features.ecmdqs=2", "driver.ecmdqs=2",
+                                    "driver_ops[0].cpu=1"});
+  const json r = run_report(sc);
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  for (const json& op : r["driver"]["ops"]) EXPECT_EQ(op["status"], "ok");
+  // The remap (an unmap, then a map) now meets sid 1's traffic in its range: those
+  // faults only, each recorded.
+  const json& s = r["smmus"][0];
+  EXPECT_EQ(u(r["dma"]["faults"]), u(s["events"]));
+  for (const json& e : r["driver"]["smmus"][0]["event_log"]) {
+    const std::string ev = e.get<std::string>();
+    EXPECT_EQ(ev.rfind("F_TRANSLATION sid=0x1 addr=0x400", 0), 0u) << ev;
+  }
+  ASSERT_TRUE(s.contains("commands_by_queue"));
+  const json& by_queue = s["commands_by_queue"];
+  ASSERT_EQ(by_queue.size(), 3u);
+  EXPECT_EQ(u(by_queue[0]) + u(by_queue[1]) + u(by_queue[2]), u(s["commands_total"]));
+  EXPECT_GT(u(by_queue[1]), u(by_queue[0]));  // CPU 0's set-up on ECMDQ 0, only reset on the CMDQ
+  EXPECT_GE(u(by_queue[2]), 2u);              // CPU 1's remap: its TLBI and CMD_SYNC
+  EXPECT_EQ(u(s["command_errors"]["ill"]), 0u);
+}
+
 TEST(SmmuSim, TrafficPhaseThroughputLeavesOutTheSetUp) {
   const json r = run_report(read_scenario(default_scenario_json()));
   const json& dma = r["dma"];

@@ -47,8 +47,11 @@ void check_reg64(const std::vector<FieldCase<T>>& cases) {
 }
 
 TEST(ArchRegisters, Offsets) {
-  EXPECT_EQ(kWindowSize, 0x20000u);  // 128 KiB
+  EXPECT_EQ(kWindowSize, 0x30000u);  // 192 KiB: page 0, page 1, the ECMDQ control page
   EXPECT_EQ(kPage1, 0x10000u);
+  EXPECT_EQ(kEcmdqPage0, 0x20000u);
+  EXPECT_EQ(kEcmdqPage0 % kControlPageSize, 0u);  // 64 KiB aligned (§6.2.5)
+  EXPECT_EQ(kEcmdqPage0 + kControlPageSize, kWindowSize);
   EXPECT_EQ(kIdr0, 0x000u);
   EXPECT_EQ(kIdr1, 0x004u);
   EXPECT_EQ(kIdr2, 0x008u);
@@ -90,6 +93,27 @@ TEST(ArchRegisters, Offsets) {
   EXPECT_EQ(kPriqIrqCfg2, 0x0dcu);
   // Every register lies inside the window.
   for (uint64_t off : {kEvtqProd, kEvtqCons, kPriqProd, kPriqCons}) EXPECT_LT(off + 4, kWindowSize);
+}
+
+TEST(ArchRegisters, EcmdqOffsets) {
+  // §6.2.1, §6.3.45, §6.3.49-51: IDR6 and control page 0's discovery registers in page 0.
+  EXPECT_EQ(kIdr6, 0x190u);
+  EXPECT_EQ(kCmdqControlPageBase0, 0x4000u);
+  EXPECT_EQ(kCmdqControlPageCfg0, 0x4008u);
+  EXPECT_EQ(kCmdqControlPageStatus0, 0x400cu);
+  EXPECT_EQ(kCmdqControlPageStride, 32u);
+  EXPECT_TRUE(is_64bit(kCmdqControlPageBase0));
+  EXPECT_FALSE(is_64bit(kCmdqControlPageCfg0));
+  // §6.3.107-109: BASE, PROD, CONS of each interface.
+  EXPECT_EQ(kEcmdqBase, 0x0u);
+  EXPECT_EQ(kEcmdqProd, 0x8u);
+  EXPECT_EQ(kEcmdqCons, 0xcu);
+  // Spaced evenly through the 64 KiB page (§6.2.5): 128 queues -> 512 bytes apart, 256
+  // -> 0x100 (the "0x100 * n" of §6.3.107).
+  EXPECT_EQ(ecmdq_stride(7), 512u);
+  EXPECT_EQ(ecmdq_stride(8), 0x100u);
+  EXPECT_EQ(ecmdq_stride(0), 0x10000u);
+  EXPECT_EQ(kMaxLog2NumQ, 8u);
 }
 
 TEST(ArchRegisters, SixtyFourBitRegisters) {
@@ -140,6 +164,7 @@ TEST(ArchRegisters, Idr0TypicalValue) {
 
 TEST(ArchRegisters, Idr1Fields) {
   check_reg32<Idr1>({
+      REG_FIELD(Idr1, 31, 31, ecmdq),
       REG_FIELD(Idr1, 30, 30, tables_preset),
       REG_FIELD(Idr1, 29, 29, queues_preset),
       REG_FIELD(Idr1, 28, 28, rel),
@@ -154,6 +179,57 @@ TEST(ArchRegisters, Idr1Fields) {
   r.cmdqs = 19;
   r.sidsize = 32;
   EXPECT_EQ(r.encode(), (19u << 21) | 32u);
+  r.ecmdq = true;
+  EXPECT_EQ(r.encode(), (1u << 31) | (19u << 21) | 32u);
+}
+
+TEST(ArchRegisters, Idr6Fields) {
+  check_reg32<Idr6>({
+      REG_FIELD(Idr6, 27, 24, log2nump),
+      REG_FIELD(Idr6, 19, 16, log2numq),
+  });
+  Idr6 r;
+  r.log2numq = 2;  // one page of 4 ECMDQs
+  EXPECT_EQ(r.encode(), 0x20000u);
+  EXPECT_EQ(idr6::kLog2NumQ.get(0x80000u), 8u);
+}
+
+TEST(ArchRegisters, CmdqControlPageFields) {
+  // §6.3.49: ADDR [55:16] (an offset from page 0), CMDQGS [2:1], PRESET [0].
+  EXPECT_EQ(cmdq_control_page_base::kAddr.mask(), 0x00ffffffffff0000ull);
+  EXPECT_EQ(cmdq_control_page_base::kCmdqgs.mask(), 0x6u);
+  EXPECT_EQ(cmdq_control_page_base::kPreset.mask(), 0x1u);
+  EXPECT_EQ(cmdq_control_page_base::kCmdqgs64k, 1u);
+  EXPECT_EQ(cmdq_control_page_base::kAddr.address(0x20000 | 0x3), 0x20000u);
+  EXPECT_EQ(cmdq_control_page_cfg::kEn.mask(), 1u);      // §6.3.50
+  EXPECT_EQ(cmdq_control_page_status::kEnAck.mask(), 1u);  // §6.3.51
+}
+
+TEST(ArchRegisters, EcmdqProdConsFields) {
+  // §6.3.108: EN [31], ERRACK [23], WR [19:0].
+  EXPECT_EQ(ecmdq_prod::kEn.mask(), 0x80000000u);
+  EXPECT_EQ(ecmdq_prod::kErrAck.mask(), 0x00800000u);
+  EXPECT_EQ(ecmdq_prod::kWr.mask(), 0x000fffffu);
+  // §6.3.109: ENACK [31], ERR_REASON [26:24], ERR [23], RD [19:0].
+  EXPECT_EQ(ecmdq_cons::kEnAck.mask(), 0x80000000u);
+  EXPECT_EQ(ecmdq_cons::kErrReason.mask(), 0x07000000u);
+  EXPECT_EQ(ecmdq_cons::kErr.mask(), 0x00800000u);
+  EXPECT_EQ(ecmdq_cons::kRd.mask(), 0x000fffffu);
+  EXPECT_TRUE(ecmdq_en(0x80000005u));
+  EXPECT_FALSE(ecmdq_en(0x00800005u));
+  EXPECT_TRUE(ecmdq_errack(0x00800000u));
+  EXPECT_TRUE(ecmdq_enack(0x80000000u));
+  EXPECT_TRUE(ecmdq_err(0x00800000u));
+  EXPECT_EQ(ecmdq_err_reason(0x01800003u), CmdqError::kIll);
+  EXPECT_EQ(ecmdq_err_reason(0x03000000u), CmdqError::kAtcInvSync);
+  // The queue stops while CONS.ERR differs from PROD.ERRACK.
+  EXPECT_FALSE(ecmdq_error_pending(0x80000000u, 0x80000000u));
+  EXPECT_TRUE(ecmdq_error_pending(0x80000000u, 0x81800000u));
+  EXPECT_FALSE(ecmdq_error_pending(0x80800000u, 0x81800000u));
+  EXPECT_TRUE(ecmdq_error_pending(0x80800000u, 0x81000000u));
+  // The pointer arithmetic keeps the bits above the wrap bit (EN, ERR, ENACK).
+  EXPECT_EQ(queue_increment(0x80800003u, 2), 0x80800004u);
+  EXPECT_EQ(queue_increment(0x80800007u, 2), 0x80800000u);
 }
 
 TEST(ArchRegisters, Idr3Fields) {
@@ -250,13 +326,16 @@ TEST(ArchRegisters, GerrorBits) {
   EXPECT_EQ(gerror::kPriqAbt.mask(), 1u << 3);
   EXPECT_EQ(gerror::kEvtqAbt.mask(), 1u << 2);
   EXPECT_EQ(gerror::kCmdqErr.mask(), 1u << 0);
-  EXPECT_EQ(gerror::kAll, 0x1fdu);  // bit 1 is not an error
+  EXPECT_EQ(gerror::kCmdqpErr.mask(), 1u << 9);
+  EXPECT_EQ(gerror::kAll, 0x1fdu);  // bit 1 is not an error; CMDQP_ERR only with ECMDQs
+  EXPECT_EQ(gerror::kAllEcmdq, 0x3fdu);
   // Active while GERROR[n] != GERRORN[n]; acknowledged by toggling GERRORN to match.
   EXPECT_EQ(gerror_active(0x1, 0x0), 0x1u);
   EXPECT_EQ(gerror_active(0x1, 0x1), 0x0u);
   EXPECT_EQ(gerror_active(0x0, 0x4), 0x4u);  // toggled back: active again
   EXPECT_EQ(gerror_active(0x105, 0x001), 0x104u);
-  EXPECT_EQ(gerror_active(0xffffffff, 0), 0x1fdu);  // RES0 bits are not errors
+  EXPECT_EQ(gerror_active(0xffffffff, 0), 0x3fdu);  // RES0 bits are not errors
+  EXPECT_EQ(gerror_active(0x200, 0), 0x200u);        // CMDQP_ERR
 }
 
 TEST(ArchRegisters, IrqCfgFields) {

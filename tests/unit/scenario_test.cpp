@@ -690,6 +690,23 @@ TEST(Scenario, EventHandlerKeys) {
                "scenario.driver.event_handler_delay: ");
 }
 
+TEST(Scenario, EcmdqKeys) {
+  const Scenario def = read_scenario(load_scenario_document("", {}));
+  EXPECT_EQ(def.smmus[0].params.features.ecmdqs, 0u);
+  EXPECT_EQ(def.driver.ecmdqs, 0u);
+  const Scenario sc = read_scenario(
+      load_scenario_document("", {"smmus[0].features.ecmdqs=4", "driver.ecmdqs=8"}));
+  EXPECT_EQ(sc.smmus[0].params.features.ecmdqs, 4u);
+  EXPECT_EQ(sc.driver.ecmdqs, 8u);
+  EXPECT_ERROR(error_with({"smmus[0].features.ecmdqs=3"}),
+               "scenario.smmus[0].features.ecmdqs: expected 0 or a power of two, got 3");
+  EXPECT_ERROR(error_with({"smmus[0].features.ecmdqs=512"}),
+               "scenario.smmus[0].features.ecmdqs: expected an integer in [0, 256]");
+  EXPECT_ERROR(error_with({"smmus[0].features.ecmdqs=2", "smmus[0].features.msi=false"}),
+               "scenario.smmus[0].features.ecmdqs: ECMDQs need coherent and msi");
+  EXPECT_ERROR(error_with({"driver.ecmdqs=257"}), "scenario.driver.ecmdqs: ");
+}
+
 TEST(Scenario, DriverSetupRejectsWhatTheDriverOwns) {
   EXPECT_ERROR(driver_error_with({"streams[0].asid=3"}),
                "scenario.streams[0].asid: the driver allocates ASIDs and VMIDs");
