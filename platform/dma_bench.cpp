@@ -64,6 +64,7 @@ struct Machine {
   static model::SmmuParams smmu_params(const DmaBenchParams& p) {
     model::SmmuParams s = p.smmu;
     s.features.cmdq_log2_entries = std::max(s.features.cmdq_log2_entries, p.cmdq_log2);
+    if (p.queues > 1) s.features.ecmdqs = p.queues;
     return s;
   }
   static ScSyncParams sync_params(const DmaBenchParams& p) {
@@ -169,6 +170,7 @@ class Bench {
     o.cas_retry_ns = p_.cas_retry_ns;
     o.cmdq_log2 = p_.cmdq_log2;
     o.sync_timeout_ns = p_.sync_timeout_ns;
+    o.ecmdqs = p_.queues > 1 ? p_.queues : 0;
     o.evtq_irq = 0;
     o.gerror_irq = 1;
     o.cmd_sync_irq = 2;
@@ -177,6 +179,11 @@ class Bench {
     if (st == SmmuStatus::kOk) st = device_->reset();
     if (st != SmmuStatus::kOk) {
       fail(std::string("SMMU probe/reset: ") + driver::to_string(st));
+      return false;
+    }
+    if (device_->num_ecmdqs() != (p_.queues > 1 ? p_.queues : 0)) {
+      fail("the SMMU offers " + std::to_string(device_->num_ecmdqs()) + " ECMDQs, not " +
+           std::to_string(p_.queues));
       return false;
     }
     iommu_->add_smmu(*device_);
@@ -241,7 +248,7 @@ class Bench {
   }
 
   void snapshot() {
-    s0_.q = dev().cmdq().stats();
+    s0_.q = dev().queue_stats();
     s0_.sync = m_.sync.stats();
     for (DeviceDriver& d : devices_) {
       if (d.api->flush_queue()) s0_.flushes += d.api->flush_queue()->stats().flushes.load();
@@ -307,7 +314,7 @@ class Bench {
     r_.iova_cache_hits = hits - s0_.cache_hits;
     r_.iova_range_allocs = ranges - s0_.range_allocs;
 
-    const driver::CommandQueueStats& q = dev().cmdq().stats();
+    const driver::CommandQueueStats q = dev().queue_stats();
     r_.commands = q.commands - s0_.q.commands;
     r_.syncs = q.syncs - s0_.q.syncs;
     r_.publishes = q.publishes - s0_.q.publishes;
@@ -343,7 +350,8 @@ void validate_dma_bench(const DmaBenchParams& p) {
   };
   if (p.cpus < 1 || p.cpus > kMaxCpus) bad("cpus", "1.." + std::to_string(kMaxCpus));
   if (p.devices < 1 || p.devices > kMaxDevices) bad("devices", "1.." + std::to_string(kMaxDevices));
-  if (p.queues < 1 || p.queues > kMaxCpus) bad("queues", "1.." + std::to_string(kMaxCpus));
+  if (p.queues < 1 || p.queues > kMaxCpus || (p.queues & (p.queues - 1)))
+    bad("queues", "1 or a power of two up to " + std::to_string(kMaxCpus) + " (ECMDQs)");
   if (p.buffer < kPage || p.buffer > kMaxBuffer || p.buffer % kPage)
     bad("buffer", "a multiple of 4 KiB up to 1 MiB");
   if (p.ops < 1 || p.ops > kMaxOps) bad("ops", "1.." + std::to_string(kMaxOps));

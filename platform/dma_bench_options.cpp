@@ -25,7 +25,7 @@ po::options_description bench_options() {
        "unmap invalidation: strict, lazy (default strict,lazy)")
       ("queues", po::value<std::string>()->value_name("LIST"),
        "command queues the driver uses: 1 = the SMMU's CMDQ; n > 1 = n ECMDQs, CPU c on "
-       "queue c % n (each 1..64; default 1)")
+       "queue c % n (each 1 or a power of two up to 64; default 1,8)")
       ("devices", po::value<std::string>()->value_name("N"),
        "DMA devices, each with its own domain; CPU c works for device c % N (1..64, default 3)")
       ("buffer", po::value<std::string>()->value_name("BYTES"),
@@ -110,8 +110,11 @@ DmaBenchOptions parse_dma_bench_options(int argc, char** argv) {
     return o;
   }
   if (vm.count("cpus")) o.cpus = parse_count_list("--cpus", vm["cpus"].as<std::string>(), "CPUs", 64);
-  if (vm.count("queues"))
+  if (vm.count("queues")) {
     o.queues = parse_count_list("--queues", vm["queues"].as<std::string>(), "queues", 64);
+    for (unsigned q : o.queues)
+      if (q & (q - 1)) throw CliError("--queues: 1 or a power of two, got " + std::to_string(q));
+  }
   if (vm.count("designs")) {
     o.designs.clear();
     for (const std::string& d : split("--designs", vm["designs"].as<std::string>())) {
@@ -156,6 +159,19 @@ DmaBenchOptions parse_dma_bench_options(int argc, char** argv) {
   if (vm.count("jobs")) o.jobs = count(vm, "jobs", 64);
   if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
   if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
+  // What the measurement would refuse, refused here with the option's name.
+  for (const DmaBenchParams& pt : dma_bench_points(o)) {
+    try {
+      validate_dma_bench(pt);
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();  // "key: why"
+      std::string key = what.substr(0, what.find(':'));
+      const std::string why = what.substr(key.size());
+      for (char& c : key)
+        if (c == '_') c = '-';
+      throw CliError("--" + key + why);
+    }
+  }
   return o;
 }
 

@@ -14,7 +14,7 @@ struct DmaBenchOptions {
   std::vector<unsigned> cpus{1, 2, 4, 8, 16, 32, 64};
   std::vector<driver::CmdqDesign> designs{driver::CmdqDesign::kCasLoop, driver::CmdqDesign::kFetchAdd};
   std::vector<driver::DmaInvPolicy> policies{driver::DmaInvPolicy::kStrict, driver::DmaInvPolicy::kLazy};
-  std::vector<unsigned> queues{1};
+  std::vector<unsigned> queues{1, 8};
   DmaBenchParams params;  // cpus, design, policy and queues are set per point
   std::string json_path, csv_path;
   unsigned jobs = 1;
