@@ -403,6 +403,20 @@ TEST(SmmuEcmdq, InvalidationFromAnEcmdqReachesTheTlbs) {
 namespace smmu::test {
 namespace {
 
+TEST(SmmuEcmdq, QueueThatBecomesNonFullSendsSev) {
+  SmmuTestbench tb(ecmdq_params(1));
+  Ecmdqs q(tb);
+  q.enable(0, /*log2=*/1);  // two entries
+  auto* sev = watch(tb.smmu.sev_event());
+  q.submit(0, {sync_none(), sync_none()});  // full
+  tb.run(ns(1000));
+  // The first command's completion (fetch 50 ns + 2) makes room: one WFE wake-up
+  // (§3.5.6.1); the second finds the queue not full.
+  ASSERT_EQ(sev->size(), 1u);
+  EXPECT_EQ(sev->front(), ns(52));
+  EXPECT_EQ(q.rd(0), 2u);
+}
+
 TEST(SmmuEcmdq, SyncWaitsForItsOwnQueuesAtcInvalidationsOnly) {
   // An endpoint that never answers ATC invalidations; one command a turn.
   model::AtsEndpointParams ep;
