@@ -16,6 +16,14 @@ constexpr const char* kExitStatus =
     "Exit status: 0 on success; 2 on bad input (an unknown or malformed option, an\n"
     "unreadable or invalid scenario file, an unknown key or bad value, a bad --set),\n"
     "reported as one line on stderr that names the option, file or key.\n";
+// smmu-sim's own statuses beside those.
+constexpr const char* kSimExitStatus =
+    "Exit status: 0 on success (with --expect: the run matched the golden); 1 when the\n"
+    "driver's set-up failed or the run failed otherwise; 2 on bad input (an unknown or\n"
+    "malformed option, an unreadable or invalid scenario or golden file, an unknown key\n"
+    "or bad value, a bad --set), reported as one line on stderr that names the option,\n"
+    "file or key; 3 when --expect found differences (each printed as\n"
+    "'key: golden -> now').\n";
 
 po::options_description sim_options() {
   po::options_description desc("Options");
@@ -33,6 +41,12 @@ po::options_description sim_options() {
       ("vcd", po::value<std::string>()->value_name("FILE"), "write VCD waves to FILE")
       ("trace", po::value<std::string>()->value_name("FILE"),
        "write a Chrome/Perfetto trace (JSON) to FILE")
+      ("expect", po::value<std::string>()->value_name("GOLDEN"),
+       "compare the run with a golden report (--write-golden): print every difference as "
+       "'key: golden -> now' and exit 3 if any; without a scenario argument the golden's "
+       "scenario runs (--set applies to it)")
+      ("write-golden", po::value<std::string>()->value_name("FILE"),
+       "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
       ("quiet,q", "do not print the text report");
   return desc;
@@ -89,11 +103,11 @@ po::variables_map parse_command_line(int argc, char** argv, const po::options_de
 }
 
 std::string usage_text(const std::string& synopsis, const po::options_description& desc,
-                       const std::string& epilogue) {
+                       const std::string& epilogue, const char* exit_status) {
   std::ostringstream os;
   os << "Usage: " << synopsis << "\n\n" << desc << "\n";
   if (!epilogue.empty()) os << epilogue << "\n";
-  os << kExitStatus;
+  os << (exit_status ? exit_status : kExitStatus);
   return os.str();
 }
 
@@ -116,7 +130,8 @@ uint64_t parse_positive_count(const std::string& option, const std::string& text
 std::string sim_usage() {
   return usage_text("smmu-sim [options] [SCENARIO.json]", sim_options(),
                     "Runs a scenario, prints its report and optionally writes JSON, waves and "
-                    "a trace.\nScenario keys and --set paths are described in README.md.\n");
+                    "a trace.\nScenario keys and --set paths are described in README.md.\n",
+                    kSimExitStatus);
 }
 
 std::string bench_usage() {
@@ -148,6 +163,8 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.json_path = file_option(vm, "json");
   o.vcd_path = file_option(vm, "vcd");
   o.trace_path = file_option(vm, "trace");
+  o.expect_path = file_option(vm, "expect");
+  o.write_golden_path = file_option(vm, "write-golden");
   if (vm.count("set")) {
     for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
       const size_t eq = s.find('=');

@@ -26,6 +26,8 @@ struct CliOptions {
   std::vector<std::string> overrides;  // --set KEY=VALUE, in command-line order
   std::string vcd_path;                // --vcd
   std::string trace_path;              // --trace
+  std::string expect_path;             // --expect: a golden report to compare with
+  std::string write_golden_path;       // --write-golden
   bool print_default_scenario = false;
   bool quiet = false;
   bool help = false;  // usage was printed; the program should exit 0
@@ -56,10 +58,11 @@ boost::program_options::variables_map parse_command_line(
     int argc, char** argv, const boost::program_options::options_description& desc,
     const boost::program_options::positional_options_description* pos = nullptr);
 
-// "Usage: <synopsis>\n\n<options>\n<epilogue>" with the exit-status paragraph appended.
+// "Usage: <synopsis>\n\n<options>\n<epilogue>" with the exit-status paragraph appended
+// (exit_status, or the common one: 0, and 2 on bad input).
 std::string usage_text(const std::string& synopsis,
                        const boost::program_options::options_description& desc,
-                       const std::string& epilogue);
+                       const std::string& epilogue, const char* exit_status = nullptr);
 
 // A decimal count > 0 for option (e.g. "--transactions"); CliError otherwise.
 uint64_t parse_positive_count(const std::string& option, const std::string& text);

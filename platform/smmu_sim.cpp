@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -12,10 +13,13 @@
 
 #include "platform/cli.h"
 #include "platform/config_reader.h"
+#include "platform/golden.h"
+#include "platform/report_compare.h"
 #include "platform/report.h"
 #include "platform/scenario.h"
 #include "platform/sim_report.h"
 #include "platform/soc.h"
+#include "platform/version.h"
 
 namespace smmu::platform {
 
@@ -59,14 +63,41 @@ class VcdFile {
   sc_core::sc_trace_file* tf_;
 };
 
+// --expect: every difference as "key: golden -> now" on out; 3 when there is one.
+int expect(const Golden& golden, const nlohmann::json& now, const std::string& path, std::ostream& out,
+           std::ostream& err) {
+  const std::vector<ReportDifference> diffs = compare_reports(golden.expected(), now, golden.rules);
+  for (const ReportDifference& d : diffs) out << format_difference(d) << '\n';
+  if (golden.version != kVersion)
+    err << "smmu-sim: note: the golden was written by version " << golden.version << ", this is "
+        << kVersion << '\n';
+  if (diffs.empty()) {
+    err << "smmu-sim: the run matches " << path << '\n';
+    return 0;
+  }
+  err << "smmu-sim: " << diffs.size() << " difference" << (diffs.size() == 1 ? "" : "s") << " from "
+      << path << '\n';
+  return 3;
+}
+
 int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
     return 0;
   }
-  const nlohmann::json doc = load_scenario_document(opt.scenario, opt.overrides);
+  std::optional<Golden> golden;
+  if (!opt.expect_path.empty()) golden = read_golden(opt.expect_path);
+  // --expect without a scenario reruns the golden's (with the --set overrides).
+  nlohmann::json doc;
+  if (golden && opt.scenario.empty()) {
+    doc = golden->scenario;
+    for (const std::string& o : opt.overrides) apply_override(doc, o);
+  } else {
+    doc = load_scenario_document(opt.scenario, opt.overrides);
+  }
   const Scenario scenario = read_scenario(doc);
   check_writable(opt.json_path, "--json");
+  check_writable(opt.write_golden_path, "--write-golden");
   check_writable(opt.trace_path, "--trace");
   check_writable(opt.vcd_path, "--vcd");
 
@@ -85,13 +116,12 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (vcd) vcd->close();
   const nlohmann::json report = build_report(soc);
   if (!opt.quiet) print_report(report, out);
-  if (!opt.json_path.empty()) {
-    // The file carries the scenario as run (after every --set), so that any report can
-    // be rerun: `smmu-sim` on its "scenario" gives the same report.
-    nlohmann::json file_report = report;
-    file_report["scenario"] = doc;
-    write_json_report(file_report, opt.json_path);
-  }
+  // The file carries the scenario as run (after every --set), so that any report can
+  // be rerun: `smmu-sim` on its "scenario" gives the same report.
+  nlohmann::json file_report = report;
+  file_report["scenario"] = doc;
+  if (!opt.json_path.empty()) write_json_report(file_report, opt.json_path);
+  if (!opt.write_golden_path.empty()) write_json_report(make_golden(file_report), opt.write_golden_path);
   if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
   // A valid scenario whose software failed (e.g. no IOTLB tag left): the report says
   // what ran, the exit status says it is not the run that was asked for.
@@ -99,6 +129,7 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
     err << "smmu-sim: driver set-up failed: " << one_line(soc.driver()->error()) << '\n';
     return 1;
   }
+  if (golden) return expect(*golden, file_report, opt.expect_path, out, err);
   return 0;
 }
 

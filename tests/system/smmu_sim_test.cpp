@@ -1012,3 +1012,70 @@ TEST(SmmuSim, PasidsAndSvaExampleRunsWithoutFaults) {
   EXPECT_EQ(u(r["smmus"][0]["atc_inv_sent"]), 2u);
   EXPECT_EQ(u(r["devices"][0]["invalidations_answered"]), 2u);
 }
+
+// --- golden reports (--write-golden, --expect)
+
+namespace {
+
+// run_cli in a child process, its printed report and differences in out_path.
+int run_cli_in_child_to(const std::vector<std::string>& args, const std::string& out_path) {
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::string out, err;
+    const int rc = run_cli(args, out, err);
+    std::ofstream(out_path) << out << err;
+    _exit(rc);
+  }
+  if (pid < 0) return -2;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+}  // namespace
+
+TEST(SmmuSimGolden, PassesOnARerunAndListsWhatMovedWhenAParameterChanges) {
+  const std::string golden = temp_path("golden.json"), out = temp_path("golden_out.txt");
+  ASSERT_EQ(run_cli_in_child({"-q", "--write-golden", golden}), 0);
+  const json g = read_json(golden);
+  EXPECT_EQ(g["format"], "smmu-sim golden 1");
+  EXPECT_TRUE(g["scenario"].is_object());
+  EXPECT_FALSE(g["report"].contains("scenario"));
+  // Rerun from the golden alone: its scenario runs and matches to the last key.
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", golden}, out), 0);
+  EXPECT_NE(read_text(out).find("matches"), std::string::npos);
+  // One parameter changed: exit 3, each difference as "key: golden -> now".
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", golden, "--set", "smmus[0].main_tlb.ways=2"}, out), 3);
+  const std::string text = read_text(out);
+  EXPECT_NE(text.find("scenario.smmus[0].main_tlb.ways: (absent) -> 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("smmus[0].main_tlb.evictions: 0 -> "), std::string::npos) << text;
+  EXPECT_NE(text.find(" differences from "), std::string::npos) << text;
+}
+
+TEST(SmmuSimGolden, CompareAndIgnoreListsChooseTheKeys) {
+  const std::string golden = temp_path("golden_rules.json"), out = temp_path("golden_rules_out.txt");
+  ASSERT_EQ(run_cli_in_child({"-q", "--write-golden", golden}), 0);
+  json g = read_json(golden);
+  g["compare"] = {"dma.transactions", "devices[*].faults"};
+  std::ofstream(golden) << g.dump();
+  // More TLB ways change hit counts and latencies, not the transaction or fault counts.
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", golden, "--set", "smmus[0].main_tlb.ways=2"}, out), 0);
+  g["compare"] = json::array();
+  g["ignore"] = {"scenario", "smmus", "devices", "dma", "translation", "memory", "sim_time_ns"};
+  std::ofstream(golden) << g.dump();
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", golden, "--set", "smmus[0].main_tlb.ways=2"}, out), 0)
+      << read_text(out);
+}
+
+TEST(SmmuSimGolden, ABadGoldenIsBadInput) {
+  const std::string bad = temp_path("golden_bad.json"), out = temp_path("golden_bad_out.txt");
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", temp_path("no_such_golden.json")}, out), 2);
+  std::ofstream(bad) << R"({"format": "smmu-sim golden 1", "scenario": {}, "report": {}, "compare": 5})";
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", bad}, out), 2);
+  EXPECT_NE(read_text(out).find("compare"), std::string::npos);
+  std::ofstream(bad) << R"({"report": {}})";
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", bad}, out), 2);
+  EXPECT_NE(read_text(out).find("not a golden report"), std::string::npos);
+}
