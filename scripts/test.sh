@@ -6,6 +6,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 cd "$SMMU_BUILD"
 ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}" "$@"
+# The package: installed into a temporary prefix, and a user's platform
+# (examples/minimal_platform) configured with find_package, built and run against it.
+if (($# == 0)) && [[ "${SMMU_SKIP_PACKAGE:-0}" != 1 ]]; then
+  echo "test: install into a temporary prefix and build examples/minimal_platform against it"
+  pkg_tmp="$(mktemp -d)"
+  trap 'rm -rf "$pkg_tmp"' EXIT
+  cmake --install "$SMMU_BUILD" --prefix "$pkg_tmp/install" >/dev/null
+  cmake -S "$SMMU_ROOT/examples/minimal_platform" -B "$pkg_tmp/build" \
+        -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$pkg_tmp/build" -j "${SMMU_JOBS:-$(nproc)}" >/dev/null
+  "$pkg_tmp/build/minimal_platform"
+fi
 # With arguments (a subset of the tests) the sanitizer run is skipped.
 if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
   echo "test: the whole suite again under AddressSanitizer, UBSan and LeakSanitizer"

@@ -201,7 +201,9 @@ DtiGlobalState Tcu::global_state() const {
 }
 
 void Tcu::broadcast_global_state(bool revoke_dmi) {
-  for (unsigned i = 0; i < dti_inv.size(); ++i) {
+  // connected_ is sized at the end of elaboration: register writes before it (a platform
+  // programming the SMMU in sc_main) find no TBU connected yet, which is so.
+  for (unsigned i = 0; i < connected_.size(); ++i) {
     if (!connected_[i]) continue;
     DtiMessage msg;
     msg.kind = DtiMessage::Kind::kGlobalState;
@@ -215,7 +217,7 @@ void Tcu::revoke_all_dmi() { broadcast_global_state(true); }
 
 unsigned Tcu::broadcast_invalidation(DtiMessage& msg, const sc_time& delay) {
   unsigned removed = 0;
-  for (unsigned i = 0; i < dti_inv.size(); ++i) {
+  for (unsigned i = 0; i < connected_.size(); ++i) {
     if (!connected_[i]) continue;
     msg.invalidated = 0;
     send_dti(i, msg, delay);  // its answer time matters to the next sync only
@@ -227,7 +229,7 @@ unsigned Tcu::broadcast_invalidation(DtiMessage& msg, const sc_time& delay) {
 
 sc_time Tcu::sync_tbus(const sc_time& delay) {
   sc_time until = delay;
-  for (unsigned i = 0; i < dti_inv.size(); ++i) {
+  for (unsigned i = 0; i < connected_.size(); ++i) {
     if (!connected_[i] || !inv_pending_[i]) continue;
     DtiMessage msg;
     msg.kind = DtiMessage::Kind::kSync;

@@ -210,3 +210,14 @@ TEST(SmmuDmi, GrantsTheTranslatedPageAndRevokesOnConfigChange) {
   EXPECT_EQ(dev.revoked[0], std::make_pair(uint64_t{0x7000}, uint64_t{0x7fff}));
   EXPECT_EQ(tb.smmu.stats().dmi_revocations, 1u);
 }
+
+// A platform may program the SMMU in sc_main, before the simulation (and before the
+// end of elaboration, when the TBUs' DTI links are counted): enabling it then must not
+// reach for TBUs that have not connected yet.
+TEST(SmmuRegisters, WritesBeforeElaborationAreAccepted) {
+  model::Smmu smmu("early_smmu");
+  EXPECT_TRUE(smmu.registers().write(r::kCr0, 4, r::cr0::kSmmuEn.mask()));
+  uint64_t ack = 0;
+  ASSERT_TRUE(smmu.registers().read(r::kCr0Ack, 4, ack));
+  EXPECT_EQ(ack & r::cr0::kSmmuEn.mask(), r::cr0::kSmmuEn.mask());
+}
