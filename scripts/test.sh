@@ -17,6 +17,11 @@ if (($# == 0)) && [[ "${SMMU_SKIP_PACKAGE:-0}" != 1 ]]; then
         -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$pkg_tmp/build" -j "${SMMU_JOBS:-$(nproc)}" >/dev/null
   "$pkg_tmp/build/minimal_platform"
+  # A user's C++ golden test (GoogleTest) against the same installation.
+  cmake -S "$SMMU_ROOT/examples/golden_test" -B "$pkg_tmp/golden" \
+        -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$pkg_tmp/golden" -j "${SMMU_JOBS:-$(nproc)}" >/dev/null
+  ctest --test-dir "$pkg_tmp/golden" --output-on-failure
 fi
 # With arguments (a subset of the tests) the sanitizer run is skipped.
 if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
