@@ -1123,3 +1123,20 @@ TEST(SmmuSim, DmaApiExampleRunsClean) {
   EXPECT_GT(u(r["workloads"][1]["full_flushes"]), 0u);
   EXPECT_GT(u(r["workloads"][1]["cmdq"]["reservations"]), 0u);  // fetch_add
 }
+
+TEST(SmmuSim, ExhaustedIovaSpaceIsCountedNotFatal) {
+  // Room for two 1 MiB buffers, and lazy unmaps keep theirs until the drain: each CPU's
+  // first map succeeds, the other 18 find no IOVA space.
+  const json r = run_report(workload_scenario(
+      {"workloads[0].policy=\"lazy\"", "workloads[0].buffer=\"1 MiB\"", "workloads[0].iova_base=\"0x100_0000\"",
+       "workloads[0].iova_limit=\"0x120_0000\""}));
+  const json& w = r["workloads"][0];
+  EXPECT_TRUE(w["finished"].get<bool>());
+  EXPECT_EQ(u(w["ops"]), 2u);
+  EXPECT_EQ(u(w["map_failures"]), 18u);
+  EXPECT_EQ(u(w["errors"]), 18u);
+  EXPECT_EQ(u(w["dma_faults"]), 0u);
+  EXPECT_EQ(u(w["drain_flushes"]), 1u);
+  EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["transactions"]), 2u * 256);  // every 4 KiB page of the two buffers
+}
