@@ -135,6 +135,10 @@ void DmaApi::drain() {
   if (fq_) fq_->drain();
 }
 
+void DmaApi::abandon() {
+  if (fq_) fq_->discard();
+}
+
 void DmaApi::clear_latencies() {
   for (auto& v : latencies_) v.clear();
 }

@@ -66,10 +66,15 @@ class DmaApi {
   void poll();
   // Lazy: flushes now and releases everything queued.
   void drain();
+  // Lazy: forgets what is queued without flushing (FlushQueue::discard), so that the
+  // destructor's drain issues no command once the simulation has stopped.
+  void abandon();
 
   DmaInvPolicy policy() const { return cfg_.policy; }
   IovaAllocator& iova() { return iova_; }
+  const IovaAllocator& iova() const { return iova_; }
   FlushQueue* flush_queue() { return fq_.get(); }  // lazy only
+  const FlushQueue* flush_queue() const { return fq_.get(); }
   Domain& domain() { return domain_; }
   const DmaApiStats& stats() const { return stats_; }
   // Invalidation latencies in ns, every CPU's samples together (strict: unmaps; lazy:

@@ -106,4 +106,13 @@ void FlushQueue::drain() {
   flush_and_release_every_ring();
 }
 
+void FlushQueue::discard() {
+  for (Ring& r : rings_) {
+    for (unsigned i = 0; i < r.count; ++i) r.slots[(r.head + i) % cfg_.entries] = FlushEntry{};
+    r.head = r.count = 0;
+  }
+  pending_ = 0;
+  armed_ = false;
+}
+
 }  // namespace smmu::driver

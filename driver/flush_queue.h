@@ -67,6 +67,9 @@ class FlushQueue {
   void poll();
   // Flushes and releases every ring's entries.
   void drain();
+  // Forgets every entry without flushing or releasing it (teardown after the simulation
+  // stopped: no CPU can flush any more, and nothing will reuse the IOVAs or tables).
+  void discard();
 
   // Entries queued and not yet released, every ring.
   uint64_t pending() const { return pending_.load(); }

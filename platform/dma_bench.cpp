@@ -12,6 +12,7 @@
 #include "driver/master.h"
 #include "driver/smmu_device.h"
 #include "platform/dma_port.h"
+#include "platform/latency_summary.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/system_os.h"
@@ -298,18 +299,13 @@ class Bench {
       hits += d.api->iova().stats().cache_hits.load();
       ranges += d.api->iova().stats().range_allocs.load();
     }
-    std::sort(lat.begin(), lat.end());
-    r_.inv_count = lat.size();
-    if (!lat.empty()) {
-      double total = 0;
-      for (uint64_t v : lat) total += static_cast<double>(v);
-      r_.inv_mean_ns = total / lat.size();
-      auto pct = [&lat](double q) { return lat[std::min(lat.size() - 1, static_cast<size_t>(q * lat.size()))]; };
-      r_.inv_p50_ns = pct(0.50);
-      r_.inv_p90_ns = pct(0.90);
-      r_.inv_p99_ns = pct(0.99);
-      r_.inv_max_ns = lat.back();
-    }
+    const LatencySummary ls = summarize_latencies(lat);
+    r_.inv_count = ls.count;
+    r_.inv_mean_ns = ls.mean;
+    r_.inv_p50_ns = ls.p50;
+    r_.inv_p90_ns = ls.p90;
+    r_.inv_p99_ns = ls.p99;
+    r_.inv_max_ns = ls.max;
     r_.flushes = flushes - s0_.flushes;
     r_.iova_cache_hits = hits - s0_.cache_hits;
     r_.iova_range_allocs = ranges - s0_.range_allocs;

@@ -13,6 +13,26 @@
 
 namespace smmu::platform {
 
+// One access of len bytes at iova tagged with StreamID sid, through `fw` (a socket's
+// operator->: a master's own socket, or the initiator of a port's tap when a workload
+// shares the port with its master); `delay` is annotated as b_transport does. True on
+// TLM_OK_RESPONSE.
+inline bool stream_access(tlm::tlm_fw_transport_if<>* fw, uint32_t sid, uint64_t iova, uint8_t* data,
+                          unsigned len, bool write, sc_core::sc_time& delay) {
+  tlm::tlm_generic_payload gp;
+  model::StreamExtension ext(sid);
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(iova);
+  gp.set_data_ptr(data);
+  gp.set_data_length(len);
+  gp.set_streaming_width(len);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  gp.set_extension(&ext);
+  fw->b_transport(gp, delay);
+  gp.clear_extension(&ext);
+  return gp.is_response_ok();
+}
+
 class DmaPort : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<DmaPort> socket;
@@ -24,18 +44,7 @@ class DmaPort : public sc_core::sc_module {
   // One access of len bytes at iova; `delay` is annotated as b_transport does. True on
   // TLM_OK_RESPONSE.
   bool access(uint64_t iova, uint8_t* data, unsigned len, bool write, sc_core::sc_time& delay) {
-    tlm::tlm_generic_payload gp;
-    model::StreamExtension ext(sid_);
-    gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp.set_address(iova);
-    gp.set_data_ptr(data);
-    gp.set_data_length(len);
-    gp.set_streaming_width(len);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    gp.set_extension(&ext);
-    socket->b_transport(gp, delay);
-    gp.clear_extension(&ext);
-    return gp.is_response_ok();
+    return stream_access(socket.operator->(), sid_, iova, data, len, write, delay);
   }
 
   // One 8-byte read (untimed for the caller); *data gets what was read.

@@ -16,6 +16,12 @@ driver::SyncCompletion completion_of(const std::string& s) {
   return driver::SyncCompletion::kMsi;
 }
 
+driver::CmdqDesign cmdq_design_of(const std::string& s) {
+  if (s == "cas_loop") return driver::CmdqDesign::kCasLoop;
+  if (s == "fetch_add") return driver::CmdqDesign::kFetchAdd;
+  return driver::CmdqDesign::kLocked;
+}
+
 driver::IommuProt prot_of(const MappingSpec& m) {
   driver::IommuProt p;
   p.write = !m.read_only;
@@ -65,6 +71,13 @@ driver::Domain* DriverSetup::paging_domain(size_t i) {
     driver::PagingDomainConfig c;
     c.stage = s.translation == Translation::kS1 ? driver::PgtableStage::kS1 : driver::PgtableStage::kS2;
     c.granule_shift = s.granule_shift;
+    // A DMA-API workload's domain keeps emptied tables, as Linux's io-pgtable: CPUs map
+    // and unmap in it concurrently, and a table one unmap frees could take another
+    // CPU's new mapping with it (domain.h).
+    c.free_empty_tables = std::none_of(sc_.workloads.begin(), sc_.workloads.end(), [&](const WorkloadSpec& w) {
+      const StreamSpec& ws = sc_.streams[w.stream];
+      return w.stream == i || (!s.domain.empty() && ws.domain == s.domain);
+    });
     c.oas = std::min(48u, sc_.smmus[s.smmu].params.features.oas_bits);
     if (c.stage == driver::PgtableStage::kS2) c.ias = c.oas;
     std::unique_ptr<driver::Domain> d;
@@ -167,6 +180,7 @@ bool DriverSetup::set_up() {
     o.cmd_sync_irq = 3 * i + 2;
     o.event_log_size = sc_.driver.event_log;
     o.ecmdqs = sc_.driver.ecmdqs;
+    o.cmdq_design = cmdq_design_of(sc_.driver.cmdq_design);
     devices_.push_back(std::make_unique<driver::SmmuDevice>(
         os_, kSmmuWindowBase + uint64_t{i} * arch::reg::kWindowSize, o, i));
     driver::SmmuDevice& d = *devices_.back();

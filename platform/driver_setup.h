@@ -57,6 +57,11 @@ class DriverSetup {
   driver::SmmuDevice& device(size_t i) { return *devices_.at(i); }
   driver::Iommu& iommu() { return *iommu_; }
   size_t num_domains() const { return domains_.size(); }
+  // The domain the set-up gave streams[stream] (nullptr when it did not get that far).
+  driver::Domain* stream_domain(size_t stream) const {
+    const auto it = stream_domain_.find(stream);
+    return it == stream_domain_.end() ? nullptr : it->second;
+  }
 
  private:
   bool fail(const std::string& what);

@@ -787,6 +787,202 @@ DriverOpSpec read_driver_op(const ConfigReader& r, const Scenario& sc) {
   return o;
 }
 
+// --- workloads
+
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+constexpr uint64_t kWorkloadBufferMax = kMiB;
+constexpr uint64_t kWorkloadCountMax = 1'000'000;
+constexpr uint64_t kIovaWindow = 64 * kGiB;       // default IOVA ranges are windows of this size
+constexpr uint64_t kFirstIova = 256 * kMiB;       // the first window starts here (IOVA 0 is "none")
+
+bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
+  return a < b + b_size && b < a + a_size;
+}
+
+// Streams share a domain when they name the same one; a stream without a name is alone.
+bool same_domain(const Scenario& sc, size_t a, size_t b) {
+  if (a == b) return true;
+  const std::string& da = sc.streams[a].domain;
+  return !da.empty() && da == sc.streams[b].domain;
+}
+
+// The first mapping of the workload's domain that overlaps [base, limit), or nullptr.
+const MappingSpec* domain_mapping_in(const Scenario& sc, size_t stream, uint64_t base, uint64_t limit) {
+  for (size_t i = 0; i < sc.streams.size(); ++i) {
+    if (!same_domain(sc, stream, i)) continue;
+    for (const MappingSpec& m : sc.streams[i].mappings)
+      if (overlaps(m.iova, m.size, base, limit - base)) return &m;
+  }
+  return nullptr;
+}
+
+// The first other workload with an IOVA range in the same domain overlapping [base, limit).
+int workload_range_in(const Scenario& sc, const std::vector<WorkloadSpec>& ws, size_t self,
+                      uint64_t base, uint64_t limit) {
+  for (size_t j = 0; j < ws.size(); ++j) {
+    const WorkloadSpec& o = ws[j];
+    if (j == self || o.iova_limit == 0 || !same_domain(sc, ws[self].stream, o.stream)) continue;
+    if (overlaps(o.iova_base, o.iova_limit - o.iova_base, base, limit - base)) return static_cast<int>(j);
+  }
+  return -1;
+}
+
+// The stream a workload names: the one of that SMMU and SID attached at the RID
+// (SubstreamID 0), since the device's DMA carries no PASID; s1 or s2 (a paging domain).
+size_t find_workload_stream(const ConfigReader& r, const Scenario& sc, unsigned smmu, uint32_t sid) {
+  bool sid_found = false;
+  for (size_t i = 0; i < sc.streams.size(); ++i) {
+    const StreamSpec& s = sc.streams[i];
+    if (s.smmu != smmu || s.sid != sid) continue;
+    sid_found = true;
+    if (std::find(s.ssids.begin(), s.ssids.end(), 0u) == s.ssids.end()) continue;
+    if (s.translation != Translation::kS1 && s.translation != Translation::kS2)
+      r.fail("sid", "the stream's translation is \"" + std::string(to_string(s.translation)) +
+                        "\": a dma_api workload needs an s1 or s2 (paging) domain");
+    return i;
+  }
+  r.fail("sid", sid_found ? "no stream of SID " + std::to_string(sid) + " on smmus[" + std::to_string(smmu) +
+                                "] is attached at SubstreamID 0 (the workload's DMA carries no PASID)"
+                          : "no stream with SID " + std::to_string(sid) + " on smmus[" +
+                                std::to_string(smmu) + "]");
+  return 0;
+}
+
+// A time key in whole nanoseconds (the DMA API's clock).
+uint64_t read_ns(const ConfigReader& r, const std::string& key, uint64_t def_ns, uint64_t min_ns) {
+  const uint64_t ps = r.get_time_ps(key, def_ns * 1000, min_ns * 1000, kMaxTimePs);
+  if (ps % 1000) r.fail(key, "expected whole nanoseconds, got " + std::to_string(ps) + " ps");
+  return ps / 1000;
+}
+
+WorkloadSpec read_workload(const ConfigReader& r, const Scenario& sc) {
+  WorkloadSpec w;
+  r.require("kind");
+  r.get_string("kind", "", {"dma_api"});
+  r.require("cpus");
+  check_entries(r, "cpus", sc.cpus.count, "CPUs (the scenario has " + std::to_string(sc.cpus.count) + ")");
+  std::set<uint64_t> seen;
+  for (uint64_t c : r.get_uint_array("cpus", 0, sc.cpus.count - 1)) {
+    if (!seen.insert(c).second) r.fail("cpus", "CPU " + std::to_string(c) + " given twice");
+    w.cpus.push_back(static_cast<unsigned>(c));
+  }
+  if (w.cpus.empty()) r.fail("cpus", "expected at least one CPU");
+  w.smmu = read_smmu_index(r, sc);
+  r.require("sid");
+  w.sid = static_cast<uint32_t>(r.get_uint("sid", 0, 0, UINT32_MAX));
+  w.stream = find_workload_stream(r, sc, w.smmu, w.sid);
+  const StreamSpec& s = sc.streams[w.stream];
+  if (r.has("port")) {
+    w.port = read_port(r, sc, w.smmu);
+  } else {
+    const auto t = std::find_if(sc.traffic.begin(), sc.traffic.end(), [&](const TrafficSpec& t) {
+      return t.smmu == w.smmu && t.stream.sid == w.sid;
+    });
+    w.port = t != sc.traffic.end() ? t->port : 0;
+  }
+  w.buffer = get_size(r, "buffer", 4096, 4096, kWorkloadBufferMax);
+  if (w.buffer % 4096) r.fail("buffer", "expected a multiple of 4 KiB, got " + std::to_string(w.buffer));
+  w.lazy = r.get_string("policy", "strict", {"strict", "lazy"}) == "lazy";
+  w.count = r.get_uint("count", w.count, 1, kWorkloadCountMax);
+  w.io_ns = read_ns(r, "io", 0, 0);
+  w.start = read_time(r, "start", sc_core::SC_ZERO_TIME);
+  w.fq_entries = static_cast<unsigned>(r.get_uint("fq_entries", w.fq_entries, 1, 65536));
+  w.fq_timeout_ns = read_ns(r, "fq_timeout", w.fq_timeout_ns, 1);
+
+  const uint64_t g = uint64_t{1} << s.granule_shift;
+  const uint64_t input_end = low_mask(input_bits(s, sc)) + 1;  // at most 2^48
+  if (r.has("iova_base") || r.has("iova_limit")) {
+    r.require("iova_base");
+    r.require("iova_limit");
+    w.iova_base = r.get_uint("iova_base", 0);
+    w.iova_limit = r.get_uint("iova_limit", 0);
+    if (w.iova_base < g || w.iova_base % g)
+      r.fail("iova_base", hex(w.iova_base) + " must be a non-zero multiple of the stream's " +
+                              format_size(g) + " granule");
+    if (w.iova_limit % g) r.fail("iova_limit", "not aligned to the stream's " + format_size(g) + " granule");
+    if (w.iova_limit > input_end)
+      r.fail("iova_limit", hex(w.iova_limit) + " is beyond the domain's " +
+                               std::to_string(input_bits(s, sc)) + "-bit input range");
+    if (w.iova_limit <= w.iova_base || w.iova_limit - w.iova_base < 2 * kWorkloadBufferMax)
+      r.fail("iova_limit", "[" + hex(w.iova_base) + ", " + hex(w.iova_limit) + ") must hold at least 2 MiB");
+    if (const MappingSpec* m = domain_mapping_in(sc, w.stream, w.iova_base, w.iova_limit))
+      r.fail("iova_base", "the range " + range(w.iova_base, w.iova_limit - w.iova_base) +
+                              " overlaps the domain's mapping " + range(m->iova, m->size));
+  }
+  if (r.has("pa")) {
+    w.pa = r.get_uint("pa", 0);
+    if (w.pa % 4096) r.fail("pa", hex(w.pa) + " is not 4 KiB aligned");
+    const uint64_t table_base = sc.table_region_base();
+    if (w.pa > table_base || w.area() > table_base - w.pa)
+      r.fail("pa", range(w.pa, w.area()) + " (one buffer per CPU) must lie below the table region at " +
+                       hex(table_base));
+  } else {
+    w.pa = UINT64_MAX;  // placed once every workload is read
+  }
+  return w;
+}
+
+// The default IOVA range of workloads[k]: the first window clear of its domain's
+// mappings and of other workloads' ranges there.
+void place_iova(const ConfigReader& r, const Scenario& sc, std::vector<WorkloadSpec>& ws, size_t k) {
+  WorkloadSpec& w = ws[k];
+  const uint64_t input_end = low_mask(input_bits(sc.streams[w.stream], sc)) + 1;
+  for (uint64_t lo = 0; lo < input_end; lo += kIovaWindow) {
+    const uint64_t base = std::max(lo, kFirstIova);
+    const uint64_t limit = std::min(lo + kIovaWindow, input_end);
+    if (limit <= base || limit - base < 2 * kWorkloadBufferMax) continue;
+    if (domain_mapping_in(sc, w.stream, base, limit) || workload_range_in(sc, ws, k, base, limit) >= 0) continue;
+    w.iova_base = base;
+    w.iova_limit = limit;
+    return;
+  }
+  r.fail("iova_base", "no 64 GiB window of the domain's input range is clear of its mappings and "
+                      "workloads: give iova_base and iova_limit");
+}
+
+// The default buffer area of workloads[k]: top down from the table region, below every
+// mapping's PA and every other workload's area it would overlap.
+void place_pa(const ConfigReader& r, const Scenario& sc, std::vector<WorkloadSpec>& ws, size_t k) {
+  WorkloadSpec& w = ws[k];
+  const uint64_t size = w.area();
+  uint64_t top = sc.table_region_base();
+  for (;;) {
+    if (top < size) r.fail("pa", "no room for " + format_size(size) + " of buffers below the mappings' PAs: give pa");
+    const uint64_t pa = top - size;
+    uint64_t lowest = UINT64_MAX;  // the lowest start of what [pa, top) overlaps
+    for (const StreamSpec& s : sc.streams)
+      for (const MappingSpec& m : s.mappings)
+        if (overlaps(m.pa, m.size, pa, size)) lowest = std::min(lowest, m.pa);
+    for (size_t j = 0; j < ws.size(); ++j)
+      if (j != k && ws[j].pa != UINT64_MAX && overlaps(ws[j].pa, ws[j].area(), pa, size))
+        lowest = std::min(lowest, ws[j].pa);
+    if (lowest == UINT64_MAX) {
+      w.pa = pa;
+      return;
+    }
+    top = lowest & ~uint64_t{0xfff};
+  }
+}
+
+void read_workloads(const ConfigReader& root, Scenario& sc) {
+  const std::vector<ConfigReader> rs = read_array(root, "workloads", kMaxArrayEntries);
+  if (!rs.empty() && sc.setup != Setup::kDriver) root.fail("workloads", "workloads need setup \"driver\"");
+  for (const ConfigReader& r : rs) {
+    sc.workloads.push_back(read_workload(r, sc));
+    const size_t k = sc.workloads.size() - 1;
+    const WorkloadSpec& w = sc.workloads[k];
+    if (w.iova_limit == 0) continue;
+    const int other = workload_range_in(sc, sc.workloads, k, w.iova_base, w.iova_limit);
+    if (other >= 0)
+      r.fail("iova_base", "the range " + range(w.iova_base, w.iova_limit - w.iova_base) +
+                              " overlaps workloads[" + std::to_string(other) + "]'s in the same domain");
+  }
+  for (size_t k = 0; k < rs.size(); ++k)
+    if (sc.workloads[k].iova_limit == 0) place_iova(rs[k], sc, sc.workloads, k);
+  for (size_t k = 0; k < rs.size(); ++k)
+    if (sc.workloads[k].pa == UINT64_MAX) place_pa(rs[k], sc, sc.workloads, k);
+}
+
 }  // namespace
 
 const char* to_string(DriverOpSpec::Op op) {
@@ -862,6 +1058,7 @@ Scenario read_scenario(const json& doc) {
   sc.driver.event_log = static_cast<unsigned>(drv.get_uint("event_log", sc.driver.event_log, 0, 1024));
   sc.driver.ecmdqs = static_cast<unsigned>(drv.get_uint("ecmdqs", sc.driver.ecmdqs, 0, 1u << arch::reg::kMaxLog2NumQ));
   sc.driver.event_handler_delay = read_time(drv, "event_handler_delay", sc.driver.event_handler_delay);
+  sc.driver.cmdq_design = drv.get_string("cmdq_design", sc.driver.cmdq_design, {"locked", "cas_loop", "fetch_add"});
 
   const ConfigReader mem = root.get_object("memory");
   sc.memory.size = get_size(mem, "size", sc.memory.size, kMinMemorySize, kMaxMemorySize);
@@ -902,6 +1099,7 @@ Scenario read_scenario(const json& doc) {
   if (!ops.empty() && sc.setup != Setup::kDriver)
     root.fail("driver_ops", "driver operations need setup \"driver\"");
   for (const ConfigReader& o : ops) sc.driver_ops.push_back(read_driver_op(o, sc));
+  read_workloads(root, sc);
 
   root.finish();
   return sc;

@@ -73,6 +73,20 @@
 //     vmid, asid, addr (4 KiB aligned), ipa (4 KiB aligned), leaf, tg, ttl, num, scale,
 //     range, size, global, cs ("irq" (default), "sev", "none"). The scenario's stand-in
 //     for software until the firmware driver issues commands itself.
+//   driver.cmdq_design "locked" ("cas_loop", "fetch_add"): how CPUs share each SMMU's
+//     command queue (driver/command_queue.h).
+//   workloads[] (setup "driver"): kind (required: "dma_api"), cpus (required: CPU
+//     indexes, distinct, < cpus.count), smmu 0 and sid (required: an s1 or s2 stream;
+//     the workload maps into its domain), port (default: the port of the first traffic
+//     entry of that smmu and sid, else 0), buffer "4 KiB" (a multiple of 4 KiB up to
+//     1 MiB), policy "strict" ("lazy"), count 100 (map+unmap per CPU, 1..1e6), io "0 ns"
+//     and fq_timeout "10 ms" (whole ns), start "0 ns" (after the set-up), fq_entries 256
+//     (1..65536), iova_base / iova_limit (granule aligned, inside the domain's input
+//     range, clear of its mappings and of other workloads' ranges in that domain;
+//     default: the first 64 GiB window [k * 64 GiB, (k + 1) * 64 GiB), the first one
+//     starting at 256 MiB and the last one cut at the input range's end, that is clear),
+//     pa (4 KiB aligned; default: an area of one buffer per CPU placed top down below
+//     the table region, clear of every mapping's PA and of the other workloads' areas).
 #pragma once
 
 #include <cstdint>
@@ -105,7 +119,7 @@ constexpr unsigned kStage1InputBits = 48;
 // a plan, and would cost memory or run time without bound.
 constexpr uint64_t kMaxTransactions = 100'000'000;  // all traffic entries together
 constexpr size_t kMaxArrayEntries = 4096;  // traffic[], ats_devices[].traffic[], commands[]
-                                           // (and their commands[]), driver_ops[],
+                                           // (and their commands[]), driver_ops[], workloads[],
                                            // streams[].mappings[], streams[].ssids
 constexpr size_t kMaxStreams = 65536;
 constexpr size_t kMaxSmmus = 64;
@@ -196,6 +210,7 @@ struct DriverSpec {
   bool inv_all_then_wait = false;
   unsigned event_log = 16;  // decoded event records kept (and reported) per SMMU
   unsigned ecmdqs = 0;      // ECMDQs the driver uses per SMMU (of those it offers); CPU c on c % n
+  std::string cmdq_design = "locked";  // "locked", "cas_loop" or "fetch_add"
   // The event handler's delay from its interrupt to its drain.
   sc_core::sc_time event_handler_delay = sc_core::SC_ZERO_TIME;
 };
@@ -212,11 +227,34 @@ struct DriverOpSpec {
 };
 const char* to_string(DriverOpSpec::Op op);
 
+// A DMA-API workload (setup "driver"): each of its CPUs, from `start` after the set-up,
+// runs `count` times: map a buffer through the DMA API on the stream's domain (one
+// DmaApi per workload, shared by its CPUs), let the device write every 4 KiB page of it
+// through `port`, `io_ns` of other CPU work, unmap.
+struct WorkloadSpec {
+  std::vector<unsigned> cpus;  // CPU indexes; CPU cpus[i] uses buffer i
+  unsigned smmu = 0;
+  uint32_t sid = 0;
+  size_t stream = 0;           // index into Scenario::streams
+  unsigned port = 0;
+  uint64_t buffer = 4096;      // bytes per map
+  bool lazy = false;           // "lazy": a flush queue; else "strict"
+  uint64_t count = 100;        // map+unmap per CPU
+  uint64_t io_ns = 0;
+  sc_core::sc_time start = sc_core::SC_ZERO_TIME;
+  uint64_t iova_base = 0, iova_limit = 0;
+  uint64_t pa = 0;             // buffer i at pa + i * buffer
+  unsigned fq_entries = 256;
+  uint64_t fq_timeout_ns = 10'000'000;
+  uint64_t area() const { return buffer * cpus.size(); }
+};
+
 struct Scenario {
   Setup setup = Setup::kDriver;
   CpuSpec cpus;
   DriverSpec driver;
   std::vector<DriverOpSpec> driver_ops;
+  std::vector<WorkloadSpec> workloads;
   sc_core::sc_time duration = sc_core::SC_ZERO_TIME;  // zero: until all traffic is done
   sc_core::sc_time quantum{1, sc_core::SC_US};
   model::MemoryParams memory;

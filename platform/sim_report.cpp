@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "driver/event_format.h"
+#include "platform/latency_summary.h"
 #include "platform/report.h"
 #include "rtl_model/arch/command.h"
 #include "rtl_model/arch/event.h"
@@ -176,6 +177,80 @@ void add_driver_events(const driver::SmmuDevice& dev, json& out) {
   out["event_log"] = log;
 }
 
+// One workload's figures (dma_workload.h): what it did, each CPU's rate, the
+// invalidation latencies, flushes, and the SMMU's command queues over its span.
+json workload_report(const DmaWorkload& w) {
+  const WorkloadSpec& sp = w.spec();
+  json per_cpu = json::array();
+  double sum = 0, lo = 0, hi = 0;
+  size_t started = 0;
+  uint64_t ops = 0, map_failures = 0, dma_faults = 0, unmap_errors = 0;
+  for (const DmaWorkload::CpuState& c : w.cpus()) {
+    per_cpu.push_back(json{{"cpu", c.cpu},
+                           {"ops", c.ops},
+                           {"start_ns", c.start_ns},
+                           {"time_ns", c.last_ns - c.start_ns},
+                           {"rate", c.rate()},
+                           {"finished", c.finished}});
+    ops += c.ops;
+    map_failures += c.map_failures;
+    dma_faults += c.dma_faults;
+    unmap_errors += c.unmap_errors;
+    if (!c.started) continue;
+    const double r = c.rate();
+    sum += r;
+    lo = started == 0 ? r : std::min(lo, r);
+    hi = std::max(hi, r);
+    ++started;
+  }
+  json out{{"kind", "dma_api"},
+           {"smmu", sp.smmu},
+           {"sid", sp.sid},
+           {"port", sp.port},
+           {"cpus", sp.cpus},
+           {"policy", sp.lazy ? "lazy" : "strict"},
+           {"buffer", sp.buffer},
+           {"count", sp.count},
+           {"iova_base", sp.iova_base},
+           {"iova_limit", sp.iova_limit},
+           {"pa", sp.pa},
+           {"finished", w.finished()},
+           {"start_ns", w.first_start_ns()},
+           {"end_ns", w.end_ns()},
+           {"ops", ops},
+           {"errors", map_failures + dma_faults + unmap_errors},
+           {"map_failures", map_failures},
+           {"dma_faults", dma_faults},
+           {"unmap_errors", unmap_errors},
+           {"rate_per_cpu", {{"mean", started ? sum / static_cast<double>(started) : 0.0}, {"min", lo}, {"max", hi}}},
+           {"per_cpu", per_cpu}};
+  if (!w.error().empty()) out["error"] = w.error();
+  const driver::DmaApi* api = w.api();
+  std::vector<uint64_t> lat = api ? api->inv_latencies() : std::vector<uint64_t>{};
+  out["inv_latency_ns"] = to_json(summarize_latencies(lat));
+  const driver::FlushQueue* fq = api ? api->flush_queue() : nullptr;
+  auto fq_count = [fq](const std::atomic<uint64_t> driver::FlushQueueStats::*field) {
+    return fq ? (fq->stats().*field).load() : uint64_t{0};
+  };
+  out["flushes"] = fq_count(&driver::FlushQueueStats::flushes);
+  out["full_flushes"] = fq_count(&driver::FlushQueueStats::full_flushes);
+  out["timeout_flushes"] = fq_count(&driver::FlushQueueStats::timeout_flushes);
+  out["drain_flushes"] = fq_count(&driver::FlushQueueStats::drain_flushes);
+  out["walk_flushes"] = api ? api->stats().walk_flushes.load() : 0;
+  out["iova"] = json{{"cache_hits", api ? api->iova().stats().cache_hits.load() : 0},
+                     {"range_allocs", api ? api->iova().stats().range_allocs.load() : 0}};
+  const driver::CommandQueueStats q = w.queue_stats();
+  out["cmdq"] = json{{"commands", q.commands},
+                     {"syncs", q.syncs},
+                     {"publishes", q.publishes},
+                     {"cas_attempts", q.cas_attempts},
+                     {"cas_failures", q.cas_failures},
+                     {"full_waits", q.full_waits},
+                     {"reservations", q.reservations},
+                     {"owner_gathers", q.owner_gathers}};
+  return out;
+}
+
 }  // namespace
 
 // What the firmware driver did (setup "driver").
@@ -298,6 +373,11 @@ json build_report(Soc& soc) {
   report["smmus"] = smmus;
   report["devices"] = devices;
   if (DriverSetup* drv = soc.driver()) report["driver"] = driver_report(soc, *drv);
+  if (!soc.workloads().empty()) {
+    json ws = json::array();
+    for (const auto& w : soc.workloads()) ws.push_back(workload_report(*w));
+    report["workloads"] = ws;
+  }
   add_hit_rates(report);
   return report;
 }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "platform/config_reader.h"
+#include "platform/dma_port.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/smmu/regime.h"
 #include "rtl_model/protocol/stream_extension.h"
@@ -202,7 +203,8 @@ void Soc::build_cpus() {
   event_cpu_->add_program([this](driver::Os&) { event_program(); });
   all.push_back(event_cpu_.get());  // so that the driver's calls from it are timed on it
   system_os_ = std::make_unique<SystemOs>(all);
-  cpu_ops_.resize(cpus_.size());
+  cpu_plan_.resize(cpus_.size());
+  build_workloads();
   auto find_endpoint = [this](unsigned smmu, uint32_t sid) -> model::AtsEndpoint* {
     for (auto& d : devices)
       if (d->smmu == smmu && d->endpoint && d->endpoint->sid() == sid) return d->endpoint.get();
@@ -224,10 +226,31 @@ void Soc::build_cpus() {
     cpus_[c]->add_program([this, c](driver::Os& os) { ops_program(c, os); });
 }
 
+void Soc::build_workloads() {
+  for (const WorkloadSpec& w : scenario_.workloads) {
+    const auto dev = std::find_if(devices.begin(), devices.end(), [&w](const std::unique_ptr<Device>& d) {
+      return d->smmu == w.smmu && d->port == w.port;
+    });
+    if (dev == devices.end()) throw std::logic_error("a workload on a port the SoC does not have");
+    TransactionTap& tap = *(*dev)->tap;
+    const uint32_t sid = w.sid;
+    workloads_.push_back(std::make_unique<DmaWorkload>(
+        w, scenario_.cpus.count, scenario_.streams[w.stream].granule_shift,
+        [&tap, sid](uint64_t iova, uint8_t* data, unsigned len, sc_time& delay) {
+          return stream_access(tap.initiator.operator->(), sid, iova, data, len, true, delay);
+        }));
+  }
+}
+
 void Soc::setup_program() {
   // A failure is driver()->error(): the traffic still runs (what the driver could not
   // attach faults), and smmu-sim reports it and exits 1.
   driver_->set_up();
+  for (auto& w : workloads_) {
+    const unsigned smmu = w->spec().smmu;
+    w->prepare(*system_os_, driver_->stream_domain(w->spec().stream),
+               smmu < driver_->num_devices() ? &driver_->device(smmu) : nullptr);
+  }
   for (unsigned i = 0; i < smmus.size() && i < driver_->num_devices(); ++i) {
     const driver::SmmuDevice& d = driver_->device(i);
     SmmuTables& t = tables_[i];
@@ -246,24 +269,30 @@ void Soc::setup_program() {
 void Soc::ops_program(unsigned cpu, driver::Os& os) {
   // A member, not a local: a run stopped by its duration never unwinds this thread's
   // stack, and what only the stack held would leak.
-  std::vector<size_t>& mine = cpu_ops_.at(cpu);
+  std::vector<PlanItem>& mine = cpu_plan_.at(cpu);
   for (size_t k = 0; k < scenario_.driver_ops.size(); ++k)
-    if (scenario_.driver_ops[k].cpu == cpu) mine.push_back(k);
+    if (scenario_.driver_ops[k].cpu == cpu) mine.push_back({scenario_.driver_ops[k].at, false, k, 0});
+  for (size_t w = 0; w < scenario_.workloads.size(); ++w) {
+    const std::vector<unsigned>& cs = scenario_.workloads[w].cpus;
+    for (size_t pos = 0; pos < cs.size(); ++pos)
+      if (cs[pos] == cpu) mine.push_back({scenario_.workloads[w].start, true, w, pos});
+  }
   if (mine.empty()) return;
-  std::stable_sort(mine.begin(), mine.end(), [this](size_t a, size_t b) {
-    return scenario_.driver_ops[a].at < scenario_.driver_ops[b].at;
-  });
+  std::stable_sort(mine.begin(), mine.end(), [](const PlanItem& a, const PlanItem& b) { return a.at < b.at; });
   Cpu& me = *cpus_[cpu];
   if (!setup_finished_) {
     me.sync();
     sc_core::wait(setup_done_);
     me.resume_after_wait();
   }
-  for (size_t k : mine) {
-    const uint64_t at = static_cast<uint64_t>((setup_end_ + scenario_.driver_ops[k].at).value() / 1000);
+  for (const PlanItem& item : mine) {
+    const uint64_t at = static_cast<uint64_t>((setup_end_ + item.at).value() / 1000);
     const uint64_t now = os.now_ns();
     if (at > now) os.delay_ns(at - now);
-    driver_->run_op(k);
+    if (item.workload)
+      workloads_[item.index]->run(item.pos, me, os);
+    else
+      driver_->run_op(item.index);
   }
 }
 
@@ -298,6 +327,10 @@ void Soc::stop_event_handler() {
 // run, whose grace periods have ended with the simulation.
 Soc::~Soc() {
   event_handler_.reset();  // it points at the driver's devices
+  // The workloads' DmaApis use the driver's domains; a run stopped early may leave lazy
+  // unmaps queued that no CPU can flush now.
+  for (auto& w : workloads_) w->abandon();
+  workloads_.clear();
   driver_.reset();
   if (sync_) sync_->run_pending_callbacks();
 }

@@ -15,7 +15,12 @@
 // interrupts as irqs 3i, 3i+1, 3i+2 and every SEV) run the firmware driver
 // (driver_setup.h): CPU 0 sets everything up from time 0, with DMA memory from the
 // table region; the devices' traffic waits for that (start times count from the end of
-// the set-up); then each CPU runs its driver_ops at their times. One more CPU, the
+// the set-up); then each CPU runs its driver_ops and its workloads (dma_workload.h) in
+// order of their times (driver_ops first at equal times; one after the other: a CPU
+// busy at an item's time starts it when it is free). A workload's device DMA goes
+// through its port's tap initiator to the TBU binding of that port (its micro TLB),
+// beside the port's own master; it is neither in the trace nor in devices[]. The run
+// lasts until every workload has finished (duration 0). One more CPU, the
 // event CPU (id cpus.count, not one of cpus()), runs the driver's event handler
 // (driver/event_handler.h) from the end of the set-up: it sees every SMMU's event-queue
 // and GERROR lines as one shared irq (kEventIrq) and drains the queues as they fill.
@@ -53,6 +58,7 @@
 
 #include "driver/event_handler.h"
 #include "platform/cpu.h"
+#include "platform/dma_workload.h"
 #include "platform/driver_setup.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
@@ -172,6 +178,8 @@ class Soc : public sc_core::sc_module {
   // done (nullptr before, and with set-up "tables").
   const Cpu* event_cpu() const { return event_cpu_.get(); }
   const driver::EventHandler* event_handler() const { return event_handler_.get(); }
+  // Set-up "driver": one per scenario workload, in order.
+  const std::vector<std::unique_ptr<DmaWorkload>>& workloads() const { return workloads_; }
 
   // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
   void trace(sc_core::sc_trace_file* tf) const override;
@@ -225,6 +233,7 @@ class Soc : public sc_core::sc_module {
                const sc_core::sc_time& end);
 
   void build_cpus();
+  void build_workloads();
   void setup_program();
   void ops_program(unsigned cpu, driver::Os& os);
   void event_program();
@@ -237,7 +246,15 @@ class Soc : public sc_core::sc_module {
   std::vector<std::unique_ptr<Cpu>> cpus_;
   std::unique_ptr<SystemOs> system_os_;
   std::unique_ptr<DriverSetup> driver_;
-  std::vector<std::vector<size_t>> cpu_ops_;  // per CPU: its driver_ops, by time
+  // What a CPU runs after the set-up: a driver op, or its place in a workload.
+  struct PlanItem {
+    sc_core::sc_time at;
+    bool workload = false;
+    size_t index = 0;  // into Scenario::driver_ops or workloads_
+    size_t pos = 0;    // workload: the CPU's index in its cpus
+  };
+  std::vector<std::vector<PlanItem>> cpu_plan_;  // per CPU, by time
+  std::vector<std::unique_ptr<DmaWorkload>> workloads_;
   sc_core::sc_event event_stop_;  // pulses the event CPU's kEventIrq (outlives the CPU)
   std::unique_ptr<Cpu> event_cpu_;
   std::unique_ptr<driver::EventHandler> event_handler_;

@@ -1036,6 +1036,22 @@ int run_cli_in_child_to(const std::vector<std::string>& args, const std::string&
 
 }  // namespace
 
+namespace {
+
+// Two CPUs, one SMMU, a device (sid 1) with an empty DMA domain and a dma_api workload
+// of 10 maps and unmaps per CPU on it.
+Scenario workload_scenario(const std::vector<std::string>& overrides) {
+  json doc = json::parse(R"({
+    "cpus": {"count": 2},
+    "streams": [{"sid": 1, "translation": "s1"}],
+    "workloads": [{"kind": "dma_api", "cpus": [0, 1], "sid": 1, "count": 10, "io": "1 us"}]
+  })");
+  for (const std::string& o : overrides) apply_override(doc, o);
+  return read_scenario(doc);
+}
+
+}  // namespace
+
 TEST(SmmuSimGolden, PassesOnARerunAndListsWhatMovedWhenAParameterChanges) {
   const std::string golden = temp_path("golden.json"), out = temp_path("golden_out.txt");
   ASSERT_EQ(run_cli_in_child({"-q", "--write-golden", golden}), 0);
@@ -1078,4 +1094,116 @@ TEST(SmmuSimGolden, ABadGoldenIsBadInput) {
   std::ofstream(bad) << R"({"report": {}})";
   EXPECT_EQ(run_cli_in_child_to({"-q", "--expect", bad}, out), 2);
   EXPECT_NE(read_text(out).find("not a golden report"), std::string::npos);
+}
+
+TEST(SmmuSim, StrictDmaApiWorkloadGivesExactFigures) {
+  const json r = run_report(workload_scenario({}));
+  EXPECT_TRUE(r["traffic_done"].get<bool>());
+  ASSERT_EQ(r["workloads"].size(), 1u);
+  const json& w = r["workloads"][0];
+  EXPECT_EQ(w["policy"], "strict");
+  EXPECT_TRUE(w["finished"].get<bool>());
+  EXPECT_EQ(u(w["ops"]), 20u);
+  EXPECT_EQ(u(w["errors"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["transactions"]), 20u);  // one 4 KiB write per map
+  ASSERT_EQ(w["per_cpu"].size(), 2u);
+  for (const json& c : w["per_cpu"]) {
+    EXPECT_EQ(u(c["ops"]), 10u);
+    EXPECT_DOUBLE_EQ(c["rate"].get<double>(), 10e9 / c["time_ns"].get<double>());
+  }
+  EXPECT_EQ(u(w["per_cpu"][0]["time_ns"]), 13478u);
+  EXPECT_EQ(u(w["per_cpu"][1]["time_ns"]), 13624u);
+  EXPECT_DOUBLE_EQ(w["rate_per_cpu"]["mean"].get<double>(), (10e9 / 13478 + 10e9 / 13624) / 2);
+  EXPECT_EQ(u(w["start_ns"]), 2796u);  // the set-up's end
+  // Every unmap invalidated and waited: one latency sample each.
+  const json& lat = w["inv_latency_ns"];
+  EXPECT_EQ(u(lat["count"]), 20u);
+  EXPECT_EQ(u(lat["p50"]), 142u);
+  EXPECT_EQ(u(lat["max"]), 142u);
+  EXPECT_EQ(u(w["flushes"]), 0u);
+  // The locked queue: each unmap a TLBI and a CMD_SYNC, no CAS.
+  EXPECT_EQ(u(w["cmdq"]["commands"]), 20u);
+  EXPECT_EQ(u(w["cmdq"]["syncs"]), 20u);
+  EXPECT_EQ(u(w["cmdq"]["cas_attempts"]), 0u);
+  EXPECT_EQ(u(w["cmdq"]["full_waits"]), 0u);
+  // The run lasts until the workload is done.
+  EXPECT_EQ(u(w["end_ns"]), u(r["sim_time_ns"]));
+}
+
+TEST(SmmuSim, LazyDmaApiWorkloadFlushesItsRingsAndCountsCasRetries) {
+  const json r = run_report(workload_scenario(
+      {"driver.cmdq_design=\"cas_loop\"", "workloads[0].policy=\"lazy\"", "workloads[0].fq_entries=4",
+       "workloads[0].buffer=\"8 KiB\""}));
+  const json& w = r["workloads"][0];
+  EXPECT_TRUE(w["finished"].get<bool>());
+  EXPECT_EQ(u(w["ops"]), 20u);
+  EXPECT_EQ(u(w["errors"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["transactions"]), 40u);  // two pages per map
+  // Each CPU's ring of 4 fills twice in 10 unmaps; the last CPU drains the rest.
+  EXPECT_EQ(u(w["full_flushes"]), 4u);
+  EXPECT_EQ(u(w["drain_flushes"]), 1u);
+  EXPECT_EQ(u(w["flushes"]), 5u);
+  EXPECT_EQ(u(w["walk_flushes"]), 0u);  // the domain keeps its emptied tables
+  EXPECT_EQ(u(w["inv_latency_ns"]["count"]), 5u);
+  EXPECT_EQ(u(w["inv_latency_ns"]["p50"]), 964u);
+  // A flush is one domain invalidation and a CMD_SYNC through the CAS loop.
+  EXPECT_EQ(u(w["cmdq"]["syncs"]), 5u);
+  EXPECT_GE(u(w["cmdq"]["cas_attempts"]), 5u);
+  EXPECT_EQ(u(w["cmdq"]["reservations"]), 5u);
+}
+
+TEST(SmmuSim, DurationStopsADmaApiWorkloadCleanly) {
+  // Stopped in the middle of lazy unmaps: the report says what was done; teardown does
+  // not flush.
+  const json r = run_report(workload_scenario(
+      {"duration=\"40 us\"", "workloads[0].policy=\"lazy\"", "workloads[0].count=1000"}));
+  const json& w = r["workloads"][0];
+  EXPECT_FALSE(w["finished"].get<bool>());
+  EXPECT_GT(u(w["ops"]), 0u);
+  EXPECT_LT(u(w["ops"]), 2000u);
+  EXPECT_EQ(u(w["errors"]), 0u);
+}
+
+TEST(SmmuSim, DmaApiExampleRunsClean) {
+  std::string out, err;
+  const std::string json_path = temp_path("dma_api.json");
+  ASSERT_EQ(run_cli({SMMU_SCENARIO_DIR "/dma_api.json", "--json", json_path}, out, err), 0) << err;
+  EXPECT_EQ(err, "");
+  EXPECT_NE(out.find("workloads[1]:"), std::string::npos);
+  const json r = read_json(json_path);
+  std::remove(json_path.c_str());
+  EXPECT_EQ(u(r["dma"]["faults"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
+  EXPECT_EQ(u(r["dma"]["transactions"]), 4000u);  // the generator's; the workloads' DMA is not a device's
+  ASSERT_EQ(r["workloads"].size(), 2u);
+  for (const json& w : r["workloads"]) {
+    EXPECT_TRUE(w["finished"].get<bool>());
+    EXPECT_EQ(u(w["ops"]), 400u);
+    EXPECT_EQ(u(w["errors"]), 0u);
+    EXPECT_GT(w["rate_per_cpu"]["min"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(r["workloads"][0]["policy"], "strict");
+  EXPECT_EQ(u(r["workloads"][0]["inv_latency_ns"]["count"]), 400u);
+  EXPECT_EQ(r["workloads"][1]["policy"], "lazy");
+  EXPECT_GT(u(r["workloads"][1]["full_flushes"]), 0u);
+  EXPECT_GT(u(r["workloads"][1]["cmdq"]["reservations"]), 0u);  // fetch_add
+}
+
+TEST(SmmuSim, ExhaustedIovaSpaceIsCountedNotFatal) {
+  // Room for two 1 MiB buffers, and lazy unmaps keep theirs until the drain: each CPU's
+  // first map succeeds, the other 18 find no IOVA space.
+  const json r = run_report(workload_scenario(
+      {"workloads[0].policy=\"lazy\"", "workloads[0].buffer=\"1 MiB\"", "workloads[0].iova_base=\"0x100_0000\"",
+       "workloads[0].iova_limit=\"0x120_0000\""}));
+  const json& w = r["workloads"][0];
+  EXPECT_TRUE(w["finished"].get<bool>());
+  EXPECT_EQ(u(w["ops"]), 2u);
+  EXPECT_EQ(u(w["map_failures"]), 18u);
+  EXPECT_EQ(u(w["errors"]), 18u);
+  EXPECT_EQ(u(w["dma_faults"]), 0u);
+  EXPECT_EQ(u(w["drain_flushes"]), 1u);
+  EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
+  EXPECT_EQ(u(r["smmus"][0]["transactions"]), 2u * 256);  // every 4 KiB page of the two buffers
 }

@@ -988,3 +988,186 @@ TEST(Scenario, TbusAreChecked) {
     EXPECT_ERROR(error_of(doc), c.error) << c.tbus;
   }
 }
+
+namespace {
+
+// Two CPUs, an s1 device with a mapping and a traffic entry on port 1, one workload.
+json workload_doc() {
+  return json::parse(R"({
+    "cpus": {"count": 2},
+    "smmus": [{"ports": 2}],
+    "streams": [
+      {"sid": 1, "translation": "s1",
+       "mappings": [{"iova": "0x1_0000", "pa": "0x10_0000", "size": "64 KiB"}]},
+      {"sid": 2, "translation": "s2"},
+      {"sid": 3, "translation": "nested"},
+      {"sid": 4, "translation": "s1", "ssids": [1]}
+    ],
+    "traffic": [{"port": 1, "sid": 1, "base": "0x1_0000", "length": "64 KiB", "count": 10}],
+    "workloads": [{"kind": "dma_api", "cpus": [0, 1], "sid": 1}]
+  })");
+}
+
+Scenario workload_scenario(const std::vector<std::string>& overrides) {
+  json doc = workload_doc();
+  for (const std::string& o : overrides) apply_override(doc, o);
+  return read_scenario(doc);
+}
+
+std::string workload_error(const std::vector<std::string>& overrides) {
+  try {
+    workload_scenario(overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Scenario, WorkloadDefaults) {
+  const Scenario sc = workload_scenario({});
+  EXPECT_EQ(sc.driver.cmdq_design, "locked");
+  ASSERT_EQ(sc.workloads.size(), 1u);
+  const WorkloadSpec& w = sc.workloads[0];
+  EXPECT_EQ(w.cpus, (std::vector<unsigned>{0, 1}));
+  EXPECT_EQ(w.smmu, 0u);
+  EXPECT_EQ(w.sid, 1u);
+  EXPECT_EQ(w.stream, 0u);
+  EXPECT_EQ(w.port, 1u);  // the port of the traffic entry of its sid
+  EXPECT_EQ(w.buffer, 4096u);
+  EXPECT_FALSE(w.lazy);
+  EXPECT_EQ(w.count, 100u);
+  EXPECT_EQ(w.io_ns, 0u);
+  EXPECT_EQ(w.start, sc_core::SC_ZERO_TIME);
+  EXPECT_EQ(w.fq_entries, 256u);
+  EXPECT_EQ(w.fq_timeout_ns, 10'000'000u);
+  // The first 64 GiB window, from 256 MiB: the mapping at 64 KiB is below it.
+  EXPECT_EQ(w.iova_base, 256 * kMiB);
+  EXPECT_EQ(w.iova_limit, 64 * kGiB);
+  // One buffer per CPU, just below the table region.
+  EXPECT_EQ(w.pa, sc.table_region_base() - 2 * 4096);
+  // Without a traffic entry of its sid: port 0.
+  EXPECT_EQ(workload_scenario({"workloads[0].sid=2"}).workloads[0].port, 0u);
+}
+
+TEST(Scenario, WorkloadDefaultRangesAvoidMappingsAndEachOther) {
+  // A mapping inside the first window: the next one; a second workload in the same
+  // domain: the window after; one in another domain: the first window again.
+  const Scenario sc = workload_scenario(
+      {"streams[0].mappings[1]={\"iova\": \"0x2000_0000\", \"pa\": \"0xEFFF_0000\", \"size\": \"64 KiB\"}",
+       "workloads[1]={\"kind\": \"dma_api\", \"cpus\": [1], \"sid\": 1, \"buffer\": \"8 KiB\"}",
+       "workloads[2]={\"kind\": \"dma_api\", \"cpus\": [0], \"sid\": 2}"});
+  ASSERT_EQ(sc.workloads.size(), 3u);
+  EXPECT_EQ(sc.workloads[0].iova_base, 64 * kGiB);
+  EXPECT_EQ(sc.workloads[0].iova_limit, 128 * kGiB);
+  EXPECT_EQ(sc.workloads[1].iova_base, 128 * kGiB);
+  EXPECT_EQ(sc.workloads[1].iova_limit, 192 * kGiB);
+  EXPECT_EQ(sc.workloads[2].iova_base, 256 * kMiB);
+  // Buffer areas top down, below the mapping that ends at the table region.
+  const uint64_t top = sc.table_region_base() - 64 * 1024;
+  EXPECT_EQ(sc.workloads[0].pa, top - 2 * 4096);
+  EXPECT_EQ(sc.workloads[1].pa, top - 2 * 4096 - 8192);
+  EXPECT_EQ(sc.workloads[2].pa, top - 2 * 4096 - 8192 - 4096);
+  // The last window stops at the input range's end: an s2 domain of a 32-bit IPA.
+  const Scenario s2 = workload_scenario({"smmus[0].features.oas_bits=32", "memory.size=\"1 GiB\"",
+                                         "workloads[1]={\"kind\": \"dma_api\", \"cpus\": [1], \"sid\": 2}"});
+  EXPECT_EQ(s2.workloads[1].iova_base, 256 * kMiB);
+  EXPECT_EQ(s2.workloads[1].iova_limit, 4 * kGiB);
+  EXPECT_EQ(s2.workloads[1].pa, s2.table_region_base() - 2 * 4096 - 4096);
+}
+
+TEST(Scenario, WorkloadKeysAreRead) {
+  const Scenario sc = workload_scenario(
+      {"driver.cmdq_design=\"cas_loop\"", "workloads[0].port=0", "workloads[0].buffer=\"64 KiB\"",
+       "workloads[0].policy=\"lazy\"", "workloads[0].count=1e6", "workloads[0].io=\"2 us\"",
+       "workloads[0].start=\"5 us\"", "workloads[0].iova_base=\"0x100_0000\"",
+       "workloads[0].iova_limit=\"0x200_0000\"", "workloads[0].pa=\"0x800_0000\"",
+       "workloads[0].fq_entries=16", "workloads[0].fq_timeout=\"1 ms\"", "workloads[0].cpus=[1]",
+       "workloads[0].smmu=0"});
+  EXPECT_EQ(sc.driver.cmdq_design, "cas_loop");
+  const WorkloadSpec& w = sc.workloads.at(0);
+  EXPECT_EQ(w.cpus, std::vector<unsigned>{1});
+  EXPECT_EQ(w.port, 0u);
+  EXPECT_EQ(w.buffer, 64 * 1024u);
+  EXPECT_TRUE(w.lazy);
+  EXPECT_EQ(w.count, 1'000'000u);
+  EXPECT_EQ(w.io_ns, 2000u);
+  EXPECT_EQ(w.start, sc_time(5, sc_core::SC_US));
+  EXPECT_EQ(w.iova_base, 0x1000000u);
+  EXPECT_EQ(w.iova_limit, 0x2000000u);
+  EXPECT_EQ(w.pa, 0x8000000u);
+  EXPECT_EQ(w.fq_entries, 16u);
+  EXPECT_EQ(w.fq_timeout_ns, 1'000'000u);
+  EXPECT_EQ(workload_scenario({"driver.cmdq_design=\"fetch_add\""}).driver.cmdq_design, "fetch_add");
+}
+
+TEST(Scenario, WorkloadsAreChecked) {
+  const std::string w = "scenario.workloads[0].";
+  EXPECT_ERROR(workload_error({"workloads[0].kind=null"}), w + "kind: missing required key");
+  EXPECT_ERROR(workload_error({"workloads[0].kind=\"fio\""}), w + "kind: expected one of");
+  EXPECT_ERROR(workload_error({"workloads[0].cpus=null"}), w + "cpus: missing required key");
+  EXPECT_ERROR(workload_error({"workloads[0].cpus=[]"}), w + "cpus: expected at least one CPU");
+  EXPECT_ERROR(workload_error({"workloads[0].cpus=[2]"}), w + "cpus");
+  EXPECT_ERROR(workload_error({"workloads[0].cpus=[1, 1]"}), w + "cpus: CPU 1 given twice");
+  EXPECT_ERROR(workload_error({"workloads[0].cpus=[0, 1, 0]"}), w + "cpus: expected at most 2 CPUs");
+  EXPECT_ERROR(workload_error({"workloads[0].smmu=1"}), w + "smmu: no SMMU 1");
+  EXPECT_ERROR(workload_error({"workloads[0].sid=null"}), w + "sid: missing required key");
+  EXPECT_ERROR(workload_error({"workloads[0].sid=9"}), w + "sid: no stream with SID 9 on smmus[0]");
+  EXPECT_ERROR(workload_error({"workloads[0].sid=3"}),
+               w + "sid: the stream's translation is \"nested\": a dma_api workload needs an s1 or s2");
+  EXPECT_ERROR(workload_error({"workloads[0].sid=4"}),
+               w + "sid: no stream of SID 4 on smmus[0] is attached at SubstreamID 0");
+  EXPECT_ERROR(workload_error({"workloads[0].port=2"}), w + "port: smmus[0] has no port 2");
+  EXPECT_ERROR(workload_error({"workloads[0].buffer=100"}), w + "buffer: expected an integer in [4096, 1048576]");
+  EXPECT_ERROR(workload_error({"workloads[0].buffer=\"2 MiB\""}), w + "buffer: expected a size in [4 KiB, 1 MiB]");
+  EXPECT_ERROR(workload_error({"workloads[0].buffer=6144"}), w + "buffer: expected a multiple of 4 KiB");
+  EXPECT_ERROR(workload_error({"workloads[0].policy=\"eager\""}), w + "policy: expected one of");
+  EXPECT_ERROR(workload_error({"workloads[0].count=0"}), w + "count: expected an integer in [1, 1000000]");
+  EXPECT_ERROR(workload_error({"workloads[0].count=1000001"}), w + "count: expected an integer in [1, 1000000]");
+  EXPECT_ERROR(workload_error({"workloads[0].io=\"1.5 ns\""}), w + "io: expected whole nanoseconds");
+  EXPECT_ERROR(workload_error({"workloads[0].io=-1"}), w + "io: ");
+  EXPECT_ERROR(workload_error({"workloads[0].start=\"soon\""}), w + "start: ");
+  EXPECT_ERROR(workload_error({"workloads[0].fq_entries=0"}), w + "fq_entries: ");
+  EXPECT_ERROR(workload_error({"workloads[0].fq_entries=65537"}), w + "fq_entries: ");
+  EXPECT_ERROR(workload_error({"workloads[0].fq_timeout=0"}), w + "fq_timeout: ");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x100_0000\""}), w + "iova_limit: missing required key");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_limit=\"0x200_0000\""}), w + "iova_base: missing required key");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=0", "workloads[0].iova_limit=\"0x200_0000\""}),
+               w + "iova_base: 0x0 must be a non-zero multiple of the stream's 4 KiB granule");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x100_0800\"", "workloads[0].iova_limit=\"0x200_0000\""}),
+               w + "iova_base: 0x1000800 must be a non-zero multiple");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x100_0000\"", "workloads[0].iova_limit=\"0x200_0800\""}),
+               w + "iova_limit: not aligned to the stream's 4 KiB granule");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x100_0000\"",
+                               "workloads[0].iova_limit=\"0x1_0000_0000_1000\""}),
+               w + "iova_limit: 0x1000000001000 is beyond the domain's 48-bit input range");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x200_0000\"", "workloads[0].iova_limit=\"0x210_0000\""}),
+               w + "iova_limit: [0x2000000, 0x2100000) must hold at least 2 MiB");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x200_0000\"", "workloads[0].iova_limit=\"0x100_0000\""}),
+               w + "iova_limit: [0x2000000, 0x1000000) must hold at least 2 MiB");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x1000\"", "workloads[0].iova_limit=\"0x100_0000\""}),
+               w + "iova_base: the range [0x1000, 0x1000000) overlaps the domain's mapping [0x10000, 0x20000)");
+  EXPECT_ERROR(workload_error({"workloads[0].iova_base=\"0x100_0000\"", "workloads[0].iova_limit=\"0x200_0000\"",
+                               "workloads[1]={\"kind\": \"dma_api\", \"cpus\": [1], \"sid\": 1, \"iova_base\": "
+                               "\"0x180_0000\", \"iova_limit\": \"0x280_0000\"}"}),
+               "scenario.workloads[1].iova_base: the range [0x1800000, 0x2800000) overlaps workloads[0]'s in the "
+               "same domain");
+  // Another domain may use the same IOVAs.
+  EXPECT_EQ(workload_error({"workloads[0].iova_base=\"0x100_0000\"", "workloads[0].iova_limit=\"0x200_0000\"",
+                            "workloads[1]={\"kind\": \"dma_api\", \"cpus\": [1], \"sid\": 2, \"iova_base\": "
+                            "\"0x100_0000\", \"iova_limit\": \"0x200_0000\"}"}),
+            "");
+  EXPECT_ERROR(workload_error({"workloads[0].pa=\"0x800_0800\""}), w + "pa: 0x8000800 is not 4 KiB aligned");
+  EXPECT_ERROR(workload_error({"workloads[0].pa=\"0xEFFF_F000\""}),
+               w + "pa: [0xeffff000, 0xf0001000) (one buffer per CPU) must lie below the table region at 0xf0000000");
+  EXPECT_ERROR(workload_error({"workloads[0].pa=\"0xFFFF_FFFF_FFFF_F000\""}), w + "pa: ");
+  EXPECT_ERROR(workload_error({"workloads[0].threads=4"}), w + "threads: unknown key");
+  EXPECT_ERROR(workload_error({"driver.cmdq_design=\"spin\""}), "scenario.driver.cmdq_design: expected one of");
+  EXPECT_ERROR(workload_error({"setup=\"tables\""}), "scenario.workloads: workloads need setup \"driver\"");
+  EXPECT_ERROR(workload_error({"workloads={}"}), "scenario.workloads: ");
+  json doc = workload_doc();
+  const json one = doc["workloads"][0];
+  for (size_t i = 1; i <= kMaxArrayEntries; ++i) doc["workloads"].push_back(one);
+  EXPECT_ERROR(error_of(doc), "scenario.workloads: expected at most 4096 entries");
+}
