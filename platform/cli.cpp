@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "platform/config_reader.h"
+#include "platform/version.h"
 
 namespace smmu::platform {
 
@@ -29,6 +30,7 @@ po::options_description sim_options() {
   po::options_description desc("Options");
   desc.add_options()
       ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
       ("scenario", po::value<std::vector<std::string>>()->value_name("FILE"),
        "scenario to run (JSON); may also be given as the only positional argument; "
        "without one the built-in default scenario runs")
@@ -149,6 +151,11 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   CliOptions o;
   if (vm.count("help")) {
     help_out << sim_usage();
+    o.help = true;
+    return o;
+  }
+  if (vm.count("version")) {
+    help_out << "smmu-sim " << kVersion << "\n";
     o.help = true;
     return o;
   }

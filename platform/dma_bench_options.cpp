@@ -16,6 +16,7 @@ po::options_description bench_options() {
   po::options_description desc("Options");
   desc.add_options()
       ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
       ("cpus", po::value<std::string>()->value_name("LIST"),
        "CPU counts, comma separated (each 1..64; default 1,2,4,8,16,32,64)")
       ("designs", po::value<std::string>()->value_name("LIST"),
@@ -107,6 +108,10 @@ DmaBenchOptions parse_dma_bench_options(int argc, char** argv) {
   DmaBenchOptions o;
   if (vm.count("help")) {
     o.help = true;
+    return o;
+  }
+  if (vm.count("version")) {
+    o.version = true;
     return o;
   }
   if (vm.count("cpus")) o.cpus = parse_count_list("--cpus", vm["cpus"].as<std::string>(), "CPUs", 64);

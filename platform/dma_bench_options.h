@@ -19,6 +19,7 @@ struct DmaBenchOptions {
   std::string json_path, csv_path;
   unsigned jobs = 1;
   bool help = false;
+  bool version = false;  // --version: the caller prints it
 };
 
 // Throws CliError; on --help returns with help set (the caller prints the usage).

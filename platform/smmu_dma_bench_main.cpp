@@ -19,6 +19,7 @@
 #include "platform/child_process.h"
 #include "platform/cli.h"
 #include "platform/dma_bench_options.h"
+#include "platform/version.h"
 
 namespace {
 
@@ -169,6 +170,10 @@ int sc_main(int argc, char* argv[]) {
     opt = platform::parse_dma_bench_options(argc, argv);
     if (opt.help) {
       std::cout << platform::dma_bench_usage();
+      return 0;
+    }
+    if (opt.version) {
+      std::cout << "smmu-dma-bench " << platform::kVersion << "\n";
       return 0;
     }
     if (!opt.json_path.empty()) {

@@ -12,6 +12,7 @@
 #include "platform/config_reader.h"
 #include "platform/golden.h"
 #include "platform/report_compare.h"
+#include "platform/version.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ po::options_description options() {
   po::options_description desc("Options");
   desc.add_options()
       ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
       ("only", po::value<std::vector<std::string>>()->value_name("PATTERN")->composing(),
        "compare only keys under PATTERN (repeatable; \"*\" stands for one name or index, "
        "e.g. devices[*].latency_ns)")
@@ -53,6 +55,10 @@ int sc_main(int argc, char* argv[]) {
                               "Exit status: 0 when the reports are equal on the keys compared; 3 when\n"
                               "they differ; 2 on bad input (an unknown option, not two files, an\n"
                               "unreadable or malformed report), reported as one line on stderr.\n");
+      return 0;
+    }
+    if (vm.count("version")) {
+      std::cout << "smmu-report-diff " << kVersion << '\n';
       return 0;
     }
     const std::vector<std::string> files =
