@@ -63,6 +63,24 @@ std::vector<std::pair<std::string, json>> flatten_report(const json& j) {
   return out;
 }
 
+const json* find_report_value(const json& j, const std::string& path) {
+  const json* cur = &j;
+  for (const std::string& part : split_path(path)) {
+    if (part.front() == '[') {
+      const std::string digits = part.substr(1, part.size() - 2);
+      if (!cur->is_array() || digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+        return nullptr;
+      const size_t i = std::stoul(digits);
+      if (i >= cur->size()) return nullptr;
+      cur = &(*cur)[i];
+    } else {
+      if (!cur->is_object() || !cur->contains(part)) return nullptr;
+      cur = &(*cur)[part];
+    }
+  }
+  return cur;
+}
+
 bool key_matches(const std::string& pattern, const std::string& key) {
   const std::vector<std::string> p = split_path(pattern), k = split_path(key);
   if (p.empty() || p.size() > k.size()) return false;

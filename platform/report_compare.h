@@ -31,6 +31,9 @@ struct ReportDifference {
 // Every scalar leaf (and empty array or object) of j, by path, in document order.
 std::vector<std::pair<std::string, nlohmann::json>> flatten_report(const nlohmann::json& j);
 
+// The value at `path` ("smmus[0].main_tlb.hits"), or nullptr when there is none.
+const nlohmann::json* find_report_value(const nlohmann::json& j, const std::string& path);
+
 // Whether `pattern` covers `key` (see the top of the file).
 bool key_matches(const std::string& pattern, const std::string& key);
 

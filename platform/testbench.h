@@ -11,6 +11,7 @@
 // version's minor number.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,17 @@ nlohmann::json run_scenario(const nlohmann::json& scenario);
 // for an unreadable golden.
 std::vector<platform::ReportDifference> compare_with_golden(const nlohmann::json& report,
                                                             const std::string& golden_path);
+
+// One figure of a report by its path, as the report and --set name it
+// ("smmus[0].main_tlb.hits", "devices[1].latency_ns.p99"), converted to T. Throws
+// std::out_of_range naming the path when the report has no such key, and
+// nlohmann::json::type_error when it is not a T.
+template <typename T>
+T report_value(const nlohmann::json& report, const std::string& path) {
+  const nlohmann::json* v = platform::find_report_value(report, path);
+  if (!v) throw std::out_of_range("report has no key " + path);
+  return v->get<T>();
+}
 
 // The golden's scenario (to rerun exactly what it holds).
 nlohmann::json golden_scenario(const std::string& golden_path);

@@ -42,6 +42,17 @@ TEST(ReportCompare, ListsChangedMissingAndNewKeysInOrder) {
   EXPECT_TRUE(compare_reports(json{{"n", 936}}, json{{"n", 936.0}}).empty());
 }
 
+TEST(ReportCompare, FindsAValueByItsPath) {
+  const json j = {{"a", {{"b", json::array({1, json{{"c", 7}}})}}}};
+  ASSERT_NE(find_report_value(j, "a.b[1].c"), nullptr);
+  EXPECT_EQ(*find_report_value(j, "a.b[1].c"), 7);
+  EXPECT_EQ(*find_report_value(j, "a.b[0]"), 1);
+  EXPECT_EQ(find_report_value(j, "a.b[2]"), nullptr);
+  EXPECT_EQ(find_report_value(j, "a.x"), nullptr);
+  EXPECT_EQ(find_report_value(j, "a.b.c"), nullptr);
+  EXPECT_EQ(find_report_value(j, "a.b[x]"), nullptr);
+}
+
 TEST(ReportCompare, RulesChooseTheKeys) {
   const json a = {{"x", 1}, {"y", {{"p", 2}, {"q", 3}}}};
   const json b = {{"x", 2}, {"y", {{"p", 5}, {"q", 4}}}};
