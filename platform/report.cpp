@@ -67,16 +67,21 @@ void print_lines(const std::vector<Line>& lines, int indent, std::ostream& os) {
 
 void print_node(const std::string& name, const json& v, int indent, std::ostream& os);
 
+// Latency histograms are for the JSON report and plots: the text says how many bins.
+bool is_histogram(const std::string& key, const json& v) { return key == "histogram" && v.is_array(); }
+
 // The content of one section: plain values aligned, then subsections.
 void print_body(const json& obj, int indent, std::ostream& os) {
   std::vector<Line> lines;
   for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (!is_compound(it.value()))
+    if (is_histogram(it.key(), it.value()))
+      lines.push_back({it.key(), std::to_string(it.value().size()) + " bins (JSON report)", false});
+    else if (!is_compound(it.value()))
       lines.push_back({it.key(), format_report_value(it.key(), it.value()),
                        it.value().is_number()});
   print_lines(lines, indent, os);
   for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (is_compound(it.value())) print_node(it.key(), it.value(), indent, os);
+    if (is_compound(it.value()) && !is_histogram(it.key(), it.value())) print_node(it.key(), it.value(), indent, os);
 }
 
 void print_node(const std::string& name, const json& v, int indent, std::ostream& os) {

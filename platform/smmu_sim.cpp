@@ -66,7 +66,10 @@ class VcdFile {
 // --expect: every difference as "key: golden -> now" on out; 3 when there is one.
 int expect(const Golden& golden, const nlohmann::json& now, const std::string& path, std::ostream& out,
            std::ostream& err) {
-  const std::vector<ReportDifference> diffs = compare_reports(golden.expected(), now, golden.rules);
+  // The version is the golden's own (noted below, not a difference).
+  nlohmann::json compared = now;
+  compared.erase("version");
+  const std::vector<ReportDifference> diffs = compare_reports(golden.expected(), compared, golden.rules);
   for (const ReportDifference& d : diffs) out << format_difference(d) << '\n';
   if (golden.version != kVersion)
     err << "smmu-sim: note: the golden was written by version " << golden.version << ", this is "
@@ -120,6 +123,8 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   // be rerun: `smmu-sim` on its "scenario" gives the same report.
   nlohmann::json file_report = report;
   file_report["scenario"] = doc;
+  file_report["version"] = kVersion;
+  file_report["schema_version"] = kReportSchemaVersion;
   if (!opt.json_path.empty()) write_json_report(file_report, opt.json_path);
   if (!opt.write_golden_path.empty()) write_json_report(make_golden(file_report), opt.write_golden_path);
   if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);

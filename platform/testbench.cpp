@@ -7,6 +7,7 @@
 #include "platform/scenario.h"
 #include "platform/sim_report.h"
 #include "platform/soc.h"
+#include "platform/version.h"
 
 namespace smmu::testbench {
 
@@ -27,6 +28,8 @@ nlohmann::json run_scenario(const nlohmann::json& scenario) {
   soc.run();
   nlohmann::json report = platform::build_report(soc);
   report["scenario"] = scenario;
+  report["version"] = platform::kVersion;
+  report["schema_version"] = platform::kReportSchemaVersion;
   if (soc.driver() && !soc.driver()->error().empty())
     throw std::runtime_error("run_scenario: the driver's set-up failed: " + soc.driver()->error());
   return report;
@@ -35,7 +38,9 @@ nlohmann::json run_scenario(const nlohmann::json& scenario) {
 std::vector<platform::ReportDifference> compare_with_golden(const nlohmann::json& report,
                                                             const std::string& golden_path) {
   const platform::Golden g = platform::read_golden(golden_path);
-  return platform::compare_reports(g.expected(), report, g.rules);
+  nlohmann::json compared = report;
+  compared.erase("version");  // the golden's own
+  return platform::compare_reports(g.expected(), compared, g.rules);
 }
 
 nlohmann::json golden_scenario(const std::string& golden_path) { return platform::read_golden(golden_path).scenario; }

@@ -118,7 +118,31 @@ nlohmann::json LatencyStat::to_json() const {
                         {"p50", percentile_ns(0.5)},
                         {"p99", percentile_ns(0.99)},
                         {"max", max_ns()},
-                        {"min", min_ns()}};
+                        {"min", min_ns()},
+                        {"histogram", histogram_json()}};
+}
+
+nlohmann::json LatencyStat::histogram_json() const {
+  nlohmann::json bins = nlohmann::json::array();
+  if (count_ == 0) return bins;
+  // Only the range that holds samples is walked (the exact axis has 100 001 bins).
+  const uint64_t hi = std::min<uint64_t>(max_ps_ / 1000 + 1, kExactBoundNs);
+  for (uint64_t k = min_ps() / 1000; k <= hi; ++k) {
+    const double n = exact_.at(static_cast<int>(k));
+    if (n > 0) bins.push_back({k, static_cast<uint64_t>(n)});
+  }
+  if (max_ps_ > kExactBoundNs * 1000) {
+    for (auto&& b : bh::indexed(tail_, bh::coverage::all)) {
+      const double n = *b;
+      if (n <= 0) continue;
+      const double upper = b.bin().upper();
+      if (std::isinf(upper))
+        bins.push_back({"inf", static_cast<uint64_t>(n)});
+      else
+        bins.push_back({upper, static_cast<uint64_t>(n)});
+    }
+  }
+  return bins;
 }
 
 // --- StatsRegistry

@@ -86,8 +86,12 @@ class LatencyStat {
   double percentile_ns(double q) const;
 
   void reset();
-  // {count, mean, p50, p99, max, min}, times in ns.
+  // {count, mean, p50, p99, max, min, histogram}, times in ns; histogram: the non-empty
+  // bins in order as [upper bound in ns, count] (a bin holds the samples above the
+  // previous bound up to its own: 1 ns wide up to kExactBoundNs, then log-spaced), the
+  // samples beyond the last bound as ["inf", count].
   nlohmann::json to_json() const;
+  nlohmann::json histogram_json() const;
 
  private:
   using ExactAxis = boost::histogram::axis::integer<int, boost::histogram::use_default,

@@ -18,6 +18,7 @@
 #include "platform/scenario.h"
 #include "platform/sim_report.h"
 #include "platform/smmu_sim.h"
+#include "platform/version.h"
 #include "platform/soc.h"
 
 using namespace smmu::platform;
@@ -1206,4 +1207,20 @@ TEST(SmmuSim, ExhaustedIovaSpaceIsCountedNotFatal) {
   EXPECT_EQ(u(w["drain_flushes"]), 1u);
   EXPECT_EQ(u(r["smmus"][0]["faults"]), 0u);
   EXPECT_EQ(u(r["smmus"][0]["transactions"]), 2u * 256);  // every 4 KiB page of the two buffers
+}
+
+// Any report can be rerun and placed: it carries its scenario, the tool's version and
+// the report layout's; latencies come with their histogram.
+TEST(SmmuSim, JsonReportCarriesVersionsAndHistograms) {
+  const std::string path = temp_path("versions.json");
+  ASSERT_EQ(run_cli_in_child({"-q", "--json", path}), 0);
+  const json r = read_json(path);
+  EXPECT_EQ(r["version"], smmu::platform::kVersion);
+  EXPECT_EQ(r["schema_version"], smmu::platform::kReportSchemaVersion);
+  EXPECT_TRUE(r["scenario"].is_object());
+  const json& h = r["devices"][0]["latency_ns"]["histogram"];
+  ASSERT_FALSE(h.empty());
+  uint64_t total = 0;
+  for (const json& bin : h) total += bin[1].get<uint64_t>();
+  EXPECT_EQ(total, r["devices"][0]["latency_ns"]["count"].get<uint64_t>());
 }

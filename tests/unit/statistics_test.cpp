@@ -92,7 +92,7 @@ TEST(StatsRegistry, RejectsBadAndConflictingPaths) {
 }
 
 TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   for (int i = 100; i >= 1; --i) l.record_ns(i);  // order must not matter
   EXPECT_EQ(l.count(), 100u);
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 50.0);
@@ -111,7 +111,7 @@ TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
 }
 
 TEST(LatencyStat, ExactPercentilesOnLargerIntegerSamples) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   for (int i = 1; i <= 10000; ++i) l.record_ns(i * 7 % 10007);  // 10000 distinct values
   // Sorted, the samples are 1..10006 without the 6 values k*7 % 10007 for k > 10000.
   std::vector<int> sorted;
@@ -123,7 +123,7 @@ TEST(LatencyStat, ExactPercentilesOnLargerIntegerSamples) {
 }
 
 TEST(LatencyStat, PercentileCountsRepeatedValues) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   for (int i = 0; i < 98; ++i) l.record_ns(10);
   l.record_ns(0);
   l.record_ns(7000);
@@ -135,7 +135,7 @@ TEST(LatencyStat, PercentileCountsRepeatedValues) {
 }
 
 TEST(LatencyStat, FractionalSamplesRoundUpWithinOneNs) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   l.record_ps(1200);
   l.record_ps(1700);
   l.record_ps(3000);
@@ -150,7 +150,7 @@ TEST(LatencyStat, FractionalSamplesRoundUpWithinOneNs) {
 }
 
 TEST(LatencyStat, TailAboveHundredMicrosecondsIsWithinOnePercent) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   l.record_ns(150000);
   l.record_ns(200000);
   l.record_ns(300000);
@@ -168,7 +168,7 @@ TEST(LatencyStat, TailAboveHundredMicrosecondsIsWithinOnePercent) {
 }
 
 TEST(LatencyStat, BeyondOneSecondOnlyMaxIsKnown) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   l.record_ns(5);
   l.record_ns(2e9);
   l.record_ns(3e9);
@@ -178,7 +178,7 @@ TEST(LatencyStat, BeyondOneSecondOnlyMaxIsKnown) {
 }
 
 TEST(LatencyStat, EmptyIsAllZero) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   EXPECT_EQ(l.count(), 0u);
   EXPECT_EQ(l.percentile_ns(0.5), 0.0);
   EXPECT_EQ(l.mean_ns(), 0.0);
@@ -187,7 +187,7 @@ TEST(LatencyStat, EmptyIsAllZero) {
 }
 
 TEST(LatencyStat, RejectsBadInput) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   EXPECT_THROW(l.record_ns(-1.0), std::invalid_argument);
   EXPECT_THROW(l.record_ns(std::nan("")), std::invalid_argument);
   EXPECT_THROW(l.percentile_ns(1.5), std::invalid_argument);
@@ -196,7 +196,7 @@ TEST(LatencyStat, RejectsBadInput) {
 }
 
 TEST(LatencyStat, RecordsScTimeToThePicosecond) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   l.record(sc_core::sc_time(1500, sc_core::SC_PS));
   l.record(sc_core::sc_time(2, sc_core::SC_US));
   EXPECT_EQ(l.min_ps(), 1500u);
@@ -205,7 +205,7 @@ TEST(LatencyStat, RecordsScTimeToThePicosecond) {
 }
 
 TEST(LatencyStat, ResetForgetsSamples) {
-  LatencyStat l;
+  smmu::model::LatencyStat l;
   l.record_ns(40);
   l.reset();
   l.record_ns(7);
@@ -234,7 +234,11 @@ TEST(StatsRegistry, ToJsonNestsByDots) {
   EXPECT_DOUBLE_EQ(t["p99"].get<double>(), 99.0);
   EXPECT_DOUBLE_EQ(t["max"].get<double>(), 100.0);
   EXPECT_DOUBLE_EQ(t["min"].get<double>(), 1.0);
-  EXPECT_EQ(t.size(), 6u);
+  // 1..100 ns, one sample each: 100 bins of 1 ns, [upper bound, count].
+  ASSERT_EQ(t["histogram"].size(), 100u);
+  EXPECT_EQ(t["histogram"][0], nlohmann::json::array({1, 1}));
+  EXPECT_EQ(t["histogram"][99], nlohmann::json::array({100, 1}));
+  EXPECT_EQ(t.size(), 7u);
   EXPECT_EQ(j.size(), 2u);  // smmu0, total
 }
 
@@ -254,3 +258,18 @@ TEST(StatsRegistry, ResetZeroesButKeepsReferences) {
 
 }  // namespace
 }  // namespace smmu::model
+
+TEST(LatencyStat, HistogramHoldsTheNonEmptyBinsInOrderAndTheTail) {
+  smmu::model::LatencyStat l;
+  EXPECT_TRUE(l.histogram_json().empty());
+  l.record_ns(0.5);      // (0, 1] ns
+  l.record_ns(7);        // (6, 7]
+  l.record_ns(7);
+  l.record_ns(250000);   // beyond the exact bins: one log-spaced tail bin
+  const nlohmann::json h = l.histogram_json();
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0], nlohmann::json::array({1, 1}));
+  EXPECT_EQ(h[1], nlohmann::json::array({7, 2}));
+  EXPECT_GE(h[2][0].get<double>(), 250000.0);
+  EXPECT_EQ(h[2][1], 1);
+}
