@@ -50,7 +50,9 @@ po::options_description sim_options() {
       ("write-golden", po::value<std::string>()->value_name("FILE"),
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
-      ("quiet,q", "do not print the text report");
+      ("quiet,q", "do not print the text report")
+      ("progress", "print a progress line on stderr (simulated time, transactions) for runs "
+                   "longer than 2 s of host time even when stderr is not a terminal");
   return desc;
 }
 
@@ -182,6 +184,7 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   }
   o.print_default_scenario = vm.count("print-default-scenario") != 0;
   o.quiet = vm.count("quiet") != 0;
+  o.progress = vm.count("progress") != 0;
   return o;
 }
 

@@ -1,6 +1,9 @@
 #include "platform/smmu_sim.h"
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -63,6 +66,34 @@ class VcdFile {
   sc_core::sc_trace_file* tf_;
 };
 
+// A line on stderr that says how far a long run has got: after 2 s of host time, at
+// most once a second, rewritten in place.
+class ProgressLine {
+ public:
+  ProgressLine(std::ostream& err, bool enabled)
+      : err_(err), enabled_(enabled), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  bool enabled() const { return enabled_; }
+  void update(const sc_core::sc_time& now, uint64_t transactions) {
+    const auto t = std::chrono::steady_clock::now();
+    if (t - start_ < std::chrono::seconds(2) || t - last_ < std::chrono::seconds(1)) return;
+    last_ = t;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "\rsmmu-sim: %.3f us simulated, %llu transactions", now.to_seconds() * 1e6,
+                  static_cast<unsigned long long>(transactions));
+    err_ << buf << std::flush;
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) err_ << '\n';
+  }
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
 // --expect: every difference as "key: golden -> now" on out; 3 when there is one.
 int expect(const Golden& golden, const nlohmann::json& now, const std::string& path, std::ostream& out,
            std::ostream& err) {
@@ -114,7 +145,12 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
     soc.trace(vcd->file());
   }
 
-  soc.run();
+  ProgressLine progress(err, opt.progress || isatty(STDERR_FILENO));
+  if (progress.enabled())
+    soc.run([&progress](const sc_core::sc_time& now, uint64_t transactions) { progress.update(now, transactions); });
+  else
+    soc.run();
+  progress.finish();
 
   if (vcd) vcd->close();
   const nlohmann::json report = build_report(soc);

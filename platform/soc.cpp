@@ -761,11 +761,31 @@ void Soc::monitor() {
   sc_core::sc_stop();
 }
 
-void Soc::run() {
-  if (scenario_.duration > sc_core::SC_ZERO_TIME)
-    sc_core::sc_start(scenario_.duration);
-  else
-    sc_core::sc_start();
+void Soc::run(const std::function<void(const sc_core::sc_time&, uint64_t)>& progress) {
+  const bool bounded = scenario_.duration > sc_core::SC_ZERO_TIME;
+  if (!progress) {
+    if (bounded)
+      sc_core::sc_start(scenario_.duration);
+    else
+      sc_core::sc_start();
+    return;
+  }
+  // Slices that stop early when nothing is left to happen, so the run ends where it
+  // would have in one piece.
+  const sc_time slice(10, sc_core::SC_US);
+  for (;;) {
+    sc_time step = slice;
+    if (bounded) {
+      if (sc_core::sc_time_stamp() >= scenario_.duration) break;
+      step = std::min(slice, scenario_.duration - sc_core::sc_time_stamp());
+    }
+    sc_core::sc_start(step, bounded ? sc_core::SC_RUN_TO_TIME : sc_core::SC_EXIT_ON_STARVATION);
+    if (sc_core::sc_get_status() == sc_core::SC_STOPPED) break;
+    uint64_t transactions = 0;
+    for (const auto& s : smmus) transactions += s->stats().transactions;
+    progress(sc_core::sc_time_stamp(), transactions);
+    if (!bounded && !sc_core::sc_pending_activity()) break;
+  }
 }
 
 sc_time Soc::end_time() const { return traffic_done_ ? done_time_ : sc_core::sc_time_stamp(); }

@@ -157,8 +157,10 @@ class Soc : public sc_core::sc_module {
 
   // Runs the simulation until every device has finished its traffic and every command
   // batch has been issued and consumed, or until the scenario's duration when that is
-  // non-zero and comes first. Once per process.
-  void run();
+  // non-zero and comes first. Once per process. With `progress`, the run goes in slices
+  // of simulated time and progress(now, transactions so far) is called between them
+  // (the same events in the same order: only the caller's view changes).
+  void run(const std::function<void(const sc_core::sc_time&, uint64_t)>& progress = {});
   bool traffic_done() const { return traffic_done_; }
   // When the last transaction completed or the last command queue was seen drained
   // (traffic done), else when the run stopped.
