@@ -25,6 +25,7 @@ Tbu::Tbu(const sc_core::sc_module_name& name, const TbuParams& params)
   if (params.main_tlb) main_tlb_ = std::make_unique<TbuMainTlb>(*params.main_tlb);
   if (params.max_translations) tokens_ = std::make_unique<Occupancy>(params.max_translations);
   upstream.register_b_transport(this, &Tbu::upstream_b_transport);
+  upstream.register_nb_transport_fw(this, &Tbu::upstream_nb_transport_fw);
   upstream.register_get_direct_mem_ptr(this, &Tbu::upstream_get_dmi);
   upstream.register_transport_dbg(this, &Tbu::upstream_transport_dbg);
   downstream.register_invalidate_direct_mem_ptr(this, &Tbu::downstream_invalidate_dmi);

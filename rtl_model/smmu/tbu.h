@@ -105,6 +105,10 @@ class Tbu : public sc_core::sc_module {
   void end_of_elaboration() override;
 
   void upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Approximately-timed initiators (tbu_at.cpp).
+  tlm::tlm_sync_enum upstream_nb_transport_fw(int port, tlm::tlm_generic_payload& trans,
+                                              tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  void run_at_transaction(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time arrival);
   bool upstream_get_dmi(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   unsigned upstream_transport_dbg(int port, tlm::tlm_generic_payload& trans);
   void downstream_invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
