@@ -29,7 +29,7 @@ if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then
   smmu_build_asan
   cd "$SMMU_ASAN_BUILD"
   # use_stacks=0: see tests/support/sc_gtest_main.cpp (LeakSanitizer's tracer and
-  # SystemC's coroutine stacks).
+  # SystemC's coroutine stacks). The fuzz targets below keep stacks as roots.
   LSAN_OPTIONS="${LSAN_OPTIONS:-use_stacks=0}" \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --output-on-failure -j "${SMMU_JOBS:-$(nproc)}"
