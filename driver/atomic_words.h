@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Words that several CPUs read and update with atomic instructions: the lock-free
 // command queue's producer index, owner index, valid bitmap and lock counter. The OS
 // makes them (Os::make_atomic_words); on the platform each 64-byte cache line of them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A master's context-descriptor table: one CD per SubstreamID (PASID) its STEs can
 // select (IHI 0070 §5.4, §3.4.3). As Linux builds it:
 //   - linear (STE.S1Fmt = 0b00) when the master has at most 2^10 SSIDs or the SMMU has

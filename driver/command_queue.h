@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A command queue of one SMMU instance: the CMDQ, or one of its ECMDQs (IHI 0070 §3.5.6),
 // shared by the CPUs running the driver that use it.
 //

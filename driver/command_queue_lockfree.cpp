@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command queue's lock-free designs (CmdqDesign::kCasLoop and kFetchAdd), the way
 // Linux's arm-smmu-v3 driver shares one queue between CPUs without a lock (the ideas of
 // arm_smmu_cmdq_issue_cmdlist and its 2020 rework; our own code). Every shared word is

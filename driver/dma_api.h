@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DMA API of one paging domain, as a block or network driver uses it per I/O:
 // map(pa, size) hands out an IOVA (iova_allocator.h) and maps it; unmap(dma, size)
 // unmaps it and, once no SMMU can still translate it, gives the IOVA back.

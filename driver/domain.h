@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An IOMMU domain: what a master's DMA is translated by. Paging domains own a page
 // table (stage 1 or stage 2) and the invalidation array that says which SMMU instances
 // and which ASIDs, VMIDs and ATCs hold translations of it; one domain may be attached

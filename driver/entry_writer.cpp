@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "driver/entry_writer.h"
 
 #include "rtl_model/arch/bits.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hitless update of a live STE or CD (the idea of Linux's arm_smmu_write_entry).
 //
 // The SMMU may fetch an entry at any moment, one 64-bit word at a time, and keep what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's event and global-error handler: a thread on a CPU of its own (the
 // platform's), as an OS's threaded interrupt handler. Each time its interrupt fires
 // (the SMMUs' event-queue and GERROR lines, shared) it handles every device's active

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lazy unmap invalidation, as the kernel's DMA layer does it: an unmap clears the page
 // table entries but does not wait for the SMMUs; the IOVA (and any page-table pages the
 // unmap emptied) goes into the unmapping CPU's ring, and the whole domain is invalidated

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-domain invalidation array: a sorted list of what must be invalidated, on
 // which SMMU instance, when the domain's page table changes (one entry per ASID or VMID
 // per instance, one per ATS stream). Invalidating CPUs read it under RCU without locks;

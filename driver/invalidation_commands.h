@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turning an invalidation request into SMMU commands: range TLBIs (split into
 // TG/NUM/SCALE/TTL with range invalidation, one per granule without it, one by-ASID or
 // by-VMID command when the range is too big), ATC_INV spans, the commands of each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // io-pgtable: the VMSAv8-64 translation tables of one domain as the driver builds them
 // (stage 1 or stage 2; 4K, 16K or 64K granule; blocks where alignment allows), in DMA
 // memory through the Os, for the SMMU's walker to read.

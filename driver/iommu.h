@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's top level: the SMMU instances it manages, the domains, masters and
 // vSMMUs, and the attach sequence that moves a master from one domain to another.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IOTLB tags (ASIDs and VMIDs) of one SMMU instance. A domain shared by several
 // instances gets its own tag on each, allocated when a master behind that instance first
 // attaches (found again, with one more user, for the next ones) and given back when its

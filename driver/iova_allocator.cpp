@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "driver/iova_allocator.h"
 
 #include <iterator>

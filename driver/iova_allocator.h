@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IOVA space for the DMA API (dma_api.h), allocated as the kernel's iova allocator does:
 // a range allocator (allocated ranges in an ordered tree under one lock, searched from
 // the top of the space down, each range aligned to its power-of-two size) behind a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A master: one device behind one SMMU instance, with its stream IDs (kept sorted, as
 // the invalidation array's ATS entries are), whether it can do ATS, its PASID width,
 // and what attach left it with: the domain of its traffic without PASID (the "RID

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The services the driver needs from its operating system, as a firmware or kernel
 // would provide them. The platform implements them on SystemC (simulated CPUs, timed
 // MMIO and memory); unit tests implement them on the host. No SystemC here.

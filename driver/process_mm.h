@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A process address space as the CPU's MMU sees it, for SVA (a device walking the
 // process's own stage-1 tables through a PASID, IHI 0070 §3.4 / §5.4 CD). Not the DMA
 // io-pgtable: this is the table a kernel builds for TTBR0_EL1 of one process.

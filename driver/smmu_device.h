@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One SMMUv3 instance as the driver sees it: the features read from its ID registers,
 // the reset and enable sequence, its command queue, event queue and stream table, STE
 // updates, and event / global error handling. Attach and domains are elsewhere; they

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A vSMMU: the SMMU instance a guest sees, backed by one physical SMMU and a nesting-
 // parent S2 domain (the guest's memory). It owns a VMID on its SMMU from creation to
 // destruction, apart from the parent domain's own tags: every nested domain created on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SoC paths smmu-bench drives: a plain router to memory, and memory behind an SMMU
 // with one stage-1 stream (4K pages). Each path owns its memory, so the three of them
 // can be elaborated side by side in one SystemC kernel. Host-side setup (tables, data,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "platform/child_process.h"
 
 #include <sys/types.h>

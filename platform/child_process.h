@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs functions in forked child processes, the benchmarks' way around SystemC's one
 // simulation per process: each child computes its text (a point's JSON) and sends it
 // back through a pipe, then leaves with _exit (no SystemC or static teardown). Results

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command lines of smmu-sim and smmu-bench (Boost.Program_options). Nothing here knows
 // the SMMU: the programs decide what the options mean.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Strict reading of JSON scenario files: typed getters with defaults and bounds, errors
 // that name the full key path and the bad value, detection of keys nobody read
 // (misspellings), and --set style overrides.

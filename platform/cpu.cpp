@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sc_spawn needs the dynamic-process part of the SystemC header.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "platform/cpu.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated CPU: an SC_THREAD that runs driver code and workloads (programs, in
 // sequence) over driver::Os (see sc_os.h), with a bus socket to the router for MMIO and
 // memory, its own quantum keeper, and latched interrupt lines.

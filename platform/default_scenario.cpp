@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scenario smmu-sim runs when none is given (smmu-sim --print-default-scenario shows
 // it). Small enough to run in a fraction of a second, large enough to exercise every
 // cache: micro-TLB, main-TLB, walk-cache and config-cache hits and misses, an ATS

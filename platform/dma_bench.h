@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One point of the DMA-API benchmark (smmu-dma-bench): N CPUs each running the loop a
 // block or network driver runs per I/O on the firmware driver's DMA API (driver/dma_api.h)
 // — map a buffer, let its device DMA it, unmap it — against one SMMU, and the map+unmap

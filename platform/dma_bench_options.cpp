@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "platform/dma_bench_options.h"
 
 #include <sstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-dma-bench's command line and the points it runs (see smmu_dma_bench_main.cpp).
 // Same conventions as cli.h: a bad value throws CliError naming the option, and the
 // program prints it as one line and exits 2.

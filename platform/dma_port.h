@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A device that issues DMA from whichever SystemC thread calls it, tagged with its
 // StreamID: the benchmarks' stand-in for a real master (a CPU program calls it and
 // decides whether the time the access took is the CPU's).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One `workloads[]` entry of kind "dma_api" on smmu-sim's SoC (scenario.h, WorkloadSpec):
 // the loop a block or network driver runs per I/O, on the firmware driver's DMA API
 // (driver/dma_api.h) over the stream's paging domain. One DmaApi per workload, shared by

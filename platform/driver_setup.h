@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-sim's software with setup "driver": the firmware driver brings every SMMU up and
 // turns the scenario's streams into domains and masters, on simulated CPU 0 at time 0
 // (set_up), then runs the scenario's driver_ops (run_op) on their CPUs. No table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden reports for timing regression tests (`smmu-sim --write-golden` / `--expect`).
 // A golden file is JSON:
 //   {"format": "smmu-sim golden 1", "version": "0.13.0",

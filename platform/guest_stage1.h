@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a guest builds in its own memory for a nested domain (driver::Iommu::
 // alloc_nested_domain): an empty stage-1 table, one CD pointing at it with the guest's
 // ASID, and the vSTE it hands to the host. The guest maps its pages into `s1` after;

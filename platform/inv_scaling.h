@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One invalidation of a shared stage-2 range across N SMMU instances, measured: the
 // figures behind "how much does it cost to wait on each SMMU in turn, and how much does
 // issuing every SMMU's batch first and then waiting for all of them save".

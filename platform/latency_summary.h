@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The distribution of a set of latency samples as the reports give it: count, mean and
 // exact percentiles of the sorted samples (the value at rank floor(q * n), so p50 of
 // {1, 2} is 2), not a histogram's binned estimate: small runs are asserted exactly.

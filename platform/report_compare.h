@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Comparing two smmu-sim reports key by key: what `smmu-sim --expect` and
 // `smmu-report-diff` print. A report is flattened to its scalar leaves, each named by
 // its path as --set names scenario keys ("devices[0].latency_ns.p99"); two leaves

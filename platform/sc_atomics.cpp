@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ScSync's atomic words: values plus a coherence state per 64-byte line, so that CPUs
 // contending for one word pay for moving its line (see sc_sync.h, "Atomic words").
 #include <algorithm>

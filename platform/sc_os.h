@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's OS services (driver::Os) on SystemC, for one simulated CPU, and the
 // SoC's DMA-memory allocator that all CPUs share.
 //

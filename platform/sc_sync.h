@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Locks and RCU shared by all simulated CPUs of a SoC (one ScSync per SoC). The driver
 // gets them through driver::Os (ScOs forwards here).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The smmu-sim scenario: what SoC to build (memory, interconnect, SMMUs), which streams
 // each SMMU translates and how, what DMA traffic runs (traffic generators and ATS
 // devices), and which commands software issues when. Read strictly from JSON: every key

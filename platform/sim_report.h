@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What smmu-sim reports about a run: the report object (printed as text by print_report
 // and written as JSON), and the Chrome/Perfetto trace of DMA transactions.
 #pragma once

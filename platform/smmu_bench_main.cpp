@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-bench: how fast the host simulates device traffic through the model. Not a test:
 // it prints figures. One SC_THREAD sends the same kind of DMA traffic (8-byte reads,
 // blocking transport, a quantum keeper) through three paths elaborated side by side:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-dma-bench: DMA map+unmap operations per CPU per second for 1..64 CPUs on one
 // SMMU, for each command-queue design, strict and lazy invalidation, one and several
 // command queues (platform/dma_bench.h measures one point). Not a test: it prints a

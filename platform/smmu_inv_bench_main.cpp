@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-inv-bench: the figures of one invalidation of a shared stage-2 range across 1, 2,
 // 4 and 8 SMMUs (or the counts given), waiting on each SMMU in turn and with the
 // all-SMMUs-then-wait option: CMD_SYNCs, TLBI commands and the simulated time the call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-report-diff: the key-by-key comparison of smmu-sim --expect between any two
 // reports (smmu-sim --json files, or golden files: their scenario and report), with the
 // relative change of every number, for comparing two configurations.

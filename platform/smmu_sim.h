@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The smmu-sim program as a library function, so that tests can run it in-process:
 // parse the command line, load the scenario (or the built-in one) and apply --set
 // overrides, build the SoC, run it, print the report and write the requested files.

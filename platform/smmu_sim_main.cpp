@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-sim: runs a scenario on the simulated SoC and reports it (see platform/smmu_sim.h).
 #include <iostream>
 

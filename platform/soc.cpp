@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sc_spawn (the maintenance processes) needs the dynamic-process part of SystemC.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "platform/soc.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulated SoC of smmu-sim: DRAM and the SMMUs' register windows behind one router,
 // N SMMUs whose TBUs' downstream sockets and whose walk socket go back into the router,
 // and one master per SMMU port, bound to the upstream of the TBU serving that port

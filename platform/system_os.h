@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's OS as the whole machine: one driver::Os that every shared driver object
 // (SMMU devices, the Iommu, domains) holds, which hands each call to the simulated CPU
 // running it, as a kernel's services act on the current CPU. A domain created on CPU 0

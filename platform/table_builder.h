@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builders of the in-memory structures the SMMU reads: translation tables (stage 1 and
 // stage 2, every granule, blocks, concatenated stage-2 start tables, stage-1 tables that
 // live in IPA space), stream tables (linear, 2-level) and CD tables (linear, 2-level).

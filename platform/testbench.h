@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The public testbench API: what a user's own timing regression test needs, without
 // smmu-sim's command line and without taking over sc_main. Build the SoC of a
 // scenario, run it to its end, read the report; compare the report with a golden.

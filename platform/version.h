@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The project's version, written into golden reports (platform/golden.h) so that a
 // golden says which model produced it. Raised with every change of the model's timing
 // or report that is released.

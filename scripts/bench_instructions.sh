@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Host instructions per transaction of each smmu-bench phase, counted by callgrind
 # (repeatable where wall clock is not). Each phase runs alone (--phases) twice, with N and
 # 2N transactions (the walk phase runs a tenth of them); the difference of the two totals

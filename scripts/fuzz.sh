@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Coverage-guided fuzzing (libFuzzer, clang 14, ASan + UBSan) of the scenario reader
 # (fuzz_scenario) and of guest memory and registers against one SMMU (fuzz_guest); see
 # tests/fuzz/. Installs clang and its runtime when missing, builds in build-fuzz/.

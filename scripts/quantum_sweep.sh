@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # How far contention results move with the quantum: runs each scenario at a quantum of
 # 10 us, 1 us, 100 ns, 10 ns and 1 ns and prints a Markdown table (translation latency
 # mean and p99, DMA throughput, slot stalls and waits). The README's "Timing model"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds, and runs smmu-sim on its embedded default scenario.
 # Extra arguments go to smmu-sim (see `scripts/run.sh --help`). Builds only smmu-sim, and
 # quietly: the output is the report (the build's log is shown only when it fails).

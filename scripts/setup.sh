@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up for run.sh and test.sh: install the Debian packages that are missing,
 # then configure and build in build/ (Release). Sourced, not run. SMMU_SETUP_BUILD=0
 # stops after the packages (fuzz.sh builds elsewhere); SMMU_EXTRA_PACKAGES adds to them.

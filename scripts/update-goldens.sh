@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Rewrites the golden reports of examples/regressions from the current model (after a
 # change that moves timing on purpose: review `git diff examples/regressions` before
 # committing it). Builds smmu-sim first, quietly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A user's golden test: the default scenario must match its golden to the last key, and
 // a change of the main TLB's ways must move the TLB figures (and be listed).
 #include <string>

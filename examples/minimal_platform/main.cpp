@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A platform of its own around one SMMU from the installed package: a master of ours,
 // the package's router and memory, stage-1 tables written by the package's table
 // builders before the simulation, the SMMU enabled through its registers. The master

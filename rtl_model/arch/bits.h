@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bit-field helpers for the SMMUv3 formats. Ranges are inclusive [hi:lo], as in the
 // architecture and in reference/smmuv3-formats.md.
 #pragma once

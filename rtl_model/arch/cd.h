@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Context descriptor (64 bytes) and the level-1 CD table descriptor.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command queue entries (16 bytes, two 64-bit words, opcode in dw0[7:0]).
 //
 // A Command is the two words themselves, with typed accessors: the driver builds one

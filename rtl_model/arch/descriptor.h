@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VMSAv8-64 translation table descriptors, stage 1 and stage 2.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event queue records (32 bytes, four 64-bit words).
 #pragma once
 

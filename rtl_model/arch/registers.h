@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMMUv3 programming interface (Non-secure): register offsets, their fields, typed
 // views of the registers a driver and the model both interpret, and the PROD/CONS
 // arithmetic shared by the command, event and PRI queues.

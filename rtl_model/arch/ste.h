@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stream table entry (64 bytes) and the level-1 stream table descriptor.
 #pragma once
 

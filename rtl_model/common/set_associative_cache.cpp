@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "rtl_model/common/set_associative_cache.h"
 
 namespace smmu::model {

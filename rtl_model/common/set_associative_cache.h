@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A set-associative cache of arbitrary entries, the storage behind every SMMU cache
 // (micro TLB, main TLB, walk cache, config cache). The caller picks the set and says
 // which entry matches; the cache handles ways, replacement and counting.

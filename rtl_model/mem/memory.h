@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SoC's DRAM: a TLM-2.0 loosely-timed target with a sparse backing store, a fixed
 // access latency, DMI, and error ranges that answer with an external abort (for tests of
 // walk and DMA aborts). Addresses are offsets from 0: the router strips window bases.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SoC interconnect: decodes global addresses to targets, which see offsets from
 // their window base. Also the "plain router" baseline of the benchmarks, so the
 // transport path is a binary search over a sorted window list and nothing else.

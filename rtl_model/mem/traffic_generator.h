@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A DMA master: runs configured streams of reads and writes (each with its StreamID and
 // attributes) through one LT initiator socket, and measures what it got back.
 //

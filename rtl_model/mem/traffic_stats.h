@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a traffic generator measured for a stream (or for all of them): counts by kind
 // and by response, and the distribution of per-transaction latency.
 #pragma once

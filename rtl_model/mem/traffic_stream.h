@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One DMA stream of the traffic generator: its configuration and the deterministic
 // sequence of accesses it makes. The sequence depends only on the configuration (and
 // its seed), never on timing or on how many transactions are in flight, so tests and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Address Translation Cache of an ATS-capable PCIe function: the translations the
 // SMMU returned to its Translation Requests, used to send pre-translated traffic.
 //

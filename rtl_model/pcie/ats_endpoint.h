@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An ATS-capable PCIe endpoint (one function, one StreamID): it performs configured DMA
 // streams through an SMMU upstream port, translating through its ATC with ATS
 // Translation Requests, and answers the SMMU's ATC invalidations (ats_protocol.h).

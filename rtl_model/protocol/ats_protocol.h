@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ATS conversation between a PCIe endpoint and the SMMU, as TLM transactions:
 // - Translation Request: the endpoint sends a payload (any command; address = the
 //   untranslated address) carrying an AtsTranslationRequest extension on the SMMU's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DTI-like conversation between a TBU and its TCU, as TLM transactions. Arm's
 // Distributed Translation Interface (AMBA DTI, used by MMU-600/700) carries translation
 // requests from each TBU to the TCU, and invalidations and syncs from the TCU to every

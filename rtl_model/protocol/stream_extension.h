@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The attributes a master attaches to device traffic: which stream it belongs to and how
 // it accesses memory. Ignorable: targets that do not know it just see the payload.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Config cache: STEs by StreamID and CDs by (StreamID, SubstreamID), decoded and
 // validated, so a hit skips both the fetch and the checks.
 #pragma once

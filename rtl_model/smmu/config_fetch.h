@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding a stream's configuration: the STE (linear or 2-level stream table) and, when
 // stage 1 is in use, the CD (linear or 2-level CD table, SubstreamID and S1DSS rules),
 // through the config cache. Bad or unreachable configuration becomes the architectural

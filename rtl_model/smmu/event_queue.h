@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The event queue in memory: the SMMU writes 32-byte records at EVTQ_PROD and software
 // consumes them through EVTQ_CONS. A full queue loses the event and flags the overflow
 // (PROD.OVFLG toggles until software acknowledges it by copying it into CONS). A record

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What each invalidation command selects, as predicates over the entries of every cache
 // the SMMU has. Kept apart from the command engine so the selection rules can be tested
 // on their own, entry by entry.

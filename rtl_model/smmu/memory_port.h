@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU's own accesses to memory (STE, CD, descriptors, queues, events, MSIs): timed
 // TLM transactions through its walk initiator socket. Each access's delay counts.
 // Reads use DMI where the memory system grants it (a few regions are kept, each asked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A limited resource (translation slots, walk slots) modelled as occupancy: at most
 // `units` requests hold it at any simulated instant. Times are absolute simulated times
 // computed from annotated delays, so no wait() is needed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding the translation fields of a CD (stage 1) and an STE (stage 2) into the
 // regimes the walker uses, with the validity checks that make the SMMU report
 // C_BAD_CD / C_BAD_STE. Start levels, concatenation and limits follow VMSAv8-64, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU's programming interface: the state of the registers in the 192 KiB window
 // (page 0, page 1, the ECMDQ control page) and what reads and writes of them do.
 // Reserved bits read as zero and ignore writes; read-only registers ignore writes;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU as most platforms take it: one TCU (tcu.h) and its TBUs (tbu.h), bound
 // together over DTI inside one module.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything that configures one SMMU instance: the features it advertises in its ID
 // registers, the sizes of its caches, and its timing. Defaults follow gem5's SMMUv3
 // where it has one (see README, "SMMU parameters").

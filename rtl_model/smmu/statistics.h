@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The statistics registry every module counts into: named counters and latency
 // distributions, reported by smmu-sim as text and JSON.
 //

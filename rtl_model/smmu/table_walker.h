@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The VMSAv8-64 translation table walker of the SMMU: stage 1, stage 2 and nested walks
 // for the 4K, 16K and 64K granules, with the walk cache in front. Each descriptor read
 // is a timed access through WalkMemory; the walker only adds up annotated time (no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Translation Buffer Unit: the part of the SMMU that sits in masters' data paths. Each
 // upstream port (one binding of `upstream`) has its micro TLB; an optional main TLB is
 // shared by the ports. A hit translates here and the access leaves on the TBU's own

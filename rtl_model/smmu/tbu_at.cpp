@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TBU's upstream for approximately-timed initiators (TLM-2.0 base protocol,
 // IEEE 1666 §15.2): a BEGIN_REQ is accepted at once (END_REQ on the return path), a
 // process of its own then runs the transaction through the same path b_transport uses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TBU's main TLB: shared by the TBU's ports, behind their micro TLBs. Like them it is
 // tagged by stream (a TBU has no stream configuration to find the VMID or ASID), and
 // each entry keeps the translation's tags so the TCU's invalidations select exactly.

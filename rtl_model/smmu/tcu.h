@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Translation Control Unit: the SMMU's shared part. Registers behind an MMIO socket,
 // the command and event queues, config fetch and config cache, the TCU's TLB, walk cache
 // and table walker with their slots, the ATS translation service for PCIe root

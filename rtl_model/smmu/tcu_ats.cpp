@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TCU's side of ATS: answering Translation Requests from PCIe endpoints, checking
 // their pre-translated traffic for a TBU (CR0.ATSCHK = 1), and sending ATC invalidations
 // whose answers CMD_SYNC waits for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TCU's command engine: an SC_THREAD woken by CMDQ_PROD and ECMDQ_PROD writes (and
 // by CMDQEN or an error acknowledgement) that fetches commands from the queues in memory
 // through the walk socket, runs them in order within each queue, and advances each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU's translation caches: one shared set-associative main TLB and a small fully
 // associative micro TLB per upstream port. Entries carry every tag an invalidation
 // command selects on (VMID, ASID/global, stage, address, granule, level) so that

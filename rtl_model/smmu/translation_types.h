@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Types shared by the SMMU's translation path: the regime of each stage (decoded from
 // the CD and STE), the access being translated, and what a walk or TLB lookup returns.
 #pragma once

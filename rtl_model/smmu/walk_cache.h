@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The walk cache: table (non-leaf) descriptors kept so that a later walk of a nearby
 // address can skip the levels above. Leaves are not cached here (the TLBs do that).
 // Every tag field is public, so invalidation commands (TLBI by ASID, VMID, VA, IPA) can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CommandQueue on the host: wrap-around, batches larger than the queue, full batches
 // issued without CMD_SYNC, the three CMD_SYNC completion modes (MSI into the SYNC's own
 // slot, wrap-aware CONS polling, interrupt), timeouts, and errors seen while waiting. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CommandQueue on an ECMDQ (IHI 0070 §3.5.6), on the host: PROD and CONS at the queue's
 // own registers in a control page, every PROD write carrying EN and the acknowledged
 // ERRACK, CONS.ERR as a toggle with ERR_REASON, errors acknowledged by toggling ERRACK,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hitless STE/CD updates: the used bits of each configuration, the number of syncs of
 // the transitions Linux's driver tests (bypass, abort, S1 CD table, S2, CD V=0, CD ASID
 // change), and, for each transition and for random ones, every entry the SMMU could

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // format_event: the fields each event type has, with the architectural names.
 #include "driver/event_format.h"
 

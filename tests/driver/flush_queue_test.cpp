@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lazy-unmap flush queue (driver/flush_queue.h) on the host: entries wait for a
 // flush that started after them; a full ring, the timeout and drain() flush.
 #include <stdexcept>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-domain invalidation array: merge / unref / purge (the seeds' kunit sequence,
 // ordering, a randomized comparison with a reference model), the per-master scratch
 // buffer, and RCU replacement (a reader keeps the old array alive).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Invalidation commands: range TLBI splitting (fact-sheet example, coverage, TTL
 // hints), the per-granule form and its "too big" thresholds, ATC_INV spans, the commands
 // of each array entry, and the batching of a sorted array.

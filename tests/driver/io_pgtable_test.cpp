@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // io-pgtable on the host: geometry per stage/granule/size, map/unmap/iova_to_phys, blocks
 // where aligned, partial block unmaps that split, empty tables handed to the gather and
 // freed after, gather ranges and leaf flags, all-or-nothing failures (allocation, overlap),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IOTLB tags per SMMU instance: ranges, reuse, users counting, independence of
 // instances, exhaustion, the release -> flush -> free sequence and vSMMU VMIDs.
 #include "driver/iotlb_tags.h"

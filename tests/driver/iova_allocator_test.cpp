@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The IOVA allocator (driver/iova_allocator.h) on the host: placement, the per-CPU
 // caches and the depot, exhaustion, the time charged, and a randomized run that checks
 // no IOVA is handed out twice.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ProcessMm on the host: the page and table descriptors read back from memory and
 // decoded here by hand from the Arm ARM's stage-1 format; map/unmap/mmap_anonymous/remap
 // and their failures (all-or-nothing); empty tables freed; the MMU notifiers run with

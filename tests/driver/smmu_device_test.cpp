@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SmmuDevice on the host: probe from preset IDRs, the reset and enable sequence (order,
 // values, waiting for the acknowledges), the lazily built 2-level stream table, hitless
 // STE writes and their syncs, event draining with overflow, GERROR / CMDQ_CONS.ERR

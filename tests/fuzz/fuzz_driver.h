@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fuzz targets' main(). libsystemc defines main() too (it calls sc_main through
 // sc_elab_and_sim); ours takes precedence, builds what the target needs (SystemC
 // modules included: the kernel is elaborated once, at the first sc_start) and runs

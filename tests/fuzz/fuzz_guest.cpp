@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_guest: bytes -> a guest program (tests/fuzz/guest_program.h) against one SMMU
 // testbench, elaborated once per process; every input starts from GuestProgram::reset().
 #include <systemc>

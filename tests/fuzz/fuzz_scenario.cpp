@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_scenario: bytes -> the scenario smmu-sim would read (platform/scenario,
 // platform/config_reader), from the file text and --set overrides alike.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The guest side of fuzz_guest: fuzz bytes decoded as a small program that software and
 // devices run against one SMMU testbench (tests/support/smmu_testbench.h). The program
 // writes STEs, CDs, translation table descriptors and raw words into a 4 MiB arena of

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed programs of corpus/fuzz_guest/ in the byte layout guest_program.cpp
 decodes (op byte, then its fields, little endian). Run it after changing the layout."""
 import os

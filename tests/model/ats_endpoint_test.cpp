@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ATS endpoint against a fake SMMU written here: translation requests and their
 // exact timing, pre-translated and untranslated traffic, ATC hits, ATC_INV handling
 // (ownership, bad messages, unanswered invalidations), streams and parameter checks.

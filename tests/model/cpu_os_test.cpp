@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Simulated CPUs and their OS services: MMIO timing and ordering, the quantum keeper,
 // cached memory by DMI (and the debug fallback), delays, DMA allocation, interrupt and
 // SEV latching, and the mutex, spinlock and rwlock shared by several CPUs.

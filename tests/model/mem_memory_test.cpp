@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Memory: timing, data, sparse allocation, error responses, DMI and invalidation.
 #include "rtl_model/mem/memory.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Router: decode and address stripping, latency, errors, debug, DMI translation and
 // clipping, invalidation forwarding, map validation.
 #include "rtl_model/mem/router.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the rtl_model/mem tests: a payload that owns its buffer, and an
 // initiator module that runs a test body in a thread and records DMI invalidations.
 #pragma once

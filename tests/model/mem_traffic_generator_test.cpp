@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Traffic generator: access sequences, timing (quantum, outstanding, gap, start),
 // blocking targets, fault counting, stream attributes, write data and DMI.
 #include "rtl_model/mem/traffic_generator.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RCU on simulated CPUs: grace periods wait for exactly the readers that were inside
 // when they started (nested, blocking and ahead-of-time readers included) and end at
 // the simulated time the last of them left; call_rcu callbacks run later, in order, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU against IHI 0070 where an independent checker found it wrong: fault records
 // (CD.R, STE.S2R) and termination (CD.A, IDR0.TERM_MODEL) on every path (walk, main TLB
 // hit, micro-TLB hit, CD fetch, nested table walk), default substreams (S1DSS), the

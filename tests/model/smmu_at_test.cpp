@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An approximately-timed initiator on the SMMU's upstream socket (base protocol:
 // BEGIN_REQ / END_REQ / BEGIN_RESP / END_RESP with a memory manager): translated reads
 // complete with the data and at the time a b_transport of the same access takes, two

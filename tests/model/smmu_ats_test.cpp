@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ATS end to end: a PCIe endpoint asks the SMMU for translations, caches them in its
 // ATC, sends pre-translated traffic; the SMMU enforces STE.EATS and CR0.ATSCHK, and its
 // ATC_INV reaches the endpoint, whose answer CMD_SYNC waits for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command queue: every invalidation command removes exactly what it selects from
 // every cache; CMD_SYNC completes after earlier work with the exact simulated time;
 // illegal commands and aborts stop the queue until software recovers it.

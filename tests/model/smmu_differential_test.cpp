@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real Smmu against the independent reference (tests/reference): thousands of
 // random stream configurations per run (fixed seeds, printed), each cold (after
 // CFGI_ALL + TLBI) and again with warm caches (the same access on the same port: micro

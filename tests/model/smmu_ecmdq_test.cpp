@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Enhanced Command queues (IHI 0070 §3.5.6): the ID registers and the control page, the
 // EN/ENACK handshake and the access rules of SMMU_ECMDQ_BASE/PROD/CONS (§6.3.107-109),
 // the command engine serving the CMDQ and the ECMDQs round robin with each queue's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every fault of the translation path becomes its event record in the event queue and
 // an error response; none stops the simulation.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MemoryPort: the SMMU's own timed accesses, through one reusable payload; an access
 // that re-enters the port (a target that makes the SMMU access memory again while it
 // answers) must get a payload of its own and leave the outer one intact.

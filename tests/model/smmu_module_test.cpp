@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU module around the translation path: registers, GBPA, occupancy of limited
 // resources, DMI grants and their revocation, and the MMIO socket.
 #include <gtest/gtest.h>

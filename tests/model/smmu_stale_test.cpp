@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stale translation is impossible: for each cache the SMMU has, change a mapping in
 // memory, send the right invalidation and a CMD_SYNC, and check that traffic issued
 // after the SYNC completes uses the new translation. Each test first shows the cache

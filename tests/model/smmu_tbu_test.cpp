@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU as TBUs and a TCU: what a TBU answers itself, what crosses the DTI link and
 // what that costs, invalidations and syncs reaching every TBU, DTI tokens, connect and
 // disconnect. Every time is the sum of the configured parts, spelt out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SMMU's translation path end to end: stream table, CD, walk, TLBs, timing.
 #include <gtest/gtest.h>
 

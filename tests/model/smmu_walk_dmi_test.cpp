@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MemoryPort reads through DMI: the same data and the same time as b_transport, the
 // memory sees only the first read of a region, and a region the memory withdraws (here
 // by an error range added later) is not used again.

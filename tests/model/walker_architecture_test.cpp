@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The walker against the Arm ARM rules the independent checker found broken: 64K
 // level-1 blocks with a 52-bit PA (FEAT_LPA), OA[51:48] of 64K descriptors above a
 // smaller output size, CD.WXN, execute-only pages, and 52-bit VAs with the 64K granule

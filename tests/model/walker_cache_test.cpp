@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The walker with its walk cache: later walks start below the cached table descriptors,
 // with exact read counts and delays; entries are tagged by stage, ASID and VMID; leaves
 // are never cached; invalidation makes walks start from the top again.

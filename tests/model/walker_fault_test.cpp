@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every fault a walk can end in: translation (invalid descriptors at each level,
 // reserved level-3 encoding, blocks where not allowed, input out of range, EPD), address
 // size, access flag (and AFFD), permission (stage-1 AP/XN/PXN/UXN and the hierarchical

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Nested walks (stage 2 applied to the TTB, to every stage-1 descriptor address and to
 // the output) and the public QEMU vector: IOVA 0x8080604567 -> PA 0x4ECBA567 with a 4K
 // 4-level walk (indexes 1, 2, 3, 4), stage 1 only, stage 2 only and nested.

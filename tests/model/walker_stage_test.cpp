@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Single-stage walks: every granule, stage 1 and stage 2, every legal start level, pages
 // and blocks, stage-2 concatenated start tables, the TTB1 half and top-byte ignore.
 // Every case checks the output, the read count and the exact annotated delay.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The table builder the walker tests rely on: allocator, page tables (blocks, pages,
 // unmap, misuse, IPA-space tables), stream tables and CD tables, linear and 2-level.
 #include <gtest/gtest.h>

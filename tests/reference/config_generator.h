@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Random SMMU stream configurations for the differential test: an STE (every Config,
 // illegal fields now and then), a linear CD table, stage-1 and stage-2 tables of every
 // granule with random sizes, start levels, concatenation, blocks at every level (legal

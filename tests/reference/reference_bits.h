@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Field extraction for the reference model, kept apart from rtl_model/arch so that the
 // reference reads the raw 64-bit words of STEs, CDs and descriptors by itself.
 // Ranges are inclusive [hi:lo], as the architecture writes them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // STE and CD fields and their ILLEGAL conditions (IHI 0070 §5.2 STE, §5.4 CD, §5.5),
 // decoded by the reference from the raw 64-bit words. No code is shared with
 // rtl_model/arch's decoders or rtl_model/smmu.

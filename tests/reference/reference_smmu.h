@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An independent SMMUv3 translation for the differential test: stream table, STE, CD,
 // stage 1 and stage 2 walks, and the event record the architecture asks for, written
 // from IHI 0070 and the Arm ARM pseudocode. It reads guest memory through a callback and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "reference/reference_walk.h"
 
 #include "reference/reference_bits.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VMSAv8-64 translation table walk and permission checks, written from the Arm ARM
 // pseudocode (AArch64.TranslationTableWalk, AArch64.CheckPermission,
 // AArch64.CheckS2Permission, AArch64.S2InconsistentSL, AArch64.BlockDescSupported)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Randomized bursts of commands from every CPU of a DriverSoc at once, and the check of
 // what the SMMU's queues then hold (the system tests of the command queue designs, on the
 // CMDQ and on ECMDQs). Each CPU's commands carry (CPU, sequence number) in their ASID

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A SoC for system tests of the driver: DRAM and N SMMUs behind one router, M CPUs that
 // run driver code, and per SMMU some plain device masters (test::Master on the first
 // upstream ports) and ATS endpoints (on the next ones). Every CPU sees every SMMU's

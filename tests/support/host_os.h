@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's OS services on the host, for unit tests of driver code without SystemC:
 // one thread, memory as a sparse map, time as a counter. Locks check their use (a
 // double lock or an unlock of a free lock throws) since nothing can contend. RCU

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libsystemc owns main() and calls sc_main(); the test binaries run GoogleTest from there.
 #include <gtest/gtest.h>
 #include <systemc>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small SoC for model tests: memory and one SMMU behind a router, a CPU-side master
 // for MMIO, one device master per SMMU port, and table builders writing into the memory.
 // One testbench per process (SystemC elaborates once); ctest runs each test alone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A memory for walker tests without a SystemC kernel: the builders write into it, the
 // walker reads descriptors from it at a fixed latency, and chosen addresses abort.
 #pragma once

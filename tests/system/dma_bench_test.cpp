@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-dma-bench's measurement (platform/dma_bench.h) on small points, one per process:
 // exact figures for a small strict point, CAS retries counted, lazy rings flushing when
 // full, ECMDQs taking the CPUs off each other's cache lines, and parameter checks.

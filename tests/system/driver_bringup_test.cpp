@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The firmware driver on a simulated CPU against the SMMU model: probe, the reset and
 // enable sequence, and CMD_SYNC completion in each mode, with real timed MMIO and the
 // SMMU's real command engine.

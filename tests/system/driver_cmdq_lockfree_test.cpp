@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command queue's designs under many CPUs (command_queue.h: kLocked, kCasLoop,
 // kFetchAdd): randomized bursts of commands from 8 CPUs at once, many seeds. Each CPU's
 // commands carry (CPU, sequence number) in their ASID field; the queue is large enough

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver under concurrency: 4 CPUs map, unmap and invalidate pages of three domains
 // while 2 CPUs attach and detach the devices of two SMMUs (3 plain masters and one ATS
 // endpoint each) to and from those domains and the blocked domain, and every device runs

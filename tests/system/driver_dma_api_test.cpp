@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DMA API (driver/dma_api.h) on simulated CPUs against the SMMU model: strict
 // unmaps leave nothing a device can reach; lazy ones may be reached through a TLB until
 // the flush and never after; an IOVA is not handed out again before its invalidation;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's domains and attach sequence on a simulated CPU against the SMMU model:
 // every domain type (S1, S2, nesting parent, nested, blocked, identity), the STE and CD
 // written for each, DMA after attach and after detach, map/unmap without stale

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver on an SMMU with ECMDQs (IHI 0070 §3.5.6): bring-up enables the queues,
 // every CPU issues on its own queue (CPU c on ECMDQ c % n), and the command queue
 // designs hold under 8 CPUs with 4 queues (one each for two CPUs) and with 2 queues

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's event handler in smmu-sim (set-up "driver"): a fault storm is drained as
 // it arrives and loses nothing; a slow handler on a tiny queue overflows, acknowledges
 // and keeps counting; one slower than the whole run still gets the last drain, and the

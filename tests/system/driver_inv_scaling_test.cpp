@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One invalidation of a shared S2 range across 1, 2, 4 and 8 SMMU instances, waiting on
 // each SMMU in turn (the seeds' way) or issuing every SMMU's batch first and then
 // waiting for all the CMD_SYNCs (IommuOptions::inv_all_then_wait), measured by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Directed interleavings of the driver's ordering rules on simulated CPUs (the
 // concurrency seeds find these only by chance): unref of an invalidation array waits for
 // an ATS reader still inside it; an invalidation that runs between the attach's publish

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domains at PASIDs (Iommu::attach_pasid / detach_pasid) on a simulated CPU against the
 // SMMU model: linear and 2-level CD tables (leaves made on first use), what traffic
 // without PASID does under each RID domain (S1DSS), the invalidation array's entries

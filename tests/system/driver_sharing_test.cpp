@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domains shared across SMMU instances, per-instance IOTLB tags, and the vSMMU's VMID,
 // with the driver on a simulated CPU against several SMMU models.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver system-test SoC (tests/support/driver_soc.h) itself: several SMMUs brought
 // up by one CPU and used from another, each SMMU's interrupts on their own irq numbers,
 // and each SMMU's upstream devices aborting on streams nothing attached.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SVA: a process's address space (driver/process_mm.h) bound at PASIDs of two devices
 // behind two SMMUs (a plain master, and an ATS endpoint), the CDs pointing at the
 // process's own table; the process remaps and unmaps pages while both devices read them

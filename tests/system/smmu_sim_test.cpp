@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-sim end to end: the default scenario on the simulated SoC, exact timing of a
 // single stream, faults, duration, the program's outputs and exit codes, determinism.
 // Every test that elaborates SystemC is its own TEST (one kernel per process).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // traffic[].dmi on the simulated SoC: a generator that uses the DMI the SMMU grants moves
 // the same data as one that goes through the SMMU for every access, with fewer SMMU
 // transactions, and goes back through the SMMU once a TLBI or an unmap revokes the

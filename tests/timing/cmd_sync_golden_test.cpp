@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden simulated times of command-queue work with the default parameters (1 GHz SMMU
 // clock, 50 ns memory). Each figure is the sum of the configured parts, spelt out, so a
 // change in timing shows up here as an exact difference.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command encodings and the reserved-bit check against reference/smmuv3-formats.md.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VMSAv8-64 translation table descriptors against reference/smmuv3-formats.md.
 #include <gtest/gtest.h>
 

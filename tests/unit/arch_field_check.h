@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Table-driven field checks for the arch format tests: each case names one field of a
 // structure and its position [hi:lo] in word `word` as the fact sheet gives it.
 #pragma once

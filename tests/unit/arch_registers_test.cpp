@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Register offsets, fields and queue arithmetic against reference/smmuv3-formats.md.
 #include <gtest/gtest.h>
 

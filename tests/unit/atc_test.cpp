@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The endpoint's ATC: lookups across page sizes, privilege levels and execute, ATC_INV
 // ranges and PASID selection, replacement, counters and parameter checks. No simulation
 // kernel runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command lines of smmu-sim and smmu-bench.
 #include "platform/cli.h"
 

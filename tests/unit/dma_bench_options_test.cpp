@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-dma-bench's command line (platform/dma_bench_options.h): defaults, the points
 // they give, and bad values named by their option.
 #include <gtest/gtest.h>

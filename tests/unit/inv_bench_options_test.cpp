@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // smmu-inv-bench's command line (platform/inv_bench_options.h): --tbus and
 // --dti-latency, the points they give, and bad values named by their option.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reports' latency distribution: exact percentiles of the sorted samples.
 #include <gtest/gtest.h>
 

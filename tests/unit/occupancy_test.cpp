@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The occupancy of a limited resource (translation and walk slots) on its own: requests
 // are placed by their simulated arrival time, not by the order the host books them.
 #include <gtest/gtest.h>

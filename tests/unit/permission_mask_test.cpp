@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // allowed_accesses(): the hit path's one-bit permission test must agree with
 // check_permissions() for every access and every combination of both stages' bits.
 #include <gtest/gtest.h>

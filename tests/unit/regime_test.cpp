@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding CD and STE translation fields: start levels for each granule and input size,
 // stage-2 concatenation, output sizes, TTB alignment, and every invalid encoding.
 #include <gtest/gtest.h>

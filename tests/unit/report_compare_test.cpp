@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Report comparison (platform/report_compare.h): flattening, key patterns, differences
 // in order, and their text.
 #include <gtest/gtest.h>

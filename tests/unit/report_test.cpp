@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The generic report printer, the JSON report writer and hit-rate computation.
 #include "platform/report.h"
 

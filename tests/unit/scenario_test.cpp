@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading smmu-sim scenarios: defaults, every key, unknown keys and bad values named by
 // their path, overrides, cross references, and the checks on streams and mappings.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The statistics registry: counters by path, exact latency percentiles, JSON nesting.
 #include "rtl_model/smmu/statistics.h"
 

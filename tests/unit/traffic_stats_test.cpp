@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TrafficStats: 1 ns latency bins kept up to the highest latency seen (so merging the
 // report's streams costs what they used), the overflow past the bound, percentiles and
 // merging.

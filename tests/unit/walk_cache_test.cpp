@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The walk cache on its own: deepest-entry lookup, tag matching, hit/miss counting,
 // replacement within a set, exact invalidation, parameter checks.
 #include <gtest/gtest.h>
