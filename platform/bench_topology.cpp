@@ -40,31 +40,9 @@ SmmuPath::SmmuPath(const sc_core::sc_module_name& name, const model::MemoryParam
 }
 
 void SmmuPath::configure_stage1(const std::vector<BenchPage>& pages) {
-  PageTableBuilder pt(writer_, alloc_, arch::Granule{12}, 0);
-  arch::S1LeafAttrs rw;
-  rw.af = true;
-  rw.ap = 1;  // read/write at any EL
-  for (const BenchPage& p : pages) pt.map(p.va, p.pa, kPageSize, rw, false);
-
-  CdTableBuilder cds = CdTableBuilder::linear(writer_, alloc_, 0);
-  arch::Cd cd;
-  cd.valid = true;
-  cd.aa64 = true;
-  cd.t0sz = 16;  // 48-bit VA: a 4K walk starts at level 0
-  cd.tg0 = 0;    // 4K
-  cd.epd1 = true;
-  cd.ips = 5;    // 48-bit output
-  cd.asid = kAsid;
-  cd.ttb0 = pt.root();
-  cd.r = cd.a = true;  // record faults and abort them
-  cds.write_cd(0, cd);
-
-  StreamTableBuilder st = StreamTableBuilder::linear(writer_, alloc_, 4);
-  arch::Ste ste;
-  ste.valid = true;
-  ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  cds.attach(ste);
-  st.write_ste(kStreamId, ste);
+  std::vector<std::pair<uint64_t, uint64_t>> map;
+  for (const BenchPage& p : pages) map.emplace_back(p.va, p.pa);
+  const Stage1StreamRegs regs = build_stage1_stream(writer_, alloc_, kStreamId, map, kAsid);
 
   fill_bench_pages(mem, pages);
 
@@ -73,8 +51,8 @@ void SmmuPath::configure_stage1(const std::vector<BenchPage>& pages) {
       throw std::runtime_error(std::string(name()) + ": register write refused at offset " +
                                std::to_string(offset));
   };
-  set(r::kStrtabBase, 8, st.base_reg());
-  set(r::kStrtabBaseCfg, 4, st.base_cfg());
+  set(r::kStrtabBase, 8, regs.strtab_base);
+  set(r::kStrtabBaseCfg, 4, regs.strtab_base_cfg);
   set(r::kCr0, 4, r::cr0::kSmmuEn.mask());
 }
 

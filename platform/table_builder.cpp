@@ -408,4 +408,33 @@ arch::Cd CdTableBuilder::read_cd(uint32_t ssid) {
   return arch::Cd::decode(w);
 }
 
+Stage1StreamRegs build_stage1_stream(MemoryWriter& mem, PageAllocator& alloc, uint32_t sid,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& pages,
+                                     uint16_t asid, unsigned log2_sids) {
+  PageTableBuilder pt(mem, alloc, arch::Granule{12}, 0);
+  arch::S1LeafAttrs rw;
+  rw.af = true;
+  rw.ap = 1;  // read/write at any EL
+  for (const auto& [va, pa] : pages) pt.map(va, pa, 0x1000, rw, false);
+  CdTableBuilder cds = CdTableBuilder::linear(mem, alloc, 0);
+  arch::Cd cd;
+  cd.valid = true;
+  cd.aa64 = true;
+  cd.t0sz = 16;  // 48-bit VA: a 4K walk starts at level 0
+  cd.tg0 = 0;    // 4K
+  cd.epd1 = true;
+  cd.ips = 5;    // 48-bit output
+  cd.asid = asid;
+  cd.ttb0 = pt.root();
+  cd.r = cd.a = true;  // record faults and abort them
+  cds.write_cd(0, cd);
+  StreamTableBuilder st = StreamTableBuilder::linear(mem, alloc, log2_sids);
+  arch::Ste ste;
+  ste.valid = true;
+  ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
+  cds.attach(ste);
+  st.write_ste(sid, ste);
+  return Stage1StreamRegs{st.base_reg(), static_cast<uint32_t>(st.base_cfg())};
+}
+
 }  // namespace smmu::platform

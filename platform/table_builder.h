@@ -201,4 +201,17 @@ class CdTableBuilder {
   uint64_t base_ = 0;
 };
 
+// The simplest translating stream, for platforms and benches that program the SMMU
+// from sc_main: a linear stream table of 2^log2_sids STEs whose STE `sid` points to one
+// CD (AArch64, 4 KiB granule, 48-bit VA and output, ASID asid, faults recorded and
+// aborted) whose tables map each (va, pa) 4 KiB page read/write at any EL. Returns what
+// software writes to SMMU_STRTAB_BASE and SMMU_STRTAB_BASE_CFG (then CR0.SMMUEN).
+struct Stage1StreamRegs {
+  uint64_t strtab_base = 0;
+  uint32_t strtab_base_cfg = 0;
+};
+Stage1StreamRegs build_stage1_stream(MemoryWriter& mem, PageAllocator& alloc, uint32_t sid,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& pages,
+                                     uint16_t asid = 1, unsigned log2_sids = 4);
+
 }  // namespace smmu::platform

@@ -88,30 +88,12 @@ int sc_main(int, char*[]) {
 
   Writer w(mem);
   platform::PageAllocator alloc(kTables, 0x10'0000);
-  platform::PageTableBuilder pt(w, alloc, arch::Granule{12}, 0);
-  arch::S1LeafAttrs rw;
-  rw.af = true;
-  rw.ap = 1;
-  pt.map(kVa, kPa, kPage, rw, false);
-  platform::CdTableBuilder cds = platform::CdTableBuilder::linear(w, alloc, 0);
-  arch::Cd cd;
-  cd.valid = cd.aa64 = cd.epd1 = true;
-  cd.t0sz = 16;
-  cd.ips = 5;
-  cd.asid = 1;
-  cd.ttb0 = pt.root();
-  cd.r = cd.a = true;
-  cds.write_cd(0, cd);
-  platform::StreamTableBuilder st = platform::StreamTableBuilder::linear(w, alloc, 4);
-  arch::Ste ste;
-  ste.valid = true;
-  ste.config = static_cast<uint8_t>(arch::SteConfig::kS1);
-  cds.attach(ste);
-  st.write_ste(kSid, ste);
+  // Stage-1 tables, a CD and a stream table for StreamID kSid: kVa -> kPa.
+  const platform::Stage1StreamRegs regs = platform::build_stage1_stream(w, alloc, kSid, {{kVa, kPa}});
   mem.write64(kPa + 8, 0x1234'5678'9abc'def0ull);
   namespace r = arch::reg;
-  if (!smmu.registers().write(r::kStrtabBase, 8, st.base_reg()) ||
-      !smmu.registers().write(r::kStrtabBaseCfg, 4, st.base_cfg()) ||
+  if (!smmu.registers().write(r::kStrtabBase, 8, regs.strtab_base) ||
+      !smmu.registers().write(r::kStrtabBaseCfg, 4, regs.strtab_base_cfg) ||
       !smmu.registers().write(r::kCr0, 4, r::cr0::kSmmuEn.mask())) {
     std::printf("register write refused\n");
     return 1;
