@@ -5,6 +5,8 @@
 #include <sstream>
 #include <utility>
 
+#include <systemc>
+
 #include "platform/config_reader.h"
 #include "platform/version.h"
 
@@ -52,6 +54,9 @@ po::options_description sim_options() {
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
       ("quiet,q", "do not print the text report")
+      ("log", po::value<std::string>()->value_name("LEVEL"),
+       "the model's sc_report messages on stderr: none, low, medium (the default: nothing "
+       "from the SMMU), high (events, GERROR), debug (every command, CMD_SYNC completions)")
       ("progress", "print a progress line on stderr (simulated time, transactions) for runs "
                    "longer than 2 s of host time even when stderr is not a terminal");
   return desc;
@@ -186,6 +191,15 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.print_default_scenario = vm.count("print-default-scenario") != 0;
   o.quiet = vm.count("quiet") != 0;
   o.progress = vm.count("progress") != 0;
+  if (vm.count("log")) {
+    const std::string l = vm["log"].as<std::string>();
+    if (l == "none") o.log_verbosity = sc_core::SC_NONE;
+    else if (l == "low") o.log_verbosity = sc_core::SC_LOW;
+    else if (l == "medium") o.log_verbosity = sc_core::SC_MEDIUM;
+    else if (l == "high") o.log_verbosity = sc_core::SC_HIGH;
+    else if (l == "debug") o.log_verbosity = sc_core::SC_DEBUG;
+    else throw CliError("--log: expected none, low, medium, high or debug, got '" + l + "'");
+  }
   return o;
 }
 

@@ -31,7 +31,8 @@ struct CliOptions {
   std::string write_golden_path;       // --write-golden
   bool print_default_scenario = false;
   bool quiet = false;
-  bool progress = false;               // --progress: a progress line even when stderr is no terminal
+  bool progress = false;
+  int log_verbosity = -1;              // --log: an sc_core verbosity (-1: leave SystemC's)               // --progress: a progress line even when stderr is no terminal
   bool help = false;  // usage was printed; the program should exit 0
 };
 

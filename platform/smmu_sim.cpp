@@ -95,6 +95,17 @@ class ProgressLine {
   bool shown_ = false;
 };
 
+// The model's messages (rtl_model/smmu/log.h) go to the error stream, so that the
+// output stays the report; everything else as SystemC does it.
+std::ostream* g_log = nullptr;
+void log_handler(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
+  if (g_log && rep.get_severity() == sc_core::SC_INFO && std::string(rep.get_msg_type()).rfind("smmuv3/", 0) == 0) {
+    if (actions & sc_core::SC_DISPLAY) *g_log << rep.get_msg_type() << ": " << rep.get_msg() << '\n';
+    return;
+  }
+  sc_core::sc_report_handler::default_handler(rep, actions);
+}
+
 // --expect: every difference as "key: golden -> now" on out; 3 when there is one.
 int expect(const Golden& golden, const nlohmann::json& now, const std::string& path, std::ostream& out,
            std::ostream& err) {
@@ -119,6 +130,11 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
     return 0;
+  }
+  if (opt.log_verbosity >= 0) {
+    sc_core::sc_report_handler::set_verbosity_level(opt.log_verbosity);
+    g_log = &err;
+    sc_core::sc_report_handler::set_handler(log_handler);
   }
   std::optional<Golden> golden;
   if (!opt.expect_path.empty()) golden = read_golden(opt.expect_path);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rtl_model/smmu/tcu.h"
 
-#include "rtl_model/arch/bits.h"
-
+#include <cstdio>
 #include <cstring>
 #include <string>
+
+#include "rtl_model/arch/bits.h"
+#include "rtl_model/smmu/log.h"
 
 namespace smmu::model {
 
@@ -443,7 +445,15 @@ Translation Tcu::fault(arch::EventRecord ev, const Stream& s, uint64_t va,
 
 void Tcu::record_event(const arch::EventRecord& ev, sc_time delay) {
   bool became_non_empty = false;
-  switch (evtq_.post(ev, delay, became_non_empty)) {
+  const EventQueue::Outcome outcome = evtq_.post(ev, delay, became_non_empty);
+  if (log::enabled(sc_core::SC_HIGH)) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s %s sid 0x%x ssid 0x%x%s addr 0x%llx",
+                  outcome == EventQueue::Outcome::kWritten ? "event" : "event lost", arch::to_string(ev.id),
+                  ev.sid, ev.ssid, ev.ssv ? "" : " (no ssv)", static_cast<unsigned long long>(ev.input_addr));
+    log::info(log::kEvent, sc_core::SC_HIGH, *this, text);
+  }
+  switch (outcome) {
     case EventQueue::Outcome::kWritten:
       ++stats_.events;
       if (became_non_empty && regs_.irq_ctrl().evtq_irqen) signal_irq(Irq::kEvtq, delay);
@@ -463,6 +473,11 @@ void Tcu::raise_gerror(uint32_t mask, sc_time delay) {
   const uint32_t before = r::gerror_active(regs_.gerror(), regs_.gerrorn());
   if (mask) regs_.raise_gerror(mask);
   const uint32_t now = r::gerror_active(regs_.gerror(), regs_.gerrorn());
+  if ((now & ~before) && log::enabled(sc_core::SC_HIGH)) {
+    char text[64];
+    std::snprintf(text, sizeof text, "GERROR active 0x%x (new 0x%x)", now, now & ~before);
+    log::info(log::kGerror, sc_core::SC_HIGH, *this, text);
+  }
   if ((now & ~before) && regs_.irq_ctrl().gerror_irqen) signal_irq(Irq::kGerror, delay);
 }
 

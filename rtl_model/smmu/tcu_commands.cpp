@@ -6,8 +6,10 @@
 // sees real progress. Between queues the architecture gives no order (IHI 0070
 // §3.5.6.1): the engine serves those with work round robin, one fetch batch a turn.
 #include <algorithm>
+#include <cstdio>
 
 #include "rtl_model/smmu/tcu.h"
+#include "rtl_model/smmu/log.h"
 
 namespace smmu::model {
 
@@ -180,6 +182,13 @@ void Tcu::serve_batch(unsigned q) {
 r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {
   constexpr auto kOk = r::CmdqError::kNone;
   constexpr auto kIll = r::CmdqError::kIll;
+  if (log::enabled(sc_core::SC_DEBUG)) {
+    char text[96];
+    std::snprintf(text, sizeof text, "command %s (0x%02x) %016llx %016llx",
+                  arch::opcode_known(c.raw_opcode()) ? arch::to_string(c.opcode()) : "unknown", c.raw_opcode(),
+                  static_cast<unsigned long long>(c.dw[0]), static_cast<unsigned long long>(c.dw[1]));
+    log::info(log::kCommand, sc_core::SC_DEBUG, *this, text);
+  }
   if (!arch::opcode_known(c.raw_opcode()) || !arch::command_reserved_bits_clear(c)) return kIll;
   ++cmd_stats_.executed;
   ++cmd_stats_.by_opcode[c.raw_opcode()];
@@ -325,6 +334,8 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   }
   // Latency from the PROD write that published this CMD_SYNC to its completion.
   ++cmd_stats_.syncs;
+  if (log::enabled(sc_core::SC_DEBUG))
+    log::info(log::kCommand, sc_core::SC_DEBUG, *this, "CMD_SYNC complete at +" + delay.to_string());
   const sc_time done = sc_core::sc_time_stamp() + delay;
   const QueueTrack& track = queues_[serving_ >= 0 ? serving_ : 0];
   for (const auto& [count, when] : track.published) {

@@ -1225,3 +1225,19 @@ TEST(SmmuSim, JsonReportCarriesVersionsAndHistograms) {
   for (const json& bin : h) total += bin[1].get<uint64_t>();
   EXPECT_EQ(total, r["devices"][0]["latency_ns"]["count"].get<uint64_t>());
 }
+
+// --log: the model's sc_report messages on stderr, none by default, and the run the same.
+TEST(SmmuSim, LogHighShowsEventsWithoutChangingTheRun) {
+  const std::string scenario = std::string(SMMU_SCENARIO_DIR) + "/faults_driver.json";
+  const std::string quiet = temp_path("log_quiet.txt"), loud = temp_path("log_loud.txt");
+  const std::string a = temp_path("log_a.json"), b = temp_path("log_b.json");
+  ASSERT_EQ(run_cli_in_child_to({"-q", "--json", a, scenario}, quiet), 0);
+  ASSERT_EQ(run_cli_in_child_to({"-q", "--log", "debug", "--json", b, scenario}, loud), 0);
+  EXPECT_EQ(read_text(quiet).find("smmuv3/"), std::string::npos);
+  const std::string text = read_text(loud);
+  EXPECT_NE(text.find("smmuv3/event: soc.smmu0.tcu @"), std::string::npos);
+  EXPECT_NE(text.find("event F_PERMISSION sid 0x2"), std::string::npos);
+  EXPECT_NE(text.find("smmuv3/command: "), std::string::npos);
+  EXPECT_EQ(read_json(a).dump(), read_json(b).dump());
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "loud", scenario}, loud), 2);
+}
