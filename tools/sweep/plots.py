@@ -76,7 +76,7 @@ def make(plot_dir, sw, rows):
                 pts = sorted(cells.values(), key=lambda c: xorder.get(repr(c[0]), 0))
                 xs = [c[0] if numeric_x else xorder[repr(c[0])] for c in pts]
                 ys = [c[1] / c[2] for c in pts]
-                name = f"{series} = {slabel}" if series else None
+                name = str(slabel) if series else None
                 ax.plot(xs, ys, marker="o", label=name)
             if numeric_x:
                 if xp.log2:
