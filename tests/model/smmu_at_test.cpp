@@ -35,7 +35,6 @@ class Pool : public tlm::tlm_mm_interface {
     return gp;
   }
   void free(tlm::tlm_generic_payload* gp) override {
-    gp->clear_extension<model::StreamExtension>();
     delete gp;
     --live;
   }
