@@ -46,6 +46,9 @@ po::options_description sim_options() {
       ("vcd", po::value<std::string>()->value_name("FILE"), "write VCD waves to FILE")
       ("trace", po::value<std::string>()->value_name("FILE"),
        "write a Chrome/Perfetto trace (JSON) to FILE")
+      ("plot", po::value<std::string>()->value_name("DIR"),
+       "write the report (DIR/report.json) and its plots to DIR: each device's latency "
+       "histogram and the cache hit rates, PNG and SVG (python3-matplotlib)")
       ("expect", po::value<std::string>()->value_name("GOLDEN"),
        "compare the run with a golden report (--write-golden): print every difference as "
        "'key: golden -> now' and exit 3 if any; without a scenario argument the golden's "
@@ -178,6 +181,7 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.json_path = file_option(vm, "json");
   o.vcd_path = file_option(vm, "vcd");
   o.trace_path = file_option(vm, "trace");
+  o.plot_dir = file_option(vm, "plot");
   o.expect_path = file_option(vm, "expect");
   o.write_golden_path = file_option(vm, "write-golden");
   if (vm.count("set")) {

@@ -20,6 +20,7 @@
 #include "platform/golden.h"
 #include "platform/report_compare.h"
 #include "platform/report.h"
+#include "platform/report_plots.h"
 #include "platform/scenario.h"
 #include "platform/sim_report.h"
 #include "platform/soc.h"
@@ -151,6 +152,7 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   check_writable(opt.write_golden_path, "--write-golden");
   check_writable(opt.trace_path, "--trace");
   check_writable(opt.vcd_path, "--vcd");
+  prepare_plot_dir(opt.plot_dir);
 
   Soc soc("soc", scenario);
   TransactionTrace trace;
@@ -181,6 +183,7 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (!opt.json_path.empty()) write_json_report(file_report, opt.json_path);
   if (!opt.write_golden_path.empty()) write_json_report(make_golden(file_report), opt.write_golden_path);
   if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
+  const bool plotted = opt.plot_dir.empty() || write_report_plots(file_report, opt.plot_dir, err);
   // A valid scenario whose software failed (e.g. no IOTLB tag left): the report says
   // what ran, the exit status says it is not the run that was asked for.
   if (soc.driver() && !soc.driver()->error().empty()) {
@@ -188,7 +191,7 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (golden) return expect(*golden, file_report, opt.expect_path, out, err);
-  return 0;
+  return plotted ? 0 : 1;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 # Shared set-up for run.sh and test.sh: install the Debian packages that are missing,
 # then configure and build in build/ (Release). Sourced, not run. SMMU_SETUP_BUILD=0
 # stops after the packages (fuzz.sh builds elsewhere); SMMU_EXTRA_PACKAGES adds to them.
+# python3-matplotlib and parallel are smmu-sweep's (plots, --engine parallel).
 set -euo pipefail
 
 # Test discovery at build time runs the test programs: keep the SystemC banner out.
@@ -11,7 +12,7 @@ SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SMMU_BUILD="${SMMU_BUILD:-$SMMU_ROOT/build}"
 SMMU_PACKAGES=(g++ cmake make pkg-config libsystemc-dev libboost-dev
                libboost-program-options-dev nlohmann-json3-dev libgtest-dev
-               ${SMMU_EXTRA_PACKAGES:-})
+               python3 python3-matplotlib parallel ${SMMU_EXTRA_PACKAGES:-})
 
 smmu_install_missing() {
   local missing=()

@@ -3,6 +3,9 @@
 # Installs what is missing, builds, and runs the whole test suite.
 # Extra arguments go to ctest (e.g. `scripts/test.sh -R Walker`).
 set -euo pipefail
+# Slurm (slurm-wlm, munge) for the sweep.slurm test, which starts its own daemons on
+# loopback; SMMU_SKIP_SLURM=1 leaves it uninstalled (the test then skips, saying why).
+[[ "${SMMU_SKIP_SLURM:-0}" == 1 ]] || SMMU_EXTRA_PACKAGES="${SMMU_EXTRA_PACKAGES:-} slurm-wlm munge"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 cd "$SMMU_BUILD"

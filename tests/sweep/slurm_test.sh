@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # smmu-sweep --engine slurm against a real single-node Slurm: starts munged, slurmctld
 # and slurmd on loopback from a slurm.conf written to a temporary folder, runs a 2-point
 # sweep, checks its results, stops the daemons. When Slurm is not installed or its
@@ -143,5 +144,6 @@ print("results:", rows)
 PY
 # Resumable on Slurm too: nothing left to submit.
 /usr/bin/python3 "$sweep" "$tmp/sweep.json" --engine slurm --out "$out" --smmu-sim "$smmu_sim" \
-  --no-plots 2>&1 | grep -q '2 skipped' || fail "second run did not skip both points"
+  --no-plots >"$tmp/again.log" 2>&1
+grep -q "2 skipped" "$tmp/again.log" || { cat "$tmp/again.log"; fail "second run did not skip both points"; }
 echo "passed"

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """smmu-sweep end to end against the built smmu-sim (registered in tests/CMakeLists.txt).
 
-Usage: sweep_test.py SMMU_SIM CASE, CASE one of local, parallel, bad_file, failed_point.
+Usage: sweep_test.py SMMU_SIM CASE, CASE one of local, parallel, bad_file, failed_point,
+linked, examples.
 Exit 0 passed, 1 failed, 77 skipped (ctest's SKIP_RETURN_CODE).
 """
 import csv
@@ -181,8 +183,58 @@ def case_failed_point(tmp):
     check(r.returncode == 1 and "2 skipped" in r.stderr and "1 to run" in r.stderr, r.stderr)
 
 
+def case_linked(tmp):
+    """A linked parameter sets several paths per value; its name is the CSV column."""
+    out = os.path.join(tmp, "out")
+    doc = sweep_doc(parameters={
+        "size": {"sets": [{"smmus[0].main_tlb.ways": 1, "traffic[0].count": 50},
+                          {"smmus[0].main_tlb.ways": 4, "traffic[0].count": 80}],
+                 "labels": ["small", "big"]},
+        "traffic[0].pattern": PATTERNS})
+    r = run_sweep(tmp, doc, "--out", out, "--no-plots")
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    rows = read_csv(os.path.join(out, "results.csv"))
+    check(rows[0][:3] == ["size", "traffic[0].pattern", "repeat"], f"header {rows[0]}")
+    check([(x[0], x[1]) for x in rows[1:]] == [(z, p) for z in ("small", "big") for p in PATTERNS],
+          f"rows {rows}")
+    for i, (ways, count) in enumerate([(1, 50), (1, 50), (4, 80), (4, 80)]):
+        with open(os.path.join(out, "points", f"{i:04d}.json")) as f:
+            rep = json.load(f)
+        sc = rep["scenario"]
+        check(sc["smmus"][0]["main_tlb"]["ways"] == ways and sc["traffic"][0]["count"] == count,
+              f"point {i}: scenario {sc['smmus'][0]['main_tlb']}, {sc['traffic'][0]}")
+        check(rep["translation"]["latency_ns"]["count"] == count, f"point {i}: transactions")
+    bad = sweep_doc(parameters={"size": {"sets": [{"smmus[0].main_tlb.ways": 1}], "labels": []}})
+    r = run_sweep(tmp, bad, "--out", os.path.join(tmp, "bad"))
+    check(r.returncode == 2 and "parameters.size.labels" in r.stderr, f"bad labels: {r.stderr}")
+
+
+def case_examples(tmp):
+    """Every sweep in examples/sweeps runs, with its CSV in parameter order and its plots."""
+    ex = os.path.join(HERE, "..", "..", "examples", "sweeps")
+    files = sorted(f for f in os.listdir(ex) if f.endswith(".json"))
+    check(len(files) >= 3, f"examples/sweeps holds {files}")
+    for name in files:
+        out = os.path.join(tmp, name)
+        r = subprocess.run([sys.executable, SWEEP, os.path.join(ex, name), "--smmu-sim", SMMU_SIM,
+                            "--out", out], capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}")
+        with open(os.path.join(out, "results.json")) as f:
+            res = json.load(f)
+        rows = read_csv(os.path.join(out, "results.csv"))
+        check(len(rows) == 1 + len(res["points"]) and res["failures"] == [], f"{name}: rows")
+        first = res["parameters"][0]
+        col = [x[0] for x in rows[1:]]
+        check(col[0] == str(first["values"][0]) and str(first["values"][-1]) in col, f"{name}: {col}")
+        for row in rows[1:]:
+            for v in row[len(res["parameters"]) + 1:]:
+                float(v)
+        pngs = [f for f in os.listdir(os.path.join(out, "plots")) if f.endswith(".png")]
+        check(len(pngs) == len(res["collect"]), f"{name}: plots {pngs}")
+
+
 CASES = {"local": case_local, "parallel": case_parallel, "bad_file": case_bad_file,
-         "failed_point": case_failed_point}
+         "failed_point": case_failed_point, "linked": case_linked, "examples": case_examples}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[2] not in CASES:

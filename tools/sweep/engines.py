@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The engines: each runs a list of point parameter files and returns when all have run
 (or could not be). What happened to each point is read back from its files afterwards."""
 import concurrent.futures

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """smmu-sweep's command line: read the sweep, run the points not yet done, collect."""
 import argparse
 import csv

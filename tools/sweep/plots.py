@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Line plots of each collected value against each swept parameter (matplotlib, Agg)."""
 import math
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs one point: smmu-sim with the point's arguments, its report written under a
 temporary name and renamed only on success, so that a report that exists is complete.
 

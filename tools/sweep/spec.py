@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reading a sweep file: every bad value is a SweepError naming its key."""
 import itertools
 import json
@@ -30,8 +31,13 @@ def _scalar(v):
 class Parameter:
     """One swept key: the --set path, the values sent, and the labels in the CSV."""
 
-    def __init__(self, name, path, values, labels, log2=False):
+    def __init__(self, name, path, values, labels, log2=False, linked=False):
         self.name, self.path, self.values, self.labels, self.log2 = name, path, values, labels, log2
+        # linked: path is the list of paths it sets, each value a [(path, value)] list.
+        self.linked = linked
+
+    def sets(self, i):
+        return list(self.values[i]) if self.linked else [(self.path, self.values[i])]
 
 
 def _range(key, spec):
@@ -71,8 +77,39 @@ def _range(key, spec):
     return values, log2
 
 
+def _linked(name, spec):
+    """A parameter that sets several paths at once, e.g. the SMMU count: `smmus`,
+    `streams` and `traffic` must change together. {"sets": [{path: value, ...}, ...],
+    "labels": [...]}: the key is the parameter's name (the CSV column), not a path."""
+    key = f"parameters.{name}"
+    for k in spec:
+        if k not in ("sets", "labels"):
+            raise SweepError(f"{key}.{k}: unknown key (a linked parameter has sets, labels)")
+    sets = spec["sets"]
+    if not isinstance(sets, list) or not sets:
+        raise SweepError(f"{key}.sets: expected a non-empty list of objects of --set paths to values")
+    for i, one in enumerate(sets):
+        if not isinstance(one, dict) or not one:
+            raise SweepError(f"{key}.sets[{i}]: expected a non-empty object of --set paths to values")
+        for path in one:
+            if not SET_RE.match(path):
+                raise SweepError(f"{key}.sets[{i}].{path}: not a scenario key path (e.g. smmus)")
+    labels = spec.get("labels")
+    if not isinstance(labels, list) or len(labels) != len(sets):
+        raise SweepError(f"{key}.labels: expected a list as long as sets ({len(sets)})")
+    for i, l in enumerate(labels):
+        if not _scalar(l):
+            raise SweepError(f"{key}.labels[{i}]: expected a number or a string")
+    paths = sorted({path for one in sets for path in one})
+    return Parameter(name, paths, [list(one.items()) for one in sets], labels, linked=True)
+
+
 def _parameter(path, spec):
     key = f"parameters.{path}"
+    if isinstance(spec, dict) and "sets" in spec:
+        if not path or not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", path):
+            raise SweepError(f"{key}: a linked parameter's name is a word (e.g. smmu_count)")
+        return _linked(path, spec)
     if not path or not SET_RE.match(path):
         raise SweepError(f"{key}: not a scenario key path (e.g. smmus[0].main_tlb.ways)")
     name, labels, log2 = path, None, False
@@ -190,7 +227,7 @@ def parse(doc, base_dir):
     for i, p in enumerate(seed_paths):
         if not isinstance(p, str) or not SET_RE.match(p):
             raise SweepError(f"seed_paths[{i}]: not a scenario key path (e.g. traffic[0].seed)")
-        if any(p == q.path for q in s.parameters):
+        if any(p == q.path or (q.linked and p in q.path) for q in s.parameters):
             raise SweepError(f"seed_paths[{i}]: {p} is also a swept parameter")
     s.seed, s.seed_paths = seed, seed_paths
 
@@ -258,7 +295,7 @@ def _points(s):
     points = []
     for combo in combos:
         for r in range(s.repeats):
-            sets = [(p.path, p.values[i]) for p, i in zip(s.parameters, combo)]
+            sets = [ps for p, i in zip(s.parameters, combo) for ps in p.sets(i)]
             sets += [(sp, s.seed + r) for sp in s.seed_paths]
             labels = {p.name: p.labels[i] for p, i in zip(s.parameters, combo)}
             points.append(Point(len(points), labels, r, sets))
