@@ -230,7 +230,8 @@ def case_examples(tmp):
             for v in row[len(res["parameters"]) + 1:]:
                 float(v)
         pngs = [f for f in os.listdir(os.path.join(out, "plots")) if f.endswith(".png")]
-        check(len(pngs) == len(res["collect"]), f"{name}: plots {pngs}")
+        for c in res["collect"]:
+            check(any(f.startswith(f"{c['name']}_vs_") for f in pngs), f"{name}: no plot of {c['name']}: {pngs}")
 
 
 CASES = {"local": case_local, "parallel": case_parallel, "bad_file": case_bad_file,
