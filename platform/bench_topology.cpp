@@ -18,31 +18,21 @@ void fill_bench_pages(model::Memory& mem, const std::vector<BenchPage>& pages) {
 }
 
 RouterPath::RouterPath(const sc_core::sc_module_name& name, const model::MemoryParams& mem_params)
-    : sc_module(name), mem("mem", mem_params), router("router") {
-  router.initiator.bind(mem.socket);
-  router.map(0, 0, mem_params.size);
-}
+    : sc_module(name), fabric(mem_params), mem(fabric.memory), router(fabric.router) {}
 
 SmmuPath::SmmuPath(const sc_core::sc_module_name& name, const model::MemoryParams& mem_params,
                    const model::SmmuParams& smmu_params)
     : sc_module(name),
-      mem("mem", mem_params),
-      router("router"),
-      smmu("smmu", smmu_params),
-      writer_(mem),
-      alloc_(kTableBase, kTableSize) {
-  router.initiator.bind(mem.socket);
-  router.initiator.bind(smmu.mmio);
-  router.map(0, 0, mem_params.size);
-  router.map(1, kRegBase, r::kWindowSize);
-  smmu.downstream.bind(router.target);
-  smmu.walk.bind(router.target);
-}
+      fabric(mem_params, model::RouterParams(), SmmuFabricNames(), kRegBase),
+      mem(fabric.memory),
+      router(fabric.router),
+      smmu(fabric.add_smmu(smmu_params, "smmu")),
+      alloc_(kTableBase, kTableSize) {}
 
 void SmmuPath::configure_stage1(const std::vector<BenchPage>& pages) {
   std::vector<std::pair<uint64_t, uint64_t>> map;
   for (const BenchPage& p : pages) map.emplace_back(p.va, p.pa);
-  const Stage1StreamRegs regs = build_stage1_stream(writer_, alloc_, kStreamId, map, kAsid);
+  const Stage1StreamRegs regs = build_stage1_stream(fabric.writer(), alloc_, kStreamId, map, kAsid);
 
   fill_bench_pages(mem, pages);
 

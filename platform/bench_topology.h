@@ -11,6 +11,7 @@
 
 #include <systemc>
 
+#include "platform/smmu_fabric.h"
 #include "platform/table_builder.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
@@ -43,25 +44,15 @@ struct BenchPage {
   uint64_t pa;
 };
 
-// Host-side view of a Memory for the table builders (untimed, uncounted).
-class BenchMemoryWriter : public MemoryWriter {
- public:
-  explicit BenchMemoryWriter(model::Memory& m) : mem_(m) {}
-  void write64(uint64_t pa, uint64_t v) override { mem_.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return mem_.read64(pa); }
-
- private:
-  model::Memory& mem_;
-};
-
 // Fills each page's physical words with bench_pattern of the matching input address.
 void fill_bench_pages(model::Memory& mem, const std::vector<BenchPage>& pages);
 
 // master -> router -> memory. The master binds to router.target.
 class RouterPath : public sc_core::sc_module {
  public:
-  model::Memory mem;
-  model::Router router;
+  SmmuFabric fabric;  // no SMMU
+  model::Memory& mem;
+  model::Router& router;
 
   RouterPath(const sc_core::sc_module_name& name, const model::MemoryParams& mem_params);
 };
@@ -70,9 +61,10 @@ class RouterPath : public sc_core::sc_module {
 // SMMU's register window, so every socket is bound).
 class SmmuPath : public sc_core::sc_module {
  public:
-  model::Memory mem;
-  model::Router router;
-  model::Smmu smmu;
+  SmmuFabric fabric;
+  model::Memory& mem;
+  model::Router& router;
+  model::Smmu& smmu;
 
   SmmuPath(const sc_core::sc_module_name& name, const model::MemoryParams& mem_params,
            const model::SmmuParams& smmu_params);
@@ -83,7 +75,6 @@ class SmmuPath : public sc_core::sc_module {
   void configure_stage1(const std::vector<BenchPage>& pages);
 
  private:
-  BenchMemoryWriter writer_;
   PageAllocator alloc_;
 };
 

@@ -57,9 +57,11 @@ po::options_description sim_options() {
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
       ("quiet,q", "do not print the text report")
-      ("log", po::value<std::string>()->value_name("LEVEL"),
+      ("log", po::value<std::vector<std::string>>()->value_name("[MODULE=]LEVEL"),
        "the model's sc_report messages on stderr: none, low, medium (the default: nothing "
-       "from the SMMU), high (events, GERROR), debug (every command, CMD_SYNC completions)")
+       "from the SMMU), high (events, GERROR, queue errors), debug (every command, CMD_SYNC "
+       "completions, DTI and ATS traffic); MODULE=LEVEL sets it for one module and what is "
+       "under it (e.g. soc.smmu0=debug); repeatable")
       ("progress", "print a progress line on stderr (simulated time, transactions) for runs "
                    "longer than 2 s of host time even when stderr is not a terminal");
   return desc;
@@ -196,13 +198,24 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.quiet = vm.count("quiet") != 0;
   o.progress = vm.count("progress") != 0;
   if (vm.count("log")) {
-    const std::string l = vm["log"].as<std::string>();
-    if (l == "none") o.log_verbosity = sc_core::SC_NONE;
-    else if (l == "low") o.log_verbosity = sc_core::SC_LOW;
-    else if (l == "medium") o.log_verbosity = sc_core::SC_MEDIUM;
-    else if (l == "high") o.log_verbosity = sc_core::SC_HIGH;
-    else if (l == "debug") o.log_verbosity = sc_core::SC_DEBUG;
-    else throw CliError("--log: expected none, low, medium, high or debug, got '" + l + "'");
+    const auto level = [](const std::string& l) {
+      if (l == "none") return static_cast<int>(sc_core::SC_NONE);
+      if (l == "low") return static_cast<int>(sc_core::SC_LOW);
+      if (l == "medium") return static_cast<int>(sc_core::SC_MEDIUM);
+      if (l == "high") return static_cast<int>(sc_core::SC_HIGH);
+      if (l == "debug") return static_cast<int>(sc_core::SC_DEBUG);
+      throw CliError("--log: expected none, low, medium, high or debug, got '" + l + "'");
+    };
+    for (const std::string& arg : vm["log"].as<std::vector<std::string>>()) {
+      const size_t eq = arg.find('=');
+      if (eq == std::string::npos) {
+        o.log_verbosity = level(arg);
+        continue;
+      }
+      const std::string module = arg.substr(0, eq);
+      if (module.empty()) throw CliError("--log: no module before '=' in '" + arg + "'");
+      o.module_log_levels.emplace_back(module, level(arg.substr(eq + 1)));
+    }
   }
   return o;
 }

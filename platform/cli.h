@@ -10,6 +10,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -33,7 +34,9 @@ struct CliOptions {
   bool print_default_scenario = false;
   bool quiet = false;
   bool progress = false;
-  int log_verbosity = -1;              // --log: an sc_core verbosity (-1: leave SystemC's)               // --progress: a progress line even when stderr is no terminal
+  int log_verbosity = -1;              // --log LEVEL: an sc_core verbosity (-1: leave SystemC's)
+  // --log MODULE=LEVEL, in the order given: a level for a module and everything under it.
+  std::vector<std::pair<std::string, int>> module_log_levels;
   bool help = false;  // usage was printed; the program should exit 0
 };
 

@@ -16,6 +16,7 @@
 #include "platform/latency_summary.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
+#include "platform/smmu_fabric.h"
 #include "platform/system_os.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/mem/memory.h"
@@ -48,9 +49,9 @@ uint64_t buffer_pa(const DmaBenchParams& p, unsigned cpu, uint64_t op) {
 uint64_t to_ns(const sc_time& t) { return static_cast<uint64_t>(t.to_seconds() * 1e9 + 0.5); }
 
 struct Machine {
-  model::Memory mem;
-  model::Router router;
-  model::Smmu smmu;
+  SmmuFabric fabric;
+  model::Memory& mem;
+  model::Smmu& smmu;
   std::vector<std::unique_ptr<DmaPort>> ports;
   DmaAllocator dma;
   ScSync sync;
@@ -76,17 +77,11 @@ struct Machine {
   }
 
   explicit Machine(const DmaBenchParams& p)
-      : mem("mem", memory_params(p)),
-        router("router"),
-        smmu("smmu", smmu_params(p)),
+      : fabric(memory_params(p), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
+        mem(fabric.memory),
+        smmu(fabric.add_smmu(smmu_params(p), "smmu")),
         dma(kDmaBase, kDmaSize),
         sync("sync", sync_params(p)) {
-    router.initiator.bind(mem.socket);
-    router.map(0, 0, kMemSize);
-    router.initiator.bind(smmu.mmio);
-    router.map(1, kSmmuBase, arch::reg::kWindowSize);
-    smmu.downstream.bind(router.target);
-    smmu.walk.bind(router.target);
     for (unsigned d = 0; d < p.devices; ++d) {
       const std::string name = "dev" + std::to_string(d);
       ports.push_back(std::make_unique<DmaPort>(name.c_str(), kFirstSid + d));
@@ -99,11 +94,7 @@ struct Machine {
       const std::string name = "cpu" + std::to_string(c);
       cpus.push_back(std::make_unique<Cpu>(name.c_str(), cp, dma, sync));
       Cpu& cpu = *cpus.back();
-      cpu.connect_irq(0, smmu.evtq_irq);
-      cpu.connect_irq(1, smmu.gerror_irq);
-      cpu.connect_irq(2, smmu.cmd_sync_irq);
-      cpu.connect_sev(smmu.sev_event());
-      cpu.bus.bind(router.target);
+      fabric.connect_cpu(cpu);
       all.push_back(&cpu);
     }
     os = std::make_unique<SystemOs>(all);

@@ -16,11 +16,10 @@
 #include "platform/dma_port.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
+#include "platform/smmu_fabric.h"
 #include "platform/system_os.h"
 #include "rtl_model/arch/command.h"
 #include "rtl_model/arch/registers.h"
-#include "rtl_model/mem/memory.h"
-#include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
 
@@ -47,9 +46,9 @@ uint64_t pattern(uint64_t off) { return 0x5eed'0000'0000'0000 | off; }
 
 // The SoC (see the header). Modules are named at the top level: one per process.
 struct Machine {
-  model::Memory mem;
-  model::Router router;
-  std::vector<std::unique_ptr<model::Smmu>> smmus;
+  SmmuFabric fabric;
+  model::Memory& mem;
+  std::vector<std::unique_ptr<model::Smmu>>& smmus;
   std::vector<std::unique_ptr<DmaPort>> ports;                // plain devices
   std::vector<std::unique_ptr<model::AtsEndpoint>> endpoints;  // ATS devices
   DmaAllocator dma;
@@ -84,22 +83,16 @@ struct Machine {
   }
 
   Machine(unsigned n, const InvScalingParams& p)
-      : mem("mem", memory_params(p)),
-        router("router"),
+      : fabric(memory_params(p), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
+        mem(fabric.memory),
+        smmus(fabric.smmus),
         dma(kDmaBase, kDmaSize),
         sync("sync"),
         cpu("cpu0", cpu_params(p), dma, sync),
         os({&cpu}) {
-    router.initiator.bind(mem.socket);
-    router.map(0, 0, kMemSize);
     for (unsigned i = 0; i < n; ++i) {
       const std::string name = "smmu" + std::to_string(i);
-      smmus.push_back(std::make_unique<model::Smmu>(name.c_str(), smmu_params(p)));
-      model::Smmu& s = *smmus.back();
-      router.initiator.bind(s.mmio);
-      router.map(1 + i, kSmmuBase + i * arch::reg::kWindowSize, arch::reg::kWindowSize);
-      for (unsigned j = 0; j < s.tbu_count(); ++j) s.tbu(j).downstream.bind(router.target);
-      s.walk.bind(router.target);
+      model::Smmu& s = fabric.add_smmu(smmu_params(p));
       if (p.ats) {
         model::AtsEndpointParams ep;
         ep.sid = kSid;
@@ -118,12 +111,8 @@ struct Machine {
           ports.back()->socket.bind(s.tbu(j).upstream);
         }
       }
-      cpu.connect_irq(3 * i, s.evtq_irq);
-      cpu.connect_irq(3 * i + 1, s.gerror_irq);
-      cpu.connect_irq(3 * i + 2, s.cmd_sync_irq);
-      cpu.connect_sev(s.sev_event());
     }
-    cpu.bus.bind(router.target);
+    fabric.connect_cpu(cpu);
   }
 
   unsigned tbus_per_smmu() const { return smmus.front()->tbu_count(); }

@@ -25,6 +25,7 @@
 #include "platform/sim_report.h"
 #include "platform/soc.h"
 #include "platform/version.h"
+#include "rtl_model/smmu/log.h"
 
 namespace smmu::platform {
 
@@ -132,8 +133,9 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
     out << default_scenario_text();
     return 0;
   }
-  if (opt.log_verbosity >= 0) {
-    sc_core::sc_report_handler::set_verbosity_level(opt.log_verbosity);
+  if (opt.log_verbosity >= 0 || !opt.module_log_levels.empty()) {
+    if (opt.log_verbosity >= 0) sc_core::sc_report_handler::set_verbosity_level(opt.log_verbosity);
+    for (const auto& [module, level] : opt.module_log_levels) smmu::model::log::set_module_level(module, level);
     g_log = &err;
     sc_core::sc_report_handler::set_handler(log_handler);
   }

@@ -132,13 +132,12 @@ Soc::Device::Device(const std::string& name_, unsigned smmu_, unsigned port_)
 Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     : sc_module(name),
       host("host"),
-      memory("memory", scenario.memory),
-      router("router", scenario.interconnect),
+      fabric(scenario.memory, scenario.interconnect, SmmuFabricNames{"memory", "router"}, kSmmuWindowBase),
+      memory(fabric.memory),
+      router(fabric.router),
+      smmus(fabric.smmus),
       scenario_(scenario),
-      writer_(memory),
       alloc_(scenario.table_region_base(), kTableRegionSize) {
-  router.initiator.bind(memory.socket);
-  router.map(0, 0, scenario_.memory.size);
   host.bind(router.target);
   for (unsigned i = 0; i < scenario_.smmus.size(); ++i) {
     queues_.push_back(std::make_unique<CommandQueue>());
@@ -149,14 +148,7 @@ Soc::Soc(const sc_core::sc_module_name& name, const Scenario& scenario)
     queues_.back()->done = queues_.back()->batches.empty();
   }
   for (unsigned i = 0; i < scenario_.smmus.size(); ++i) {
-    const std::string n = "smmu" + std::to_string(i);
-    smmus.push_back(std::make_unique<model::Smmu>(n.c_str(), scenario_.smmus[i].params));
-    model::Smmu& smmu = *smmus.back();
-    router.initiator.bind(smmu.mmio);
-    router.map(1 + i, kSmmuWindowBase + i * r::kWindowSize, r::kWindowSize);
-    // Every TBU's translated traffic goes into the router (one target binding each).
-    for (unsigned j = 0; j < smmu.tbu_count(); ++j) smmu.tbu(j).downstream.bind(router.target);
-    smmu.walk.bind(router.target);
+    fabric.add_smmu(scenario_.smmus[i].params);
     build_devices(i);
     if (scenario_.setup == Setup::kDriver) {
       tables_.emplace_back();  // filled in when the driver has set up
@@ -181,13 +173,7 @@ void Soc::build_cpus() {
     p.cached_access = scenario_.cpus.cached_access;
     cpus_.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(c)).c_str(), p, *dma_, *sync_));
     Cpu& cpu = *cpus_.back();
-    cpu.bus.bind(router.target);
-    for (unsigned i = 0; i < smmus.size(); ++i) {
-      cpu.connect_irq(3 * i, smmus[i]->evtq_irq);
-      cpu.connect_irq(3 * i + 1, smmus[i]->gerror_irq);
-      cpu.connect_irq(3 * i + 2, smmus[i]->cmd_sync_irq);
-      cpu.connect_sev(smmus[i]->sev_event());
-    }
+    fabric.connect_cpu(cpu);
     all.push_back(&cpu);
   }
   CpuParams ep;
@@ -451,8 +437,8 @@ void Soc::build_translation(unsigned smmu) {
       if (s.smmu == smmu) needed = std::max(needed, bits_for(s.sid));
     const unsigned log2size = F.sid_bits <= 16 ? F.sid_bits : std::max(16u, needed);
     StreamTableBuilder st = F.two_level_stream_table
-                                ? StreamTableBuilder::two_level(writer_, alloc_, log2size, 8)
-                                : StreamTableBuilder::linear(writer_, alloc_, log2size);
+                                ? StreamTableBuilder::two_level(fabric.writer(), alloc_, log2size, 8)
+                                : StreamTableBuilder::linear(fabric.writer(), alloc_, log2size);
     t.strtab_base_reg = st.base_reg();
     t.strtab_base_cfg = st.base_cfg();
     t.evtq_log2 = F.evtq_log2_entries;
@@ -508,7 +494,7 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
   // Stage 1: page tables and CDs, allocated from `a` (the table region, or a nested
   // stream's guest window, where IPA == PA).
   auto build_stage1 = [&](PageAllocator& a) {
-    PageTableBuilder pt(writer_, a, g, model::stage1_start_level(g, kStage1InputBits), 1,
+    PageTableBuilder pt(fabric.writer(), a, g, model::stage1_start_level(g, kStage1InputBits), 1,
                         Stage::kS1);
     pt.set_input_bits(kStage1InputBits);
     for (const MappingSpec& m : s.mappings)
@@ -518,8 +504,8 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
     for (uint32_t ssid : s.ssids) max_ssid = std::max(max_ssid, ssid);
     const unsigned cdmax = s.substreams() ? std::max(1u, bits_for(max_ssid)) : 0;
     CdTableBuilder cds = F.two_level_cd_table && cdmax > 6
-                             ? CdTableBuilder::two_level(writer_, a, cdmax, 1)
-                             : CdTableBuilder::linear(writer_, a, cdmax);
+                             ? CdTableBuilder::two_level(fabric.writer(), a, cdmax, 1)
+                             : CdTableBuilder::linear(fabric.writer(), a, cdmax);
     arch::Cd cd;
     cd.valid = true;
     cd.aa64 = true;
@@ -545,7 +531,7 @@ arch::Ste Soc::build_stream(const StreamSpec& s) {
     uint64_t ipa_end = 1;
     for (const Range& rg : ranges) ipa_end = std::max(ipa_end, rg.ipa + rg.size);
     const Stage2Shape shape = stage2_shape(g, ipa_end, F.oas_bits);
-    PageTableBuilder pt(writer_, alloc_, g, shape.start_level, shape.concat, Stage::kS2);
+    PageTableBuilder pt(fabric.writer(), alloc_, g, shape.start_level, shape.concat, Stage::kS2);
     pt.set_input_bits(shape.ipa_bits);
     for (const Range& rg : ranges)
       pt.map(rg.ipa, rg.pa, rg.size, s2_attrs(rg.read_only), rg.blocks);

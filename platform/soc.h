@@ -64,6 +64,7 @@
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
 #include "platform/scenario.h"
+#include "platform/smmu_fabric.h"
 #include "platform/system_os.h"
 #include "platform/table_builder.h"
 #include "rtl_model/mem/memory.h"
@@ -145,9 +146,10 @@ class Soc : public sc_core::sc_module {
 
   // The stand-in software's MMIO initiator (CMDQ_PROD, CMDQ_CONS, GERROR accesses).
   tlm_utils::simple_initiator_socket<Soc> host;
-  model::Memory memory;
-  model::Router router;
-  std::vector<std::unique_ptr<model::Smmu>> smmus;
+  SmmuFabric fabric;  // memory, router, SMMUs (smmu_fabric.h)
+  model::Memory& memory;
+  model::Router& router;
+  std::vector<std::unique_ptr<model::Smmu>>& smmus;
   std::vector<std::unique_ptr<Device>> devices;  // by SMMU, then port
 
   const Scenario& scenario() const { return scenario_; }
@@ -199,16 +201,6 @@ class Soc : public sc_core::sc_module {
   uint64_t table_bytes_used() const { return alloc_.used(); }
 
  private:
-  class Writer : public MemoryWriter {
-   public:
-    explicit Writer(model::Memory& m) : mem_(m) {}
-    void write64(uint64_t pa, uint64_t v) override { mem_.write64(pa, v); }
-    uint64_t read64(uint64_t pa) override { return mem_.read64(pa); }
-
-   private:
-    model::Memory& mem_;
-  };
-
   // The maintenance process's view of one command queue.
   struct CommandQueue {
     std::vector<const CommandBatchSpec*> batches;  // by time, then scenario order
@@ -265,7 +257,6 @@ class Soc : public sc_core::sc_module {
   sc_core::sc_event setup_done_;
   bool setup_finished_ = false;
   sc_core::sc_time setup_end_;
-  Writer writer_;
   PageAllocator alloc_;
   std::vector<SmmuTables> tables_;
   std::vector<std::unique_ptr<CommandQueue>> queues_;  // by SMMU

@@ -163,6 +163,7 @@ void Tcu::dti_b_transport(int link, tlm::tlm_generic_payload& trans, sc_time& de
       req->cacheable = false;
       req->result = translate(s, va, req->access, delay, mode, req->probe ? nullptr : req);
       if (!req->probe) translation_slots_.release(slot, delay);
+      if (log::enabled(*this, sc_core::SC_DEBUG)) log_dti_answer(link, s, va, req->result, delay);
       return;
     }
     case DtiRequest::Kind::kCheckTranslated: {
@@ -180,7 +181,18 @@ void Tcu::dti_b_transport(int link, tlm::tlm_generic_payload& trans, sc_time& de
   }
 }
 
+void Tcu::log_dti_answer(int link, const Stream& s, uint64_t va, const Translation& t, const sc_time& delay) {
+  static const char* const kKind[] = {"translated", "bypass", "abort", "fault", "raz/wi"};
+  char text[160];
+  std::snprintf(text, sizeof text, "DTI link %d translate sid 0x%x ssid 0x%x va 0x%llx: %s pa 0x%llx, +%s", link,
+                s.sid, s.ssid, static_cast<unsigned long long>(va), kKind[static_cast<unsigned>(t.kind) % 5],
+                static_cast<unsigned long long>(t.out_addr), delay.to_string().c_str());
+  log::info(log::kDti, sc_core::SC_DEBUG, *this, text);
+}
+
 sc_time Tcu::send_dti(unsigned link, DtiMessage& msg, sc_time delay) {
+  if (log::enabled(*this, sc_core::SC_DEBUG))
+    log::info(log::kDti, sc_core::SC_DEBUG, *this, "DTI link " + std::to_string(link) + " message to the TBU");
   tlm::tlm_generic_payload trans;
   trans.set_command(tlm::TLM_IGNORE_COMMAND);
   trans.set_extension(&msg);
@@ -446,7 +458,7 @@ Translation Tcu::fault(arch::EventRecord ev, const Stream& s, uint64_t va,
 void Tcu::record_event(const arch::EventRecord& ev, sc_time delay) {
   bool became_non_empty = false;
   const EventQueue::Outcome outcome = evtq_.post(ev, delay, became_non_empty);
-  if (log::enabled(sc_core::SC_HIGH)) {
+  if (log::enabled(*this, sc_core::SC_HIGH)) {
     char text[160];
     std::snprintf(text, sizeof text, "%s %s sid 0x%x ssid 0x%x%s addr 0x%llx",
                   outcome == EventQueue::Outcome::kWritten ? "event" : "event lost", arch::to_string(ev.id),
@@ -473,7 +485,7 @@ void Tcu::raise_gerror(uint32_t mask, sc_time delay) {
   const uint32_t before = r::gerror_active(regs_.gerror(), regs_.gerrorn());
   if (mask) regs_.raise_gerror(mask);
   const uint32_t now = r::gerror_active(regs_.gerror(), regs_.gerrorn());
-  if ((now & ~before) && log::enabled(sc_core::SC_HIGH)) {
+  if ((now & ~before) && log::enabled(*this, sc_core::SC_HIGH)) {
     char text[64];
     std::snprintf(text, sizeof text, "GERROR active 0x%x (new 0x%x)", now, now & ~before);
     log::info(log::kGerror, sc_core::SC_HIGH, *this, text);

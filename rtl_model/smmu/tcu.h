@@ -213,6 +213,8 @@ class Tcu : public sc_core::sc_module {
 
   // --- DTI: the TCU's side of its TBU links
   DtiGlobalState global_state() const;
+  // smmuv3/dti at debug: a translation's answer to the TBU on `link`.
+  void log_dti_answer(int link, const Stream& s, uint64_t va, const Translation& t, const sc_core::sc_time& delay);
   // Sends msg to the TBU of `link` at delay from now; returns the TBU's answer time.
   sc_core::sc_time send_dti(unsigned link, DtiMessage& msg, sc_core::sc_time delay);
   void broadcast_global_state(bool revoke_dmi);

@@ -3,8 +3,10 @@
 // their pre-translated traffic for a TBU (CR0.ATSCHK = 1), and sending ATC invalidations
 // whose answers CMD_SYNC waits for.
 #include <algorithm>
+#include <cstdio>
 
 #include "rtl_model/smmu/tcu.h"
+#include "rtl_model/smmu/log.h"
 
 namespace smmu::model {
 
@@ -74,6 +76,13 @@ void Tcu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) 
   if (!answered) ++stats_.ats_unsupported;
   translation_slots_.release(slot, delay);
   delay += link_time_;
+  if (log::enabled(*this, sc_core::SC_DEBUG)) {
+    char text[160];
+    std::snprintf(text, sizeof text, "ATS request sid 0x%x ssid 0x%x va 0x%llx: %s R%d W%d X%d -> 0x%llx, +%s", s.sid,
+                  s.ssid, static_cast<unsigned long long>(va), answered ? "success" : "unsupported", req->read,
+                  req->write, req->exe, static_cast<unsigned long long>(req->translated), delay.to_string().c_str());
+    log::info(log::kAts, sc_core::SC_DEBUG, *this, text);
+  }
 }
 
 bool Tcu::admit_translated(const Stream& s, uint64_t addr, const Access& access,
@@ -129,6 +138,12 @@ void Tcu::send_atc_invalidation(const arch::Command& c, sc_time& delay) {
     const auto status = trans.get_response_status();
     if (status == tlm::TLM_ADDRESS_ERROR_RESPONSE) continue;  // not this endpoint's
     ++cmd_stats_.atc_inv_sent;
+    if (log::enabled(*this, sc_core::SC_DEBUG)) {
+      char text[96];
+      std::snprintf(text, sizeof text, "ATC invalidation to endpoint %u sid 0x%x addr 0x%llx: %s", i, c.sid(),
+                    static_cast<unsigned long long>(c.addr()), status == tlm::TLM_OK_RESPONSE ? "ok" : "failed");
+      log::info(log::kAts, sc_core::SC_DEBUG, *this, text);
+    }
     pending_atc_inv_.push_back({issued, issued + round_trip, status == tlm::TLM_OK_RESPONSE, serving_});
   }
 }

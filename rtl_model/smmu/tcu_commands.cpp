@@ -7,6 +7,7 @@
 // §3.5.6.1): the engine serves those with work round robin, one fetch batch a turn.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "rtl_model/smmu/tcu.h"
 #include "rtl_model/smmu/log.h"
@@ -101,6 +102,14 @@ void Tcu::stop_command_queue(unsigned q, r::CmdqError err) {
     case r::CmdqError::kAtcInvSync: ++cmd_stats_.errors_atc_inv_sync; break;
     case r::CmdqError::kNone: break;
   }
+  if (log::enabled(*this, sc_core::SC_HIGH)) {
+    static const char* const kReason[] = {"none", "ILL", "ABT", "ATC_INV_SYNC"};
+    char text[80];
+    std::snprintf(text, sizeof text, "%s stopped: error %s", q == 0 ? "CMDQ" : "ECMDQ",
+                  kReason[static_cast<unsigned>(err) & 3]);
+    if (q != 0) std::snprintf(text + std::strlen(text), sizeof text - std::strlen(text), " (ECMDQ %u)", q - 1);
+    log::info(log::kQueue, sc_core::SC_HIGH, *this, text);
+  }
   if (q == 0) {
     // CONS stays at the failing command; software reads CONS.ERR, fixes or replaces the
     // command, and acknowledges GERROR.CMDQ_ERR through GERRORN to resume.
@@ -182,7 +191,7 @@ void Tcu::serve_batch(unsigned q) {
 r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {
   constexpr auto kOk = r::CmdqError::kNone;
   constexpr auto kIll = r::CmdqError::kIll;
-  if (log::enabled(sc_core::SC_DEBUG)) {
+  if (log::enabled(*this, sc_core::SC_DEBUG)) {
     char text[96];
     std::snprintf(text, sizeof text, "command %s (0x%02x) %016llx %016llx",
                   arch::opcode_known(c.raw_opcode()) ? arch::to_string(c.opcode()) : "unknown", c.raw_opcode(),
@@ -334,7 +343,7 @@ bool Tcu::complete_sync(const arch::Command& c, sc_time& delay) {
   }
   // Latency from the PROD write that published this CMD_SYNC to its completion.
   ++cmd_stats_.syncs;
-  if (log::enabled(sc_core::SC_DEBUG))
+  if (log::enabled(*this, sc_core::SC_DEBUG))
     log::info(log::kCommand, sc_core::SC_DEBUG, *this, "CMD_SYNC complete at +" + delay.to_string());
   const sc_time done = sc_core::sc_time_stamp() + delay;
   const QueueTrack& track = queues_[serving_ >= 0 ? serving_ : 0];

@@ -5,8 +5,10 @@
 // CONS, and errors that stop only their queue until ERRACK is toggled (§3.5.6.3).
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
+#include "rtl_model/smmu/log.h"
 #include "tests/support/smmu_testbench.h"
 
 namespace smmu::test {
@@ -292,6 +294,31 @@ TEST(SmmuEcmdq, IllegalCommandStopsOnlyItsQueueUntilErrack) {
   EXPECT_EQ(active_gerrors(tb), r::gerror::kCmdqpErr.mask());
   EXPECT_EQ(tb.smmu.stats().gerror_irqs, 2u);
   EXPECT_EQ(q.rd(0), 4u);
+}
+
+// smmuv3/queue at SC_HIGH names the queue that stopped and why; with the SMMU's own
+// module level at none, nothing.
+std::vector<std::string> g_queue_messages;
+void capture_queue_messages(const sc_core::sc_report& rep, const sc_core::sc_actions&) {
+  if (std::string(rep.get_msg_type()) == model::log::kQueue) g_queue_messages.push_back(rep.get_msg());
+}
+
+TEST(SmmuEcmdq, QueueErrorIsLoggedAtHighForItsModule) {
+  SmmuTestbench tb(ecmdq_params(2));
+  Ecmdqs q(tb);
+  q.enable(0);
+  q.enable(1);
+  sc_core::sc_report_handler::set_handler(capture_queue_messages);
+  sc_core::sc_report_handler::set_verbosity_level(sc_core::SC_HIGH);
+  model::log::set_module_level(tb.smmu.name(), sc_core::SC_NONE);
+  q.submit(1, {bad_command()});
+  tb.run(ns(1000));
+  EXPECT_TRUE(g_queue_messages.empty());
+  model::log::clear_module_levels();
+  q.submit(0, {sync_none(), bad_command()});
+  tb.run(ns(1000));
+  ASSERT_EQ(g_queue_messages.size(), 1u);
+  EXPECT_NE(g_queue_messages[0].find("ECMDQ stopped: error ILL (ECMDQ 0)"), std::string::npos) << g_queue_messages[0];
 }
 
 TEST(SmmuEcmdq, CmdqpErrIsReportedOnceWhileActive) {

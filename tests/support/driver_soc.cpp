@@ -33,21 +33,14 @@ DriverSoc::DriverSoc(const DriverSocConfig& cfg)
     : cfg_(checked(cfg)), dma_(cfg.dma_base, cfg.dma_size) {
   model::MemoryParams mp;
   mp.size = cfg.mem_size;
-  mem_ = std::make_unique<model::Memory>("mem", mp);
-  router_ = std::make_unique<model::Router>("router");
-  router_->initiator.bind(mem_->socket);
-  router_->map(0, 0, cfg.mem_size);
+  fabric_ = std::make_unique<platform::SmmuFabric>(mp, model::RouterParams(),
+                                                   platform::SmmuFabricNames(), kDriverSmmuBase);
   sync_ = std::make_unique<platform::ScSync>("sync");
   masters_.resize(cfg.smmus);
   endpoints_.resize(cfg.smmus);
   for (unsigned i = 0; i < cfg.smmus; ++i) {
     const std::string n = "smmu" + std::to_string(i);
-    smmus_.push_back(std::make_unique<model::Smmu>(n.c_str(), cfg.smmu));
-    model::Smmu& s = *smmus_.back();
-    router_->initiator.bind(s.mmio);
-    router_->map(1 + i, kDriverSmmuBase + i * r::kWindowSize, r::kWindowSize);
-    s.downstream.bind(router_->target);
-    s.walk.bind(router_->target);
+    model::Smmu& s = fabric_->add_smmu(cfg.smmu);
     for (unsigned p = 0; p < cfg.plain_masters; ++p) {
       const std::string mn = n + "_dev" + std::to_string(p);
       masters_[i].push_back(std::make_unique<Master>(mn.c_str()));
@@ -73,13 +66,7 @@ DriverSoc::DriverSoc(const DriverSocConfig& cfg)
     const std::string n = "cpu" + std::to_string(c);
     cpus_.push_back(std::make_unique<platform::Cpu>(n.c_str(), cp, dma_, *sync_));
     platform::Cpu& cpu = *cpus_.back();
-    cpu.bus.bind(router_->target);
-    for (unsigned i = 0; i < cfg.smmus; ++i) {
-      cpu.connect_irq(3 * i, smmus_[i]->evtq_irq);
-      cpu.connect_irq(3 * i + 1, smmus_[i]->gerror_irq);
-      cpu.connect_irq(3 * i + 2, smmus_[i]->cmd_sync_irq);
-      cpu.connect_sev(smmus_[i]->sev_event());
-    }
+    fabric_->connect_cpu(cpu);
   }
   std::vector<platform::Cpu*> cpus;
   for (auto& c : cpus_) cpus.push_back(c.get());
@@ -184,13 +171,13 @@ bool DriverSoc::run_driver(const std::function<void(driver::Os&, driver::Iommu&)
 arch::Ste DriverSoc::ste(unsigned smmu, uint32_t sid) {
   const uint64_t pa = device(smmu).ste_address(sid);
   arch::SteWords w;
-  for (unsigned i = 0; i < 8; ++i) w[i] = mem_->read64(pa + 8 * i);
+  for (unsigned i = 0; i < 8; ++i) w[i] = fabric_->memory.read64(pa + 8 * i);
   return arch::Ste::decode(w);
 }
 
 arch::Cd DriverSoc::cd(uint64_t pa) {
   arch::CdWords w;
-  for (unsigned i = 0; i < 8; ++i) w[i] = mem_->read64(pa + 8 * i);
+  for (unsigned i = 0; i < 8; ++i) w[i] = fabric_->memory.read64(pa + 8 * i);
   return arch::Cd::decode(w);
 }
 
@@ -204,8 +191,8 @@ std::vector<arch::Command> DriverSoc::queued_commands(const driver::CommandQueue
   for (uint64_t n = from; n < to; ++n) {
     const uint64_t pa = q.slot_pa(static_cast<uint32_t>(n & (q.entries() - 1)));
     arch::Command c;
-    c.dw[0] = mem_->read64(pa);
-    c.dw[1] = mem_->read64(pa + 8);
+    c.dw[0] = fabric_->memory.read64(pa);
+    c.dw[1] = fabric_->memory.read64(pa + 8);
     out.push_back(c);
   }
   return out;

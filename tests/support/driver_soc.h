@@ -25,6 +25,7 @@
 #include "platform/guest_stage1.h"
 #include "platform/sc_os.h"
 #include "platform/sc_sync.h"
+#include "platform/smmu_fabric.h"
 #include "platform/system_os.h"
 #include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/ste.h"
@@ -78,8 +79,8 @@ class DriverSoc {
   ~DriverSoc();
 
   const DriverSocConfig& config() const { return cfg_; }
-  model::Memory& memory() { return *mem_; }
-  model::Smmu& smmu(unsigned i) { return *smmus_.at(i); }
+  model::Memory& memory() { return fabric_->memory; }
+  model::Smmu& smmu(unsigned i) { return *fabric_->smmus.at(i); }
   platform::Cpu& cpu(unsigned i) { return *cpus_.at(i); }
   Master& master(unsigned smmu, unsigned port) { return *masters_.at(smmu).at(port); }
   model::AtsEndpoint& endpoint(unsigned smmu, unsigned i) { return *endpoints_.at(smmu).at(i); }
@@ -111,8 +112,8 @@ class DriverSoc {
   model::DmaOutcome ats_dma(unsigned smmu, unsigned i, uint64_t iova, bool write = false,
                             uint64_t* rdata = nullptr, std::optional<uint32_t> ssid = std::nullopt);
 
-  uint64_t read64(uint64_t pa) { return mem_->read64(pa); }
-  void write64(uint64_t pa, uint64_t v) { mem_->write64(pa, v); }
+  uint64_t read64(uint64_t pa) { return fabric_->memory.read64(pa); }
+  void write64(uint64_t pa, uint64_t v) { fabric_->memory.write64(pa, v); }
 
   // The commands the SMMU's queue holds from entry `from` (a count of entries produced,
   // as CommandQueue::produced()) to `to`.
@@ -122,7 +123,7 @@ class DriverSoc {
   uint64_t opcode_count(unsigned smmu, arch::Opcode op) {
     return smmu_stats(smmu).by_opcode[static_cast<uint8_t>(op)];
   }
-  const model::CommandStats& smmu_stats(unsigned i) { return smmus_.at(i)->command_stats(); }
+  const model::CommandStats& smmu_stats(unsigned i) { return fabric_->smmus.at(i)->command_stats(); }
 
   void run(const sc_core::sc_time& t) { sc_core::sc_start(t); }
   // Brings the driver up on CPU 0 and runs body there (with the machine's Iommu), then
@@ -137,9 +138,7 @@ class DriverSoc {
 
  private:
   DriverSocConfig cfg_;
-  std::unique_ptr<model::Memory> mem_;
-  std::unique_ptr<model::Router> router_;
-  std::vector<std::unique_ptr<model::Smmu>> smmus_;
+  std::unique_ptr<platform::SmmuFabric> fabric_;  // memory, router, SMMUs
   std::vector<std::vector<std::unique_ptr<Master>>> masters_;
   std::vector<std::vector<std::unique_ptr<model::AtsEndpoint>>> endpoints_;
   platform::DmaAllocator dma_;

@@ -69,30 +69,24 @@ model::MemoryParams SmmuTestbench::default_memory() {
 SmmuTestbench::SmmuTestbench(const model::SmmuParams& params, unsigned ports,
                              const model::MemoryParams& mem_params, bool with_dmi_master,
                              const std::vector<model::AtsEndpointParams>& endpoint_params)
-    : mem("mem", mem_params),
-      router("router"),
-      smmu("smmu", params),
+    : fabric(mem_params, model::RouterParams(), platform::SmmuFabricNames(), kSmmuBase),
+      mem(fabric.memory),
+      router(fabric.router),
+      smmu(fabric.add_smmu(params, "smmu")),
       cpu("cpu"),
-      writer(mem),
+      writer(fabric.writer()),
       alloc(kTableBase, kTableSize) {
-  router.initiator.bind(mem.socket);
-  router.initiator.bind(smmu.mmio);
-  router.map(0, 0, mem_params.size);
-  router.map(1, kSmmuBase, r::kWindowSize);
-  smmu.walk.bind(router.target);
   cpu.socket.bind(router.target);
   for (unsigned i = 0; i < ports; ++i)
     masters.push_back(std::make_unique<Master>(("master" + std::to_string(i)).c_str()));
   if (params.tbus.empty()) {
-    smmu.downstream.bind(router.target);
     for (auto& m : masters) m->socket.bind(smmu.upstream);
   } else {
-    // Distributed layout: each TBU's ports in its order, each TBU into the router.
+    // Distributed layout: each TBU's ports in its order (the fabric routes each TBU).
     if (with_dmi_master || !endpoint_params.empty())
       throw std::invalid_argument("SmmuTestbench: TBU layouts take device masters only");
     for (unsigned j = 0; j < smmu.tbu_count(); ++j) {
       for (unsigned p : params.tbus[j].ports) masters.at(p)->socket.bind(smmu.tbu(j).upstream);
-      smmu.tbu(j).downstream.bind(router.target);
     }
   }
   if (with_dmi_master) {

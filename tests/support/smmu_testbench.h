@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
+#include "platform/smmu_fabric.h"
 #include "platform/table_builder.h"
 #include "rtl_model/arch/command.h"
 #include "rtl_model/arch/event.h"
@@ -20,17 +21,6 @@
 #include "rtl_model/smmu/smmu.h"
 
 namespace smmu::test {
-
-// The builders' view of the simulated memory (untimed host-side accesses).
-class MemoryAdapter : public platform::MemoryWriter {
- public:
-  explicit MemoryAdapter(model::Memory& m) : mem_(m) {}
-  void write64(uint64_t pa, uint64_t v) override { mem_.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return mem_.read64(pa); }
-
- private:
-  model::Memory& mem_;
-};
 
 // A master that issues single blocking transactions from the test body.
 class Master : public sc_core::sc_module {
@@ -95,15 +85,16 @@ class SmmuTestbench {
   static model::MemoryParams default_memory();
 
   // Finishes elaboration (sc_start(0)); called by the constructor.
-  model::Memory mem;
-  model::Router router;
-  model::Smmu smmu;
+  platform::SmmuFabric fabric;
+  model::Memory& mem;
+  model::Router& router;
+  model::Smmu& smmu;
   Master cpu;
   std::vector<std::unique_ptr<Master>> masters;
   std::unique_ptr<DmiMaster> dmi_master;
   // ATS endpoints: each on the next upstream port, with its ats/inv sockets bound.
   std::vector<std::unique_ptr<model::AtsEndpoint>> endpoints;
-  MemoryAdapter writer;
+  platform::ModelMemoryWriter& writer;  // the builders' view of mem
   platform::PageAllocator alloc;
 
   // Register access through the register file (untimed).

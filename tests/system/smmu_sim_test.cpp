@@ -1241,3 +1241,33 @@ TEST(SmmuSim, LogHighShowsEventsWithoutChangingTheRun) {
   EXPECT_EQ(read_json(a).dump(), read_json(b).dump());
   EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "loud", scenario}, loud), 2);
 }
+
+// --log MODULE=LEVEL: a level for one module and what is under it; DTI and ATS traffic
+// at debug; a module set lower than the global level stays quiet.
+TEST(SmmuSim, LogPerModuleLevelsAndDtiAtsTraffic) {
+  const std::string scenario = std::string(SMMU_SCENARIO_DIR) + "/pasids_ats.json";
+  const std::string loud = temp_path("log_module.txt"), silenced = temp_path("log_silenced.txt");
+  ASSERT_EQ(run_cli_in_child_to({"-q", "--log", "soc.smmu0=debug", scenario}, loud), 0);
+  const std::string text = read_text(loud);
+  EXPECT_NE(text.find("smmuv3/dti: soc.smmu0.tcu @"), std::string::npos);
+  EXPECT_NE(text.find(": translated pa 0x"), std::string::npos);
+  EXPECT_NE(text.find("smmuv3/ats: soc.smmu0.tcu @"), std::string::npos);
+  EXPECT_NE(text.find("ATS request sid 0x"), std::string::npos);
+  EXPECT_NE(text.find("smmuv3/command: soc.smmu0.tcu @"), std::string::npos);
+  // Every message comes from the module asked for.
+  size_t lines = 0;
+  for (size_t at = text.find("smmuv3/"); at != std::string::npos; at = text.find("\nsmmuv3/", at + 1)) {
+    const size_t colon = text.find(": ", at);
+    ASSERT_NE(colon, std::string::npos);
+    EXPECT_EQ(text.compare(colon + 2, 10, "soc.smmu0."), 0) << text.substr(at, 80);
+    ++lines;
+  }
+  EXPECT_GT(lines, 10u);
+  // "soc.smmu" is not a prefix of "soc.smmu0" in the hierarchy: nothing from it.
+  ASSERT_EQ(run_cli_in_child_to({"-q", "--log", "soc.smmu=debug", scenario}, silenced), 0);
+  EXPECT_EQ(read_text(silenced).find("smmuv3/"), std::string::npos);
+  ASSERT_EQ(run_cli_in_child_to({"-q", "--log", "debug", "--log", "soc.smmu0=none", scenario}, silenced), 0);
+  EXPECT_EQ(read_text(silenced).find("smmuv3/"), std::string::npos);
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "=debug", scenario}, silenced), 2);
+  EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "soc.smmu0=loud", scenario}, silenced), 2);
+}
