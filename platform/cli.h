@@ -33,6 +33,7 @@ struct CliOptions {
   bool print_default_scenario = false;
   bool quiet = false;
   bool progress = false;
+  bool dump_registers = false;        // --dump-registers: each SMMU's registers after the report
   int log_verbosity = -1;              // --log: an sc_core verbosity (-1: leave SystemC's)               // --progress: a progress line even when stderr is no terminal
   bool help = false;  // usage was printed; the program should exit 0
 };

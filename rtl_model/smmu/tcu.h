@@ -102,6 +102,7 @@ class Tcu : public sc_core::sc_module {
 
   const SmmuParams& params() const { return params_; }
   RegisterFile& registers() { return regs_; }
+  const RegisterFile& registers() const { return regs_; }
   const SmmuStats& stats() const { return stats_; }
   const CommandStats& command_stats() const { return cmd_stats_; }
   // Notified when a CMD_SYNC with CS = SEV completes (the platform's WFE wake-up).
