@@ -124,19 +124,6 @@ RegisterDesc rw(const char* name, uint64_t offset, uint64_t write_mask, const Fi
 }
 }  // namespace
 
-const char* to_string(Freeze f) {
-  switch (f) {
-    case Freeze::kNever: return "never";
-    case Freeze::kSmmuEn: return "CR0.SMMUEN";
-    case Freeze::kCmdqEn: return "CR0.CMDQEN";
-    case Freeze::kEvtqEn: return "CR0.EVTQEN";
-    case Freeze::kAnyEcmdqActive: return "an ECMDQ active";
-    case Freeze::kEcmdqNotDisabled: return "ECMDQ not disabled";
-    case Freeze::kEcmdqChanging: return "ECMDQ EN != ENACK";
-  }
-  return "?";
-}
-
 RegisterFile::RegisterFile(const SmmuFeatures& f) : features_(f) {
   if (f.ecmdqs > 0) {
     // One control page of ecmdqs (a power of two) queues; the Tcu checks the value.

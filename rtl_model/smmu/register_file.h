@@ -44,7 +44,6 @@ enum class Freeze : uint8_t {
   kEcmdqNotDisabled,  // ECMDQ `ecmdq`: EN or ENACK set (§6.3.107, §6.3.109)
   kEcmdqChanging,     // ECMDQ `ecmdq`: EN != ENACK, an enable or disable pending (§6.3.108)
 };
-const char* to_string(Freeze f);
 
 // Called after a software write of the 32-bit word at `offset` was taken, with the
 // writer's annotated delay: the write's side effects happen at sc_time_stamp() + delay.
