@@ -53,7 +53,9 @@ TEST(RegisterFile, NamesAndOffsetsAreUniqueAndEveryWordIsOneRegisters) {
         << d.name;
     for (uint64_t w = d.offset; w < d.offset + d.width / 8; w += 4)
       EXPECT_TRUE(words.insert(w).second) << "offset twice: " << d.name;
-    if (d.write_mask) EXPECT_EQ(d.reset & ~d.write_mask, 0u) << d.name;
+    if (d.write_mask) {
+      EXPECT_EQ(d.reset & ~d.write_mask, 0u) << d.name;
+    }
     // The reset value is what the register reads before any write.
     EXPECT_EQ(by_name(regs, d.name), d.reset) << d.name;
     for (const auto& f : d.fields) EXPECT_LT(f.hi, d.width) << d.name << "." << f.name;
