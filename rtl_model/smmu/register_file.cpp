@@ -104,6 +104,15 @@ const Fields kEcmdqProdFields = {{"WR", 19, 0}, {"ERRACK", 23, 23}, {"EN", 31, 3
 const Fields kEcmdqConsFields = {{"RD", 19, 0}, {"ERR", 23, 23}, {"ERR_REASON", 26, 24},
                                  {"ENACK", 31, 31}};
 
+// A queue base's LOG2SIZE is capped at the largest queue IDR1 advertises.
+auto clamp_base(unsigned max_log2) {
+  return [max_log2](uint64_t, uint64_t merged, uint64_t) {
+    auto b = r::QueueBase::decode(merged);
+    if (b.log2size > max_log2) b.log2size = static_cast<uint8_t>(max_log2);
+    return b.encode();
+  };
+}
+
 RegisterDesc ro(const char* name, uint64_t offset, uint64_t reset, const Fields& fields,
                 unsigned width = 32) {
   RegisterDesc d;
@@ -198,11 +207,14 @@ void RegisterFile::build_table() {
   add(ro("SMMU_AIDR", r::kAidr, kAidrV3_1, kAidrFields));
 
   RegisterDesc cr0 = rw("SMMU_CR0", r::kCr0, cr0_mask, kCr0Fields);
-  // Updates take effect at once, so CR0ACK follows CR0.
-  cr0.legalize = [this](uint64_t, uint64_t merged, uint64_t) {
-    values_[kCr0Ack] = merged;
-    return merged;
+  // Updates take effect at once, so the ACK registers follow CR0 and IRQ_CTRL.
+  auto acked_in = [this](size_t ack) {
+    return [this, ack](uint64_t, uint64_t merged, uint64_t) {
+      values_[ack] = merged;
+      return merged;
+    };
   };
+  cr0.legalize = acked_in(kCr0Ack);
   add(std::move(cr0));
   add(ro("SMMU_CR0ACK", r::kCr0Ack, 0, kCr0Fields));
   RegisterDesc cr1 = rw("SMMU_CR1", r::kCr1, 0xfff, kCr1Fields);
@@ -221,10 +233,7 @@ void RegisterFile::build_table() {
   add(std::move(gbpa));
 
   RegisterDesc irq = rw("SMMU_IRQ_CTRL", r::kIrqCtrl, irq_mask, kIrqCtrlFields);
-  irq.legalize = [this](uint64_t, uint64_t merged, uint64_t) {
-    values_[kIrqCtrlAck] = merged;
-    return merged;
-  };
+  irq.legalize = acked_in(kIrqCtrlAck);
   add(std::move(irq));
   add(ro("SMMU_IRQ_CTRLACK", r::kIrqCtrlAck, 0, kIrqCtrlFields));
   add(ro("SMMU_GERROR", r::kGerror, 0, kGerrorFields));  // the SMMU toggles it (raise_gerror)
@@ -245,14 +254,6 @@ void RegisterFile::build_table() {
   };
   add(std::move(cfg));
 
-  // A queue base's LOG2SIZE is capped at the largest queue IDR1 advertises.
-  auto clamp_base = [](unsigned max_log2) {
-    return [max_log2](uint64_t, uint64_t merged, uint64_t) {
-      auto b = r::QueueBase::decode(merged);
-      if (b.log2size > max_log2) b.log2size = static_cast<uint8_t>(max_log2);
-      return b.encode();
-    };
-  };
   // A pointer keeps the index and wrap bits of its queue's size, and `extra`.
   auto ptr_of = [this](size_t base, uint32_t extra) {
     return [this, base, extra](uint64_t, uint64_t merged, uint64_t) {
@@ -324,12 +325,7 @@ void RegisterFile::add_ecmdq_registers() {
     RegisterDesc base = rw("", at + r::kEcmdqBase, kQueueBaseMask, kQueueBaseFields, 64,
                            Freeze::kEcmdqNotDisabled);
     base.name = "SMMU_ECMDQ_BASE" + suffix;
-    const unsigned max_log2 = features_.cmdq_log2_entries;
-    base.legalize = [max_log2](uint64_t, uint64_t merged, uint64_t) {
-      auto b = r::QueueBase::decode(merged);
-      if (b.log2size > max_log2) b.log2size = static_cast<uint8_t>(max_log2);
-      return b.encode();
-    };
+    base.legalize = clamp_base(features_.cmdq_log2_entries);
     RegisterDesc prod = rw("", at + r::kEcmdqProd, kMaxPtrMask | en | errack, kEcmdqProdFields,
                            32, Freeze::kEcmdqChanging);
     prod.name = "SMMU_ECMDQ_PROD" + suffix;
