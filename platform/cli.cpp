@@ -57,6 +57,8 @@ po::options_description sim_options() {
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
       ("quiet,q", "do not print the text report")
+      ("dump-registers", "after the run, print every SMMU's registers with their decoded fields "
+                         "on stdout, after the text report (the JSON report is unchanged)")
       ("log", po::value<std::vector<std::string>>()->value_name("[MODULE=]LEVEL"),
        "the model's sc_report messages on stderr: none, low, medium (the default: nothing "
        "from the SMMU), high (events, GERROR, queue errors), debug (every command, CMD_SYNC "
@@ -197,6 +199,7 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.print_default_scenario = vm.count("print-default-scenario") != 0;
   o.quiet = vm.count("quiet") != 0;
   o.progress = vm.count("progress") != 0;
+  o.dump_registers = vm.count("dump-registers") != 0;
   if (vm.count("log")) {
     const auto level = [](const std::string& l) {
       if (l == "none") return static_cast<int>(sc_core::SC_NONE);

@@ -34,6 +34,7 @@ struct CliOptions {
   bool print_default_scenario = false;
   bool quiet = false;
   bool progress = false;
+  bool dump_registers = false;        // --dump-registers: each SMMU's registers after the report
   int log_verbosity = -1;              // --log LEVEL: an sc_core verbosity (-1: leave SystemC's)
   // --log MODULE=LEVEL, in the order given: a level for a module and everything under it.
   std::vector<std::pair<std::string, int>> module_log_levels;

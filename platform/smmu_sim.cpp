@@ -128,6 +128,14 @@ int expect(const Golden& golden, const nlohmann::json& now, const std::string& p
   return 3;
 }
 
+// --dump-registers: the registers as the run left them, per SMMU.
+void dump_registers(const Soc& soc, std::ostream& out) {
+  for (const auto& smmu : soc.smmus) {
+    out << "registers of " << smmu->name() << ":\n";
+    smmu->dump_registers(out, "  ");
+  }
+}
+
 int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
@@ -176,6 +184,7 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (vcd) vcd->close();
   const nlohmann::json report = build_report(soc);
   if (!opt.quiet) print_report(report, out);
+  if (opt.dump_registers) dump_registers(soc, out);
   // The file carries the scenario as run (after every --set), so that any report can
   // be rerun: `smmu-sim` on its "scenario" gives the same report.
   nlohmann::json file_report = report;

@@ -15,7 +15,11 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <systemc>
 #include <utility>
 #include <vector>
@@ -53,6 +57,16 @@ class Smmu : public sc_core::sc_module {
   std::pair<unsigned, unsigned> tbu_of_port(unsigned port) const;
 
   RegisterFile& registers() { return tcu_.registers(); }
+  const RegisterFile& registers() const { return tcu_.registers(); }
+  // A debug read of a register by its architectural name (no side effects); nullopt for
+  // a name this SMMU does not have.
+  std::optional<uint64_t> read_register(std::string_view name) const {
+    return registers().read_by_name(name);
+  }
+  // Every register with its decoded fields, one a line.
+  void dump_registers(std::ostream& out, const std::string& indent = "") const {
+    registers().dump(out, indent);
+  }
   // A snapshot of the TCU's figures with every TBU's added in (transactions, micro-TLB
   // hits, DMI, ...). main_tlb_* are the TCU's TLB; a TBU's own are in tbu(j).stats().
   SmmuStats stats() const;

@@ -110,7 +110,7 @@ Tcu::Tcu(const sc_core::sc_module_name& name, const SmmuParams& params)
   walk.register_invalidate_direct_mem_ptr(this, &Tcu::walk_invalidate_dmi);
   mem_.set_use_dmi(params.walk_dmi);
   ats.register_b_transport(this, &Tcu::ats_b_transport);
-  regs_.on_write = [this](uint64_t offset) { on_register_write(offset); };
+  install_register_hooks();
   queues_.resize(1 + regs_.ecmdq_count());
   cmd_stats_.by_queue.assign(queues_.size(), 0);
 
@@ -528,38 +528,29 @@ void Tcu::cmd_sync_irq_method() { pulse(cmd_sync_irq, cmd_sync_irq_set_, cmd_syn
 // ---------------------------------------------------------------------------------------
 // Registers.
 
-void Tcu::on_register_write(uint64_t offset) {
-  switch (offset) {
-    case r::kCmdqProd:
-      note_prod_write(0, mmio_delay_);
-      cmdq_kick_.notify(mmio_delay_);
-      break;
-    case r::kGerrorN:  // an acknowledged CMDQ_ERR lets the queue go on
-      cmdq_kick_.notify(mmio_delay_);
-      break;
-    case r::kCr0:
-      cmdq_kick_.notify(mmio_delay_);  // CMDQEN may have been set
-      revoke_all_dmi();  // and tells the TBUs the new SMMUEN and ATSCHK
-      break;
-    case r::kGbpa:
-    case r::kStrtabBase:
-    case r::kStrtabBase + 4:
-    case r::kStrtabBaseCfg:
-      // What translates to what may have changed: no upstream pointer may outlive it.
-      revoke_all_dmi();
-      break;
-    default: {
-      unsigned n;
-      uint64_t reg;
-      if (regs_.ecmdq_register(offset, n, reg) && reg == r::kEcmdqProd) {
-        // New commands, EN set or cleared, or ERRACK toggled (the queue resumes).
-        note_prod_write(1 + n, mmio_delay_);
-        settle_ecmdq_disable(n);
-        cmdq_kick_.notify(mmio_delay_);
-      }
-      break;
-    }
-  }
+void Tcu::install_register_hooks() {
+  // What the TCU does on a register write, at the writer's time (now + delay).
+  auto kick = [this](uint64_t, const sc_time& delay) { cmdq_kick_.notify(delay); };
+  regs_.set_write_hook(r::kCmdqProd, [this](uint64_t, const sc_time& delay) {
+    note_prod_write(0, delay);
+    cmdq_kick_.notify(delay);
+  });
+  regs_.set_write_hook(r::kGerrorN, kick);  // an acknowledged CMDQ_ERR lets the queue go on
+  regs_.set_write_hook(r::kCr0, [this](uint64_t, const sc_time& delay) {
+    cmdq_kick_.notify(delay);  // CMDQEN may have been set
+    revoke_all_dmi();          // and tells the TBUs the new SMMUEN and ATSCHK
+  });
+  // What translates to what may have changed: no upstream pointer may outlive it.
+  auto revoke = [this](uint64_t, const sc_time&) { revoke_all_dmi(); };
+  for (uint64_t offset : {r::kGbpa, r::kStrtabBase, r::kStrtabBaseCfg})
+    regs_.set_write_hook(offset, revoke);
+  for (unsigned n = 0; n < regs_.ecmdq_count(); ++n)
+    regs_.set_write_hook(regs_.ecmdq_prod_offset(n), [this, n](uint64_t, const sc_time& delay) {
+      // New commands, EN set or cleared, or ERRACK toggled (the queue resumes).
+      note_prod_write(1 + n, delay);
+      settle_ecmdq_disable(n);
+      cmdq_kick_.notify(delay);
+    });
 }
 
 void Tcu::mmio_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -576,9 +567,8 @@ void Tcu::mmio_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     if (ok) std::memcpy(trans.get_data_ptr(), &value, len);
   } else {
     std::memcpy(&value, trans.get_data_ptr(), std::min(len, 8u));
-    mmio_delay_ = delay;  // side effects of the write happen at the writer's local time
-    ok = regs_.write(trans.get_address(), len, value);
-    mmio_delay_ = sc_core::SC_ZERO_TIME;
+    // The hooks act at the writer's local time.
+    ok = regs_.write(trans.get_address(), len, value, delay);
   }
   trans.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
 }

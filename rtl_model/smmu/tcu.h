@@ -102,6 +102,7 @@ class Tcu : public sc_core::sc_module {
 
   const SmmuParams& params() const { return params_; }
   RegisterFile& registers() { return regs_; }
+  const RegisterFile& registers() const { return regs_; }
   const SmmuStats& stats() const { return stats_; }
   const CommandStats& command_stats() const { return cmd_stats_; }
   // Notified when a CMD_SYNC with CS = SEV completes (the platform's WFE wake-up).
@@ -174,7 +175,7 @@ class Tcu : public sc_core::sc_module {
   enum class Irq { kEvtq, kGerror };
   void signal_irq(Irq irq, sc_core::sc_time delay);
   void raise_gerror(uint32_t mask, sc_core::sc_time delay);
-  void on_register_write(uint64_t offset);
+  void install_register_hooks();
 
   void pulse(sc_core::sc_signal<bool>& line, sc_core::sc_event& set, sc_core::sc_event& clear);
   void evtq_irq_method();
@@ -241,7 +242,6 @@ class Tcu : public sc_core::sc_module {
   sc_core::sc_event evtq_irq_set_, evtq_irq_clear_, gerror_irq_set_, gerror_irq_clear_;
   sc_core::sc_event cmd_sync_irq_set_, cmd_sync_irq_clear_, sev_;
   sc_core::sc_event cmdq_kick_;
-  sc_core::sc_time mmio_delay_;      // annotated time of the MMIO write being handled
   CommandStats cmd_stats_;
   // Per queue the engine serves: commands made visible by PROD writes (running count of
   // commands, write time), so a CMD_SYNC's latency can be measured from the PROD write

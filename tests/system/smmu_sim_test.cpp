@@ -1271,3 +1271,82 @@ TEST(SmmuSim, LogPerModuleLevelsAndDtiAtsTraffic) {
   EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "=debug", scenario}, silenced), 2);
   EXPECT_EQ(run_cli_in_child_to({"-q", "--log", "soc.smmu0=loud", scenario}, silenced), 2);
 }
+
+namespace {
+// The line of register `name` in a --dump-registers block ("" when absent).
+std::string dump_line(const std::string& out, const std::string& name) {
+  const std::string key = "\n  " + name + " = ";
+  const size_t at = out.find(key);
+  if (at == std::string::npos) return "";
+  return out.substr(at + 3, out.find('\n', at + 1) - at - 3);
+}
+// The text of field `field` in a dump line ("" when absent).
+std::string dump_field(const std::string& line, const std::string& field) {
+  const size_t at = line.find(" " + field + "=");
+  if (at == std::string::npos) return "";
+  const size_t from = at + field.size() + 2;
+  return line.substr(from, line.find(' ', from) - from);
+}
+}  // namespace
+
+// --dump-registers prints the registers as the run left them on stdout, after the text
+// report, and leaves the JSON report as it is without the option.
+TEST(SmmuSim, DumpRegistersPrintsTheRegistersAfterTheReport) {
+  const std::string plain = temp_path("plain.json"), dumped = temp_path("dumped.json");
+  ASSERT_EQ(run_cli_in_child({"--quiet", "--json", plain}), 0);  // its own kernel
+  std::string out, err;
+  ASSERT_EQ(run_cli({"--dump-registers", "--json", dumped}, out, err), 0) << err;
+  EXPECT_EQ(err, "");
+  const size_t report = out.find("sim_time_ns");
+  const size_t regs = out.find("\nregisters of soc.smmu0:\n");
+  ASSERT_NE(report, std::string::npos);
+  ASSERT_NE(regs, std::string::npos) << out;
+  EXPECT_LT(report, regs);
+  EXPECT_EQ(out.find("registers of soc.smmu1:"), std::string::npos);  // one SMMU
+  // The platform's set-up enabled translation and both queues; the driver's commands
+  // were all consumed.
+  EXPECT_EQ(dump_line(out, "SMMU_CR0"),
+            "SMMU_CR0 = 0x0000000d  SMMUEN=1 PRIQEN=0 EVTQEN=1 CMDQEN=1 ATSCHK=0");
+  EXPECT_EQ(dump_line(out, "SMMU_CR0ACK"),
+            "SMMU_CR0ACK = 0x0000000d  SMMUEN=1 PRIQEN=0 EVTQEN=1 CMDQEN=1 ATSCHK=0");
+  EXPECT_EQ(dump_line(out, "SMMU_IRQ_CTRL"),
+            "SMMU_IRQ_CTRL = 0x00000005  GERROR_IRQEN=1 PRIQ_IRQEN=0 EVTQ_IRQEN=1");
+  const std::string prod = dump_line(out, "SMMU_CMDQ_PROD"), cons = dump_line(out, "SMMU_CMDQ_CONS");
+  ASSERT_NE(dump_field(prod, "WR"), "");
+  EXPECT_NE(dump_field(prod, "WR"), "0x0");
+  EXPECT_EQ(dump_field(prod, "WR"), dump_field(cons, "RD"));
+  EXPECT_EQ(dump_field(cons, "ERR"), "0");
+  EXPECT_EQ(dump_field(dump_line(out, "SMMU_GERROR"), "CMDQ_ERR"), "0");
+  // One line per register after the heading, to the end of the output.
+  size_t lines = 0;
+  for (size_t i = regs + 1; i < out.size(); ++i) lines += out[i] == '\n';
+  EXPECT_EQ(lines, 1u + 32u);
+  EXPECT_EQ(read_json(plain), read_json(dumped));
+  for (const std::string& p : {plain, dumped}) std::remove(p.c_str());
+}
+
+// With -q the dump is the whole output; ECMDQs show their registers, each queue the
+// driver used enabled (EN and ENACK) and drained.
+TEST(SmmuSim, DumpRegistersShowsTheEcmdqsAlone) {
+  std::string out, err;
+  ASSERT_EQ(run_cli({"-q", "--dump-registers", "--set", "cpus.count=2", "--set",
+                     "smmus[0].features.ecmdqs=2", "--set", "driver.ecmdqs=2", "--set",
+                     "driver_ops[0].cpu=1"},
+                    out, err),
+            0)
+      << err;
+  EXPECT_EQ(out.rfind("registers of soc.smmu0:\n", 0), 0u) << out;
+  EXPECT_EQ(dump_field(dump_line(out, "SMMU_IDR1"), "ECMDQ"), "1");
+  EXPECT_EQ(dump_field(dump_line(out, "SMMU_IDR6"), "LOG2NUMQ"), "1");
+  for (const std::string n : {"0", "1"}) {
+    const std::string prod = dump_line(out, "SMMU_ECMDQ_PROD" + n);
+    const std::string cons = dump_line(out, "SMMU_ECMDQ_CONS" + n);
+    EXPECT_EQ(dump_field(prod, "EN"), "1") << prod;
+    EXPECT_EQ(dump_field(cons, "ENACK"), "1") << cons;
+    EXPECT_NE(dump_field(prod, "WR"), "0x0") << prod;
+    EXPECT_EQ(dump_field(prod, "WR"), dump_field(cons, "RD")) << prod << " / " << cons;
+    EXPECT_EQ(dump_field(cons, "ERR"), "0") << cons;
+    EXPECT_NE(dump_field(dump_line(out, "SMMU_ECMDQ_BASE" + n), "LOG2SIZE"), "0");
+  }
+  EXPECT_EQ(dump_line(out, "SMMU_ECMDQ_PROD2"), "");  // two queues
+}

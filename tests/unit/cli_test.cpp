@@ -65,6 +65,16 @@ TEST(Cli, EveryOptionIsParsed) {
   EXPECT_FALSE(o.help);
 }
 
+TEST(Cli, DumpRegistersIsAFlag) {
+  EXPECT_FALSE(parse({"smmu-sim"}).dump_registers);
+  EXPECT_TRUE(parse({"smmu-sim", "--dump-registers", "-q"}).dump_registers);
+  EXPECT_NE(error_of({"smmu-sim", "--dump-registers=yes"}).find("dump-registers"),
+            std::string::npos);
+  std::ostringstream out;
+  parse({"smmu-sim", "--help"}, out);
+  EXPECT_NE(out.str().find("--dump-registers"), std::string::npos);
+}
+
 TEST(Cli, PositionalScenarioEqualsFormAndShortQuiet) {
   const CliOptions o = parse({"smmu-sim", "--json=out.json", "-q", "scen.json", "--set=a=-1"});
   EXPECT_EQ(o.scenario, "scen.json");
