@@ -56,6 +56,8 @@ po::options_description sim_options() {
       ("write-golden", po::value<std::string>()->value_name("FILE"),
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
+      ("list-parameters", "print the SMMU parameters (scenario key, type, values, default, unit, "
+                          "meaning) as a markdown table and exit")
       ("quiet,q", "do not print the text report")
       ("log", po::value<std::string>()->value_name("LEVEL"),
        "the model's sc_report messages on stderr: none, low, medium (the default: nothing "
@@ -193,6 +195,7 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
     }
   }
   o.print_default_scenario = vm.count("print-default-scenario") != 0;
+  o.list_parameters = vm.count("list-parameters") != 0;
   o.quiet = vm.count("quiet") != 0;
   o.progress = vm.count("progress") != 0;
   if (vm.count("log")) {

@@ -31,6 +31,7 @@ struct CliOptions {
   std::string expect_path;             // --expect: a golden report to compare with
   std::string write_golden_path;       // --write-golden
   bool print_default_scenario = false;
+  bool list_parameters = false;        // --list-parameters
   bool quiet = false;
   bool progress = false;
   int log_verbosity = -1;              // --log: an sc_core verbosity (-1: leave SystemC's)               // --progress: a progress line even when stderr is no terminal

@@ -102,6 +102,7 @@
 #include "rtl_model/arch/command.h"
 #include "rtl_model/mem/traffic_stream.h"
 #include "rtl_model/pcie/ats_endpoint.h"
+#include "rtl_model/smmu/smmu_param_table.h"
 #include "rtl_model/smmu/smmu_params.h"
 
 namespace smmu::platform {
@@ -124,8 +125,7 @@ constexpr size_t kMaxArrayEntries = 4096;  // traffic[], ats_devices[].traffic[]
                                            // streams[].mappings[], streams[].ssids
 constexpr size_t kMaxStreams = 65536;
 constexpr size_t kMaxSmmus = 64;
-constexpr uint64_t kMaxTimePs = uint64_t{1000} * 1000'000'000'000;  // 1000 s, any time key
-constexpr uint64_t kMaxClockPeriodPs = 1000'000;                    // 1 us
+constexpr uint64_t kMaxTimePs = model::kMaxParamTimePs;  // 1000 s, any time key
 
 // The root of every key path in messages.
 constexpr const char* kScenarioRoot = "scenario";

@@ -18,6 +18,7 @@
 #include "platform/cli.h"
 #include "platform/config_reader.h"
 #include "platform/golden.h"
+#include "platform/parameter_list.h"
 #include "platform/report_compare.h"
 #include "platform/report.h"
 #include "platform/report_plots.h"
@@ -130,6 +131,10 @@ int expect(const Golden& golden, const nlohmann::json& now, const std::string& p
 int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
+    return 0;
+  }
+  if (opt.list_parameters) {
+    out << parameter_table_markdown();
     return 0;
   }
   if (opt.log_verbosity >= 0) {

@@ -47,6 +47,9 @@ struct SmmuFeatures {
   unsigned ecmdqs = 0;
 };
 
+// The most commands one queue read fetches (the TCU's command buffer).
+constexpr unsigned kMaxCommandFetchBatch = 64;
+
 struct SmmuTiming {
   sc_core::sc_time clock_period{1, sc_core::SC_NS};
   // The micro TLB sits at the port (the TBU); a miss crosses a link to the shared part
