@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Everything that configures one SMMU instance: the features it advertises in its ID
 // registers, the sizes of its caches, and its timing. Defaults follow gem5's SMMUv3
-// where it has one (see README, "SMMU parameters").
+// where it has one (see README, "SMMU parameters"). Their scenario keys, accepted values
+// and meanings are smmu_param_table.cpp: a new parameter goes there too.
 #pragma once
 
 #include <optional>
