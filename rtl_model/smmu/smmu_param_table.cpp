@@ -13,22 +13,23 @@ using P = SmmuParams;
 using F = SmmuFeatures;
 using T = SmmuTiming;
 
-// Accessors by member pointers, so that an entry names its field once.
+// Accessors by member pointers, so that an entry names its field once; the owner
+// (SmmuParams or TbuLayout) is the class of the first member pointer.
+template <typename M>
+struct OwnerOf;
+template <typename C, typename M>
+struct OwnerOf<M C::*> {
+  using type = C;
+};
 template <auto Field>
-ParamAccess<P> top() {
-  return &param_member<P, Field>;
+auto top() {
+  using O = typename OwnerOf<decltype(Field)>::type;
+  return ParamAccess<O>(&param_member<O, Field>);
 }
 template <auto Group, auto Field>
-ParamAccess<P> in() {
-  return &param_nested<P, Group, Field>;
-}
-template <auto Field>
-ParamAccess<TbuLayout> tbu() {
-  return &param_member<TbuLayout, Field>;
-}
-template <auto Group, auto Field>
-ParamAccess<TbuLayout> tbu_in() {
-  return &param_nested<TbuLayout, Group, Field>;
+auto in() {
+  using O = typename OwnerOf<decltype(Group)>::type;
+  return ParamAccess<O>(&param_nested<O, Group, Field>);
 }
 template <auto Field>
 ParamAccess<TbuLayout> tbu_tlb() {
@@ -141,17 +142,17 @@ const std::vector<SmmuParam>& smmu_param_table() {
 
 const std::vector<TbuParam>& tbu_param_table() {
   static const std::vector<TbuParam> kTable = {
-      {"dti_latency", tbu<&TbuLayout::dti_latency>(), 0, kMaxParamTimePs, {}, false, "",
+      {"dti_latency", top<&TbuLayout::dti_latency>(), 0, kMaxParamTimePs, {}, false, "",
        "one way, TBU <-> TCU: a miss costs it twice, so does the answer to a CMD_SYNC's DTI sync"},
-      {"micro_tlb.entries", tbu_in<&TbuLayout::micro_tlb, &MicroTlbParams::entries>(), 1, kMaxMicroTlbEntries, {},
+      {"micro_tlb.entries", in<&TbuLayout::micro_tlb, &MicroTlbParams::entries>(), 1, kMaxMicroTlbEntries, {},
        false, "entries", "each port's micro TLB", "the SMMU's"},
-      {"micro_tlb.policy", tbu_in<&TbuLayout::micro_tlb, &MicroTlbParams::policy>(), 0, 0, {}, false, "",
+      {"micro_tlb.policy", in<&TbuLayout::micro_tlb, &MicroTlbParams::policy>(), 0, 0, {}, false, "",
        "its replacement policy", "the SMMU's"},
       {"main_tlb.sets", tbu_tlb<&TlbParams::sets>(), 1, kMaxSets, {}, true, "sets",
        "the TBU's own TLB shared by its ports, before the DTI request (main_tlb absent or null: none)"},
       {"main_tlb.ways", tbu_tlb<&TlbParams::ways>(), 1, kMaxWays, {}, false, "ways", "its associativity"},
       {"main_tlb.policy", tbu_tlb<&TlbParams::policy>(), 0, 0, {}, false, "", "its replacement policy"},
-      {"max_translations", tbu<&TbuLayout::max_translations>(), 0, kMaxDtiTokens, {}, false, "tokens",
+      {"max_translations", top<&TbuLayout::max_translations>(), 0, kMaxDtiTokens, {}, false, "tokens",
        "DTI tokens: misses in flight at once (0: no limit); a miss beyond waits (token_stalls)"},
   };
   return kTable;

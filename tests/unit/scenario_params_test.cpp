@@ -127,23 +127,23 @@ TEST(ScenarioParams, EveryTbuParameterRoundTrips) {
   }
 }
 
+// Each refused value of each parameter of `table`, in the document `doc` builds, fails
+// with "<path><key>: ..., got <value>".
+template <typename Owner, typename Doc>
+void expect_refused(const std::vector<model::Param<Owner>>& table, Doc doc, const std::string& path) {
+  for (const model::Param<Owner>& p : table) {
+    for (const Case& c : refused(p)) {
+      SCOPED_TRACE(std::string(p.key) + " = " + c.first.dump());
+      const std::string msg = error_of(doc(p.key, c.first));
+      EXPECT_EQ(msg.rfind(path + p.key + ": ", 0), 0u) << msg;
+      EXPECT_NE(msg.find("got " + c.second), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(ScenarioParams, OutOfRangeValuesAreRefusedNamingKeyAndValue) {
-  for (const model::SmmuParam& p : model::smmu_param_table()) {
-    for (const Case& c : refused(p)) {
-      SCOPED_TRACE(std::string(p.key) + " = " + c.first.dump());
-      const std::string msg = error_of(smmu_doc(p.key, c.first));
-      EXPECT_EQ(msg.rfind("scenario.smmus[0]." + std::string(p.key) + ": ", 0), 0u) << msg;
-      EXPECT_NE(msg.find("got " + c.second), std::string::npos) << msg;
-    }
-  }
-  for (const model::TbuParam& p : model::tbu_param_table()) {
-    for (const Case& c : refused(p)) {
-      SCOPED_TRACE(std::string(p.key) + " = " + c.first.dump());
-      const std::string msg = error_of(tbu_doc(p.key, c.first));
-      EXPECT_EQ(msg.rfind("scenario.smmus[0].tbus[0]." + std::string(p.key) + ": ", 0), 0u) << msg;
-      EXPECT_NE(msg.find("got " + c.second), std::string::npos) << msg;
-    }
-  }
+  expect_refused(model::smmu_param_table(), smmu_doc, "scenario.smmus[0].");
+  expect_refused(model::tbu_param_table(), tbu_doc, "scenario.smmus[0].tbus[0].");
 }
 
 int run_cli(std::vector<std::string> args, std::string& out, std::string& err) {
