@@ -56,6 +56,8 @@ po::options_description sim_options() {
       ("write-golden", po::value<std::string>()->value_name("FILE"),
        "write the run's report and scenario as a golden report to FILE")
       ("print-default-scenario", "print the built-in default scenario as JSON and exit")
+      ("list-parameters", "print the SMMU parameters (scenario key, type, values, default, unit, "
+                          "meaning) as a markdown table and exit")
       ("quiet,q", "do not print the text report")
       ("dump-registers", "after the run, print every SMMU's registers with their decoded fields "
                          "on stdout, after the text report (the JSON report is unchanged)")
@@ -197,6 +199,7 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
     }
   }
   o.print_default_scenario = vm.count("print-default-scenario") != 0;
+  o.list_parameters = vm.count("list-parameters") != 0;
   o.quiet = vm.count("quiet") != 0;
   o.progress = vm.count("progress") != 0;
   o.dump_registers = vm.count("dump-registers") != 0;

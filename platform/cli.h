@@ -32,6 +32,7 @@ struct CliOptions {
   std::string expect_path;             // --expect: a golden report to compare with
   std::string write_golden_path;       // --write-golden
   bool print_default_scenario = false;
+  bool list_parameters = false;        // --list-parameters
   bool quiet = false;
   bool progress = false;
   bool dump_registers = false;        // --dump-registers: each SMMU's registers after the report

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Prints a run's report (a JSON object, typically StatsRegistry::to_json() plus run
+// Prints a run's report (a JSON object: the statistics sim_report.cpp gathers plus run
 // facts) as aligned text, and writes it as a JSON file. Knows nothing of the SMMU: the
 // layout follows the JSON's shape.
 #pragma once

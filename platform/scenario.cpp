@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "platform/config_reader.h"
 #include "rtl_model/arch/registers.h"
@@ -94,74 +96,66 @@ model::ReplacementPolicy get_policy(const ConfigReader& r, model::ReplacementPol
       r.get_string("policy", model::to_string(def), {"lru", "fifo", "random"}));
 }
 
-// Caches: bounded so that a typo cannot allocate gigabytes of lines.
+// The ATC (the SMMU's caches are bounded by model::smmu_param_table()): bounded so that a
+// typo cannot allocate gigabytes of lines.
 constexpr uint64_t kMaxSets = 1 << 14;
 constexpr uint64_t kMaxWays = 64;
 
-void read_features(const ConfigReader& f, model::SmmuFeatures& F, uint64_t memory_size) {
-  F.stage1 = f.get_bool("stage1", F.stage1);
-  F.stage2 = f.get_bool("stage2", F.stage2);
-  F.ats = f.get_bool("ats", F.ats);
-  F.msi = f.get_bool("msi", F.msi);
-  F.sev = f.get_bool("sev", F.sev);
-  F.hyp = f.get_bool("hyp", F.hyp);
-  F.range_invalidation = f.get_bool("range_invalidation", F.range_invalidation);
-  F.two_level_stream_table = f.get_bool("two_level_stream_table", F.two_level_stream_table);
-  F.two_level_cd_table = f.get_bool("two_level_cd_table", F.two_level_cd_table);
-  F.coherent = f.get_bool("coherent", F.coherent);
-  F.asid16 = f.get_bool("asid16", F.asid16);
-  F.vmid16 = f.get_bool("vmid16", F.vmid16);
-  F.gran4k = f.get_bool("gran4k", F.gran4k);
-  F.gran16k = f.get_bool("gran16k", F.gran16k);
-  F.gran64k = f.get_bool("gran64k", F.gran64k);
+// Reads the parameters of `table` into o, each key under r ("timing.link_cycles": r's
+// timing object); an absent key keeps o's value. Entries whose key starts with `skip`
+// are left out.
+template <typename Owner>
+void read_params(const ConfigReader& r, const std::vector<model::Param<Owner>>& table, Owner& o,
+                 const std::string& skip = {}) {
+  for (const model::Param<Owner>& p : table) {
+    const std::string key = p.key;
+    if (!skip.empty() && key.compare(0, skip.size(), skip) == 0) continue;
+    const size_t dot = key.rfind('.');
+    const ConfigReader c = dot == std::string::npos ? r : r.get_object(key.substr(0, dot));
+    const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+    std::visit(
+        [&](auto get) {
+          auto& v = get(o);
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            v = c.get_bool(leaf, v);
+          } else if constexpr (std::is_same_v<T, unsigned>) {
+            if (!p.allowed.empty()) {
+              const uint64_t x = c.get_uint(leaf, v, 0, UINT32_MAX);
+              if (std::find(p.allowed.begin(), p.allowed.end(), x) == p.allowed.end())
+                c.fail(leaf, "expected one of " + model::param_range_text(p) + ", got " + std::to_string(x));
+              v = static_cast<unsigned>(x);
+            } else {
+              const uint64_t x = c.get_uint(leaf, v, p.min, p.max);
+              if (p.pow2 && (x & (x - 1)))
+                c.fail(leaf, std::string(p.min == 0 ? "expected 0 or a power of two" : "expected a power of two") +
+                                 ", got " + std::to_string(x));
+              v = static_cast<unsigned>(x);
+            }
+          } else if constexpr (std::is_same_v<T, sc_core::sc_time>) {
+            v = c.get_time(leaf, v, p.min, p.max);
+          } else {
+            v = model::parse_replacement_policy(
+                c.get_string(leaf, model::to_string(v), {"lru", "fifo", "random"}));
+          }
+        },
+        p.access);
+  }
+}
+
+// What the table cannot say: rules between features, and the memory they must reach.
+void check_features(const ConfigReader& f, const model::SmmuFeatures& F, uint64_t memory_size) {
   if (!F.gran4k && !F.gran16k && !F.gran64k)
     f.fail("gran4k", "at least one of gran4k, gran16k and gran64k must be true");
-  F.raz_wi_termination = f.get_bool("raz_wi_termination", F.raz_wi_termination);
   // Without LPA2, 52-bit VAs and PAs exist only with the 64K granule (IHI 0070 §6.3.6).
-  F.va52 = f.get_bool("va52", F.va52);
   if (F.va52 && !F.gran64k) f.fail("va52", "52-bit VAs need gran64k (no LPA2)");
-  F.oas_bits = static_cast<unsigned>(f.get_uint("oas_bits", F.oas_bits));
-  static const unsigned kOas[] = {32, 36, 40, 42, 44, 48, 52};
-  if (std::find(std::begin(kOas), std::end(kOas), F.oas_bits) == std::end(kOas))
-    f.fail("oas_bits", "expected one of 32, 36, 40, 42, 44, 48, 52, got " + std::to_string(F.oas_bits));
   if (F.oas_bits == 52 && !F.gran64k) f.fail("oas_bits", "52 bits need gran64k (no LPA2)");
   if (F.oas_bits < 64 && memory_size > (uint64_t{1} << F.oas_bits))
     f.fail("oas_bits", "a " + std::to_string(F.oas_bits) + "-bit output size cannot reach the " +
                            "translation tables at the top of the " + format_size(memory_size) +
                            " memory");
-  const unsigned max_q = arch::reg::kMaxQueueLog2Size;
-  F.sid_bits = static_cast<unsigned>(f.get_uint("sid_bits", F.sid_bits, 0, 32));
-  F.ssid_bits = static_cast<unsigned>(f.get_uint("ssid_bits", F.ssid_bits, 0, 20));
-  F.cmdq_log2_entries = static_cast<unsigned>(f.get_uint("cmdq_log2_entries", F.cmdq_log2_entries, 0, max_q));
-  F.evtq_log2_entries = static_cast<unsigned>(f.get_uint("evtq_log2_entries", F.evtq_log2_entries, 0, max_q));
-  // ECMDQs in one control page (IHI 0070 §3.5.6, §6.3.45): a power of two; IDR1.ECMDQ
-  // needs COHACC and MSI (§6.3.2).
-  const unsigned max_ecmdqs = 1u << arch::reg::kMaxLog2NumQ;
-  F.ecmdqs = static_cast<unsigned>(f.get_uint("ecmdqs", F.ecmdqs, 0, max_ecmdqs));
-  if (F.ecmdqs & (F.ecmdqs - 1))
-    f.fail("ecmdqs", "expected 0 or a power of two, got " + std::to_string(F.ecmdqs));
+  // IDR1.ECMDQ needs COHACC and MSI (IHI 0070 §6.3.2).
   if (F.ecmdqs && !(F.coherent && F.msi)) f.fail("ecmdqs", "ECMDQs need coherent and msi");
-}
-
-void read_timing(const ConfigReader& t, model::SmmuTiming& T) {
-  constexpr uint64_t kMaxCycles = 1 << 20;
-  auto cycles = [&](const char* key, unsigned def) {
-    return static_cast<unsigned>(t.get_uint(key, def, 0, kMaxCycles));
-  };
-  T.clock_period = read_time(t, "clock_period", T.clock_period, 1, kMaxClockPeriodPs);
-  T.micro_tlb_cycles = cycles("micro_tlb_cycles", T.micro_tlb_cycles);
-  T.link_cycles = cycles("link_cycles", T.link_cycles);
-  T.config_cache_cycles = cycles("config_cache_cycles", T.config_cache_cycles);
-  T.main_tlb_cycles = cycles("main_tlb_cycles", T.main_tlb_cycles);
-  T.walk_cache_cycles = cycles("walk_cache_cycles", T.walk_cache_cycles);
-  T.register_cycles = cycles("register_cycles", T.register_cycles);
-  T.translation_slots = static_cast<unsigned>(t.get_uint("translation_slots", T.translation_slots, 1, 1 << 16));
-  T.walk_slots = static_cast<unsigned>(t.get_uint("walk_slots", T.walk_slots, 1, 1 << 16));
-  T.command_cycles = cycles("command_cycles", T.command_cycles);
-  T.command_fetch_batch = static_cast<unsigned>(t.get_uint("command_fetch_batch", T.command_fetch_batch, 1, 1 << 16));
-  T.invalidation_cycles_per_set = cycles("invalidation_cycles_per_set", T.invalidation_cycles_per_set);
-  T.invalidation_cycles_per_page = cycles("invalidation_cycles_per_page", T.invalidation_cycles_per_page);
-  T.atc_inv_timeout = read_time(t, "atc_inv_timeout", T.atc_inv_timeout);
 }
 
 template <typename Params>
@@ -171,13 +165,7 @@ void read_cache(const ConfigReader& c, Params& p) {
   p.policy = get_policy(c, p.policy);
 }
 
-void read_micro_tlb(const ConfigReader& u, model::MicroTlbParams& p) {
-  p.entries = static_cast<unsigned>(u.get_uint("entries", p.entries, 1, kMaxWays * 4));
-  p.policy = get_policy(u, p.policy);
-}
-
 constexpr unsigned kMaxPorts = 64;
-constexpr uint64_t kMaxDtiTokens = 1 << 16;
 
 // One TBU of smmus[].tbus[]: its micro TLBs default to the SMMU's, it has no main TLB
 // unless one is given.
@@ -192,14 +180,9 @@ model::TbuLayout read_tbu(const ConfigReader& r, const model::SmmuParams& smmu, 
     t.ports.push_back(static_cast<unsigned>(p));
   }
   if (t.ports.empty()) r.fail("ports", "expected at least one port");
-  t.dti_latency = read_time(r, "dti_latency", t.dti_latency);
   t.micro_tlb = smmu.micro_tlb;
-  read_micro_tlb(r.get_object("micro_tlb"), t.micro_tlb);
-  if (r.has("main_tlb")) {
-    t.main_tlb.emplace();
-    read_cache(r.get_object("main_tlb"), *t.main_tlb);
-  }
-  t.max_translations = static_cast<unsigned>(r.get_uint("max_translations", 0, 0, kMaxDtiTokens));
+  if (r.has("main_tlb")) t.main_tlb.emplace();
+  read_params(r, model::tbu_param_table(), t, t.main_tlb ? "" : "main_tlb.");
   return t;
 }
 
@@ -227,16 +210,11 @@ SmmuSpec read_smmu(const ConfigReader& r, uint64_t memory_size) {
   SmmuSpec s;
   model::SmmuParams& p = s.params;
   s.ports = static_cast<unsigned>(r.get_uint("ports", 1, 1, kMaxPorts));
-  p.grant_dmi = r.get_bool("grant_dmi", p.grant_dmi);
-  read_features(r.get_object("features"), p.features, memory_size);
+  read_params(r, model::smmu_param_table(), p);
+  check_features(r.get_object("features"), p.features, memory_size);
   s.atschk = r.get_bool("atschk", false);
   if (s.atschk && !p.features.ats)
     r.fail("atschk", "needs ATS, but features.ats is false");
-  read_timing(r.get_object("timing"), p.timing);
-  read_micro_tlb(r.get_object("micro_tlb"), p.micro_tlb);
-  read_cache(r.get_object("main_tlb"), p.main_tlb);
-  read_cache(r.get_object("walk_cache"), p.walk_cache);
-  read_cache(r.get_object("config_cache"), p.config_cache);
   read_tbus(r, s);
   return s;
 }

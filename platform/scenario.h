@@ -29,25 +29,15 @@
 //   memory: size "4 GiB" (512 MiB..64 GiB, a multiple of 2 MiB), read_latency "50 ns",
 //           write_latency "50 ns"
 //   interconnect: latency "0 ns"
-//   smmus[] (default: one SMMU with every default): ports 1, grant_dmi true,
-//     features.{stage1, stage2, ats, msi, sev, hyp, range_invalidation,
-//       two_level_stream_table, two_level_cd_table, coherent, asid16, vmid16, gran4k,
-//       gran16k, gran64k, raz_wi_termination} true, va52 false (needs gran64k), oas_bits
-//       48 (52 needs gran64k), sid_bits 16, ssid_bits 20,
-//       cmdq_log2_entries 8, evtq_log2_entries 7, ecmdqs 0 (a power of two up to 256;
-//       needs coherent and msi)
-//     timing.{clock_period "1 ns", micro_tlb_cycles 1, link_cycles 8, config_cache_cycles
-//       2, main_tlb_cycles 3, walk_cache_cycles 2, register_cycles 2, translation_slots
-//       64, walk_slots 16, command_cycles 2, command_fetch_batch 8,
-//       invalidation_cycles_per_set 1, invalidation_cycles_per_page 1,
-//       atc_inv_timeout "100 us"}
-//     micro_tlb.{entries 32, policy "lru"}; main_tlb.{sets 512, ways 4, policy};
-//     walk_cache.{sets 128, ways 4, policy}; config_cache.{sets 16, ways 4, policy}
-//     (policy: "lru", "fifo" or "random"; sets a power of two)
+//   smmus[] (default: one SMMU with every default): ports 1, atschk false (CR0.ATSCHK:
+//     check pre-translated traffic against the STE); the SmmuParams keys (grant_dmi,
+//     features.*, timing.*, micro_tlb.*, main_tlb.*, walk_cache.*, config_cache.*), with
+//     their values and defaults, are model::smmu_param_table()
+//     (rtl_model/smmu/smmu_param_table.h; README, "SMMU parameters and defaults")
 //     tbus[] (absent: one TBU serves every port): ports (required, SMMU port numbers in
-//       binding order; every port of the SMMU in exactly one TBU), dti_latency "8 ns",
-//       micro_tlb.{entries, policy} (default the SMMU's), main_tlb.{sets, ways, policy}
-//       (absent or null: none), max_translations 0 (no limit)
+//       binding order; every port of the SMMU in exactly one TBU) and the keys of
+//       model::tbu_param_table(): micro_tlb defaults to the SMMU's, main_tlb absent or
+//       null: none
 //   streams[]: smmu 0, sid 0, translation "s1" ("s2", "nested", "bypass", "abort"),
 //     granule 4096 (16384, 65536; both stages), asid = sid, vmid = sid (s2, nested; 0
 //     for the others, as Linux's stage-1 domains: it tags their TLB entries), ssids [0]
@@ -61,7 +51,6 @@
 //     privileged false, instruction false, dmi false (use the DMI the SMMU grants).
 //     Traffic may name a SID without a stream.
 //   Additions for ATS and commands:
-//   smmus[].atschk false (CR0.ATSCHK: check pre-translated traffic against the STE)
 //   streams[].ats false (true: STE.EATS = 1, full ATS; needs features.ats and a stream
 //     that translates: s1, s2 or nested)
 //   ats_devices[]: smmu 0, port 0 (an upstream port no traffic entry uses), sid 0 (a
@@ -102,6 +91,7 @@
 #include "rtl_model/arch/command.h"
 #include "rtl_model/mem/traffic_stream.h"
 #include "rtl_model/pcie/ats_endpoint.h"
+#include "rtl_model/smmu/smmu_param_table.h"
 #include "rtl_model/smmu/smmu_params.h"
 
 namespace smmu::platform {
@@ -124,8 +114,7 @@ constexpr size_t kMaxArrayEntries = 4096;  // traffic[], ats_devices[].traffic[]
                                            // streams[].mappings[], streams[].ssids
 constexpr size_t kMaxStreams = 65536;
 constexpr size_t kMaxSmmus = 64;
-constexpr uint64_t kMaxTimePs = uint64_t{1000} * 1000'000'000'000;  // 1000 s, any time key
-constexpr uint64_t kMaxClockPeriodPs = 1000'000;                    // 1 us
+constexpr uint64_t kMaxTimePs = model::kMaxParamTimePs;  // 1000 s, any time key
 
 // The root of every key path in messages.
 constexpr const char* kScenarioRoot = "scenario";

@@ -18,6 +18,7 @@
 #include "platform/cli.h"
 #include "platform/config_reader.h"
 #include "platform/golden.h"
+#include "platform/parameter_list.h"
 #include "platform/report_compare.h"
 #include "platform/report.h"
 #include "platform/report_plots.h"
@@ -139,6 +140,10 @@ void dump_registers(const Soc& soc, std::ostream& out) {
 int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.print_default_scenario) {
     out << default_scenario_text();
+    return 0;
+  }
+  if (opt.list_parameters) {
+    out << parameter_table_markdown();
     return 0;
   }
   if (opt.log_verbosity >= 0 || !opt.module_log_levels.empty()) {

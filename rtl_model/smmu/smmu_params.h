@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Everything that configures one SMMU instance: the features it advertises in its ID
 // registers, the sizes of its caches, and its timing. Defaults follow gem5's SMMUv3
-// where it has one (see README, "SMMU parameters").
+// where it has one (see README, "SMMU parameters"). Their scenario keys, accepted values
+// and meanings are smmu_param_table.cpp: a new parameter goes there too.
 #pragma once
 
 #include <optional>
@@ -46,6 +47,9 @@ struct SmmuFeatures {
   // coherent and msi (§6.3.2).
   unsigned ecmdqs = 0;
 };
+
+// The most commands one queue read fetches (the TCU's command buffer).
+constexpr unsigned kMaxCommandFetchBatch = 64;
 
 struct SmmuTiming {
   sc_core::sc_time clock_period{1, sc_core::SC_NS};

@@ -2,7 +2,6 @@
 #include "rtl_model/smmu/statistics.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -144,92 +143,6 @@ nlohmann::json LatencyStat::histogram_json() const {
     }
   }
   return bins;
-}
-
-// --- StatsRegistry
-
-Counter& StatsRegistry::counter(const std::string& path) {
-  auto it = counters_.find(path);
-  if (it != counters_.end()) return it->second;
-  check_new_path(path, true);
-  return counters_[path];
-}
-
-LatencyStat& StatsRegistry::latency(const std::string& path) {
-  auto it = latencies_.find(path);
-  if (it != latencies_.end()) return it->second;
-  check_new_path(path, false);
-  return latencies_[path];
-}
-
-const Counter* StatsRegistry::find_counter(const std::string& path) const {
-  auto it = counters_.find(path);
-  return it == counters_.end() ? nullptr : &it->second;
-}
-
-const LatencyStat* StatsRegistry::find_latency(const std::string& path) const {
-  auto it = latencies_.find(path);
-  return it == latencies_.end() ? nullptr : &it->second;
-}
-
-void StatsRegistry::check_new_path(const std::string& path, bool is_counter) const {
-  auto bad = [&path](const std::string& why) {
-    throw std::invalid_argument("statistic path '" + path + "': " + why);
-  };
-  if (path.empty()) bad("empty path");
-  size_t seg_start = 0;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '.') {
-      if (i == seg_start) bad("empty segment");
-      seg_start = i + 1;
-    } else if (std::isspace(static_cast<unsigned char>(path[i]))) {
-      bad("contains whitespace");
-    }
-  }
-  if (is_counter ? latencies_.count(path) != 0 : counters_.count(path) != 0)
-    bad(is_counter ? "already a latency" : "already a counter");
-  auto exists = [this](const std::string& p) {
-    return counters_.count(p) != 0 || latencies_.count(p) != 0;
-  };
-  for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
-    const std::string parent = path.substr(0, dot);
-    if (exists(parent)) bad("nests under the statistic '" + parent + "'");
-  }
-  const std::string prefix = path + ".";
-  auto child_of = [&prefix](const auto& map) -> const std::string* {
-    auto it = map.lower_bound(prefix);
-    if (it != map.end() && it->first.compare(0, prefix.size(), prefix) == 0) return &it->first;
-    return nullptr;
-  };
-  const std::string* child = child_of(counters_);
-  if (!child) child = child_of(latencies_);
-  if (child) bad("is the parent of the statistic '" + *child + "'");
-}
-
-void StatsRegistry::reset() {
-  for (auto& [name, c] : counters_) c.reset();
-  for (auto& [name, l] : latencies_) l.reset();
-}
-
-namespace {
-
-void put_by_path(nlohmann::json& root, const std::string& path, nlohmann::json value) {
-  nlohmann::json* node = &root;
-  size_t start = 0;
-  for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', start)) {
-    node = &(*node)[path.substr(start, dot - start)];
-    start = dot + 1;
-  }
-  (*node)[path.substr(start)] = std::move(value);
-}
-
-}  // namespace
-
-nlohmann::json StatsRegistry::to_json() const {
-  nlohmann::json root = nlohmann::json::object();
-  for (const auto& [name, c] : counters_) put_by_path(root, name, c.value());
-  for (const auto& [name, l] : latencies_) put_by_path(root, name, l.to_json());
-  return root;
 }
 
 }  // namespace smmu::model

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The statistics registry every module counts into: named counters and latency
-// distributions, reported by smmu-sim as text and JSON.
-//
-// Names are dotted paths ("smmu0.main_tlb.hits"); the JSON report nests by the dots.
-// Modules look a statistic up once (at construction) and keep the reference, so the hot
-// path is one increment. References stay valid for the registry's lifetime (std::map
-// nodes never move). Not thread-safe: SystemC runs processes one at a time.
+// Latency distributions (exact count, sum, min and max; percentiles from a histogram),
+// kept by the SoC per device and reported by smmu-sim as text and JSON. The counters of
+// the report are the modules' own statistics structs (tcu.h, tbu.h, ...).
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <tuple>
 
@@ -21,30 +16,6 @@ class sc_time;
 }
 
 namespace smmu::model {
-
-// A 64-bit event counter; as cheap as a plain integer.
-class Counter {
- public:
-  Counter& operator++() {
-    ++value_;
-    return *this;
-  }
-  void operator++(int) { ++value_; }
-  Counter& operator+=(uint64_t n) {
-    value_ += n;
-    return *this;
-  }
-  void set(uint64_t v) { value_ = v; }
-  // Keeps the largest value seen (high-water marks such as peak queue occupancy).
-  void update_max(uint64_t v) {
-    if (v > value_) value_ = v;
-  }
-  void reset() { value_ = 0; }
-  uint64_t value() const { return value_; }
-
- private:
-  uint64_t value_ = 0;
-};
 
 // A latency distribution. Count, sum, min and max are exact (1 ps resolution).
 //
@@ -110,41 +81,6 @@ class LatencyStat {
   uint64_t sum_ps_ = 0;
   uint64_t min_ps_ = 0;
   uint64_t max_ps_ = 0;
-};
-
-// Counters and latencies by dotted path. A path is non-empty, its dot-separated segments
-// are non-empty and hold no whitespace, and no path may be both a statistic and the
-// parent of another (the JSON report could not hold both); std::invalid_argument names
-// the offending path otherwise. Asking again for an existing path returns the same object.
-class StatsRegistry {
- public:
-  StatsRegistry() = default;
-  StatsRegistry(const StatsRegistry&) = delete;
-  StatsRegistry& operator=(const StatsRegistry&) = delete;
-
-  Counter& counter(const std::string& path);
-  LatencyStat& latency(const std::string& path);
-
-  // nullptr when no such statistic exists (does not create one).
-  const Counter* find_counter(const std::string& path) const;
-  const LatencyStat* find_latency(const std::string& path) const;
-
-  // Iteration in name order.
-  const std::map<std::string, Counter>& counters() const { return counters_; }
-  const std::map<std::string, LatencyStat>& latencies() const { return latencies_; }
-
-  // Zeroes every statistic (e.g. after warm-up); names and references stay valid.
-  void reset();
-
-  // Nested by the dots: "a.b.c" -> {"a":{"b":{"c":...}}}. Counters are integers,
-  // latencies are LatencyStat::to_json() objects.
-  nlohmann::json to_json() const;
-
- private:
-  void check_new_path(const std::string& path, bool is_counter) const;
-
-  std::map<std::string, Counter> counters_;
-  std::map<std::string, LatencyStat> latencies_;
 };
 
 }  // namespace smmu::model

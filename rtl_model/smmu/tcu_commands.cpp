@@ -159,7 +159,7 @@ void Tcu::serve_batch(unsigned q) {
   // Fetch the contiguous run at CONS (up to the end of the ring or the batch size).
   const uint32_t index = r::queue_index(cons, log2);
   const uint32_t to_ring_end = (uint32_t{1} << log2) - index;
-  const unsigned batch_max = std::clamp(params_.timing.command_fetch_batch, 1u, 64u);
+  const unsigned batch_max = std::clamp(params_.timing.command_fetch_batch, 1u, kMaxCommandFetchBatch);
   const unsigned n = std::min({r::queue_used(prod, cons, log2), to_ring_end, batch_max});
   sc_time delay = sc_core::SC_ZERO_TIME;
   ++cmd_stats_.fetches;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The statistics registry: counters by path, exact latency percentiles, JSON nesting.
+// Latency statistics: exact percentiles, the tail, the JSON summary and histogram.
 #include "rtl_model/smmu/statistics.h"
 
 #include <gmock/gmock.h>
@@ -14,83 +14,6 @@
 namespace smmu::model {
 namespace {
 
-using ::testing::HasSubstr;
-
-TEST(Counter, IncrementsAddsAndKeepsMaximum) {
-  Counter c;
-  EXPECT_EQ(c.value(), 0u);
-  ++c;
-  c++;
-  c += 5;
-  EXPECT_EQ(c.value(), 7u);
-  c.update_max(3);
-  EXPECT_EQ(c.value(), 7u);
-  c.update_max(9);
-  EXPECT_EQ(c.value(), 9u);
-  c.set(2);
-  EXPECT_EQ(c.value(), 2u);
-  c.reset();
-  EXPECT_EQ(c.value(), 0u);
-}
-
-TEST(StatsRegistry, CounterByPathIsStableAndShared) {
-  StatsRegistry reg;
-  Counter& hits = reg.counter("smmu0.main_tlb.hits");
-  ++hits;
-  // Many later registrations must not move the first counter.
-  for (int i = 0; i < 1000; ++i) reg.counter("smmu0.c" + std::to_string(i)) += 1;
-  EXPECT_EQ(&reg.counter("smmu0.main_tlb.hits"), &hits);
-  reg.counter("smmu0.main_tlb.hits") += 2;
-  EXPECT_EQ(hits.value(), 3u);
-  ASSERT_NE(reg.find_counter("smmu0.main_tlb.hits"), nullptr);
-  EXPECT_EQ(reg.find_counter("smmu0.main_tlb.hits")->value(), 3u);
-  EXPECT_EQ(reg.find_counter("smmu0.main_tlb.misses"), nullptr);
-  EXPECT_EQ(reg.find_latency("smmu0.main_tlb.hits"), nullptr);
-}
-
-TEST(StatsRegistry, IteratesInNameOrder) {
-  StatsRegistry reg;
-  reg.counter("b.x");
-  reg.counter("a.z");
-  reg.counter("a.y");
-  reg.latency("c.lat");
-  reg.latency("a.lat");
-  std::vector<std::string> names;
-  for (const auto& [name, c] : reg.counters()) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"a.y", "a.z", "b.x"}));
-  names.clear();
-  for (const auto& [name, l] : reg.latencies()) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"a.lat", "c.lat"}));
-}
-
-TEST(StatsRegistry, RejectsBadAndConflictingPaths) {
-  StatsRegistry reg;
-  reg.counter("a.b");
-  reg.latency("x.lat");
-  auto message_of = [](auto&& fn) {
-    try {
-      fn();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
-  EXPECT_THAT(message_of([&] { reg.counter("a.b.c"); }), HasSubstr("'a.b.c'"));
-  EXPECT_THAT(message_of([&] { reg.counter("a"); }), HasSubstr("parent of the statistic 'a.b'"));
-  EXPECT_THAT(message_of([&] { reg.latency("a.b"); }), HasSubstr("already a counter"));
-  EXPECT_THAT(message_of([&] { reg.counter("x.lat"); }), HasSubstr("already a latency"));
-  EXPECT_THAT(message_of([&] { reg.latency("x"); }), HasSubstr("parent"));
-  EXPECT_THAT(message_of([&] { reg.counter("p..q"); }), HasSubstr("empty segment"));
-  EXPECT_THAT(message_of([&] { reg.counter("p."); }), HasSubstr("empty segment"));
-  EXPECT_THAT(message_of([&] { reg.counter(""); }), HasSubstr("empty path"));
-  EXPECT_THAT(message_of([&] { reg.counter("p q"); }), HasSubstr("whitespace"));
-  // The failed attempts created nothing.
-  EXPECT_EQ(reg.counters().size(), 1u);
-  EXPECT_EQ(reg.latencies().size(), 1u);
-  // A sibling sharing a prefix of characters (not of segments) is fine.
-  EXPECT_NO_THROW(reg.counter("a.bc"));
-  EXPECT_NO_THROW(reg.counter("a.b_c.d"));
-}
 
 TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
   smmu::model::LatencyStat l;
@@ -216,19 +139,11 @@ TEST(LatencyStat, ResetForgetsSamples) {
   EXPECT_DOUBLE_EQ(l.max_ns(), 7.0);
 }
 
-TEST(StatsRegistry, ToJsonNestsByDots) {
-  StatsRegistry reg;
-  reg.counter("smmu0.main_tlb.hits") += 3;
-  reg.counter("smmu0.main_tlb.misses") += 1;
-  reg.counter("total") += 9;
-  LatencyStat& lat = reg.latency("smmu0.latency.translation");
+TEST(LatencyStat, ToJsonHoldsTheSummaryAndTheHistogram) {
+  LatencyStat lat;
   for (int i = 1; i <= 100; ++i) lat.record_ns(i);
 
-  const nlohmann::json j = reg.to_json();
-  EXPECT_EQ(j["smmu0"]["main_tlb"]["hits"], 3);
-  EXPECT_EQ(j["smmu0"]["main_tlb"]["misses"], 1);
-  EXPECT_EQ(j["total"], 9);
-  const nlohmann::json& t = j["smmu0"]["latency"]["translation"];
+  const nlohmann::json t = lat.to_json();
   EXPECT_EQ(t["count"], 100);
   EXPECT_DOUBLE_EQ(t["mean"].get<double>(), 50.5);
   EXPECT_DOUBLE_EQ(t["p50"].get<double>(), 50.0);
@@ -240,21 +155,6 @@ TEST(StatsRegistry, ToJsonNestsByDots) {
   EXPECT_EQ(t["histogram"][0], nlohmann::json::array({1, 1}));
   EXPECT_EQ(t["histogram"][99], nlohmann::json::array({100, 1}));
   EXPECT_EQ(t.size(), 7u);
-  EXPECT_EQ(j.size(), 2u);  // smmu0, total
-}
-
-TEST(StatsRegistry, ResetZeroesButKeepsReferences) {
-  StatsRegistry reg;
-  Counter& c = reg.counter("a.c");
-  LatencyStat& l = reg.latency("a.l");
-  c += 4;
-  l.record_ns(3);
-  reg.reset();
-  EXPECT_EQ(c.value(), 0u);
-  EXPECT_EQ(l.count(), 0u);
-  ++c;
-  EXPECT_EQ(reg.to_json()["a"]["c"], 1);
-  EXPECT_EQ(reg.to_json()["a"]["l"]["count"], 0);
 }
 
 }  // namespace
