@@ -528,19 +528,25 @@ TEST(SmmuSim, ProgramPrintsReportAndWritesJsonTraceAndWaves) {
   EXPECT_NE(out.find("atc:"), std::string::npos);
 
   const json t = read_json(trace_path);
-  size_t complete = 0;
+  // Every DMA transaction is one slice (its steps are children, cat "step"); the ATS
+  // device's translation requests are slices of their own (cat "ats").
+  size_t complete = 0, ats_requests = 0;
   for (const json& e : t["traceEvents"]) {
     if (e["ph"] != "X") continue;
+    if (e["cat"] == "ats") ++ats_requests;
+    if (e["cat"] != "dma") continue;
     ++complete;
     EXPECT_GT(e["dur"].get<double>(), 0.0);
   }
   EXPECT_EQ(complete, 11000u);
-  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 11000u);
-  // The ATS device's stream is numbered after the three traffic entries.
+  EXPECT_GT(ats_requests, 0u);
+  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 11000u + ats_requests);
+  // The ATS device's port has lanes of its own, named after it.
   bool ats_thread = false;
   for (const json& e : t["traceEvents"])
-    if (e["ph"] == "M" && e["name"] == "thread_name" && e["tid"] == 3)
-      ats_thread = e["args"]["name"] == "ats_devices[0].traffic[0] sid 4 port 2";
+    if (e["ph"] == "M" && e["name"] == "thread_name" &&
+        e["args"]["name"].get<std::string>().find("smmu0_port2 lane 0 (ats_devices[0])") == 0)
+      ats_thread = true;
   EXPECT_TRUE(ats_thread);
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 0u);
   EXPECT_EQ(u(t["otherData"]["event_limit"]), TransactionTrace::kDefaultLimit);
@@ -662,9 +668,11 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
     if (e["ph"] == "X") x.push_back(e);
     if (e["ph"] == "M") ++names;
   }
-  EXPECT_EQ(names, 1u + 3u + 1u);  // smmu0, the three traffic entries, the ATS device's stream
+  // smmu0: its name and order, the command engine's name and order; one lane of port 0
+  // (the transactions do not overlap): its name and order.
+  EXPECT_EQ(names, 4u + 2u);
   ASSERT_EQ(x.size(), 3u);
-  EXPECT_EQ(x[2]["tid"], 3);  // numbered after the traffic entries
+  EXPECT_EQ(x[2]["tid"], 1);  // the lane after the command engine (tid 0)
   EXPECT_EQ(x[2]["pid"], 0);
   EXPECT_EQ(x[0]["name"], "read");
   EXPECT_EQ(x[1]["name"], "write fault");
@@ -672,7 +680,7 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
   EXPECT_DOUBLE_EQ(x[0]["dur"].get<double>(), 0.051);
   EXPECT_DOUBLE_EQ(x[1]["ts"].get<double>(), 3.0);
   EXPECT_EQ(x[0]["pid"], 0);
-  EXPECT_EQ(x[0]["tid"], 2);
+  EXPECT_EQ(x[0]["tid"], 1);
   EXPECT_EQ(x[0]["args"]["addr"], "0x1000");
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 1u);
   EXPECT_EQ(u(t["otherData"]["event_limit"]), 3u);
