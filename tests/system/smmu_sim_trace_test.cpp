@@ -334,7 +334,18 @@ TEST(SmmuSimTrace, TraceNestsAndLinksTheDriverToItsCommandsAndWavesParse) {
     for (size_t i = 1; i < v.size(); ++i) EXPECT_GE(v[i], v[i - 1]) << n;
     EXPECT_GT(v.back(), 0u) << n;
   }
-  // Slot peaks: some use, never more than the slots there are (the default: 4 and 16).
+  // Every signal waves/smmu_default.gtkw shows is in the VCD (names without the range).
+  std::ifstream gtkw(std::string(SMMU_WAVES_DIR) + "/smmu_default.gtkw");
+  ASSERT_TRUE(gtkw.good());
+  size_t shown = 0;
+  for (std::string line; std::getline(gtkw, line);) {
+    if (line.rfind("SystemC.", 0) != 0) continue;
+    ++shown;
+    const std::string name = line.substr(0, line.find('['));
+    EXPECT_TRUE(vcd.id_of.count(name)) << name << " (waves/smmu_default.gtkw) is not in the VCD";
+  }
+  EXPECT_GE(shown, 18u);
+  // Slot peaks: some use.
   const std::vector<uint64_t> walk_busy = values("SystemC.soc.smmu0.tcu.walk_slots_busy");
   const std::vector<uint64_t> tr_busy = values("SystemC.soc.smmu0.tcu.translation_slots_busy");
   ASSERT_FALSE(walk_busy.empty());
