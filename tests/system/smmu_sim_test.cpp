@@ -21,9 +21,13 @@
 #include "platform/smmu_sim.h"
 #include "platform/version.h"
 #include "platform/soc.h"
+#include "support/smmu_sim_cli.h"
 
 using namespace smmu::platform;
 using nlohmann::json;
+using smmu::test::read_json;
+using smmu::test::run_cli;
+using smmu::test::run_cli_in_child;
 
 namespace {
 
@@ -55,47 +59,8 @@ uint64_t total_count(const Scenario& sc) { return generator_count(sc) + ats_coun
 
 uint64_t u(const json& v) { return v.get<uint64_t>(); }
 
-// Runs the program function with argv = {"smmu-sim", args...}.
-int run_cli(const std::vector<std::string>& args, std::string& out, std::string& err) {
-  std::vector<std::string> storage{"smmu-sim"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::ostringstream o, e;
-  const int rc = run_smmu_sim(static_cast<int>(storage.size()), argv.data(), o, e);
-  out = o.str();
-  err = e.str();
-  return rc;
-}
-
 std::string temp_path(const std::string& name) {
   return testing::TempDir() + "smmu_sim_test_" + std::to_string(getpid()) + "_" + name;
-}
-
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return json::parse(in);
-}
-
-// run_cli in a child process (its own SystemC kernel), for tests that run several
-// simulations: the exit status, or -1 when the child did not exit normally (a crash).
-int run_cli_in_child(const std::vector<std::string>& args) {
-  std::cout.flush();
-  std::cerr.flush();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::string out, err;
-    const int rc = run_cli(args, out, err);
-    std::cerr << err;
-    std::cerr.flush();
-    _exit(rc);
-  }
-  if (pid < 0) return -2;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
 }
 
 std::string read_text(const std::string& path) {
@@ -896,6 +861,12 @@ TEST(SmmuSim, HostileInputsExitTwoWithOneLine) {
       {"--scenario", ""},
       {"--vcd", ""},
       {"--trace", dir},
+      {"--trace", "t.json", "--trace-limit", "0"},
+      {"--trace", "t.json", "--trace-limit", "-5"},
+      {"--trace", "t.json", "--trace-limit", "lots"},
+      {"--trace", "t.json", "--trace-limit", "99999999999999999999999"},
+      {"--trace", "t.json", "--trace-limit"},
+      {"--trace-limit", "10"},  // nothing to limit
   };
   for (const auto& args : cases) {
     std::string all;
