@@ -106,12 +106,17 @@ void TransactionTrace::begin_transaction() {
   collecting_ = txs_.size() < limit_;
   pending_.clear();
   open_.clear();
+  top_cursor_ = 0;
 }
 
 void TransactionTrace::step_begin(const char* name, const sc_core::sc_time& at) {
   if (!collecting_) return;
+  // Not before its parent's start nor before its previous sibling's end.
   uint64_t start = to_ps(at);
-  if (!open_.empty()) start = std::max(start, std::max(pending_[open_.back().index].start_ps, open_.back().cursor));
+  if (open_.empty())
+    start = std::max(start, top_cursor_);
+  else
+    start = std::max(start, std::max(pending_[open_.back().index].start_ps, open_.back().cursor));
   open_.push_back(Open{pending_.size(), start});
   pending_.push_back(Step{name, start, start, static_cast<uint16_t>(open_.size())});
 }
@@ -123,7 +128,10 @@ void TransactionTrace::step_end(const sc_core::sc_time& at) {
   Step& s = pending_[o.index];
   // Covers its children even when the model moved its own end back.
   s.end_ps = std::max({to_ps(at), s.start_ps, o.cursor});
-  if (!open_.empty()) open_.back().cursor = std::max(open_.back().cursor, s.end_ps);
+  if (open_.empty())
+    top_cursor_ = std::max(top_cursor_, s.end_ps);
+  else
+    open_.back().cursor = std::max(open_.back().cursor, s.end_ps);
 }
 
 void TransactionTrace::record(const TransactionRecord& r) {

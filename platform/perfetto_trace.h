@@ -16,7 +16,8 @@
 //   driver work whose CMDQ_PROD / ECMDQ_PROD write published a command to that command.
 // ts and dur are microseconds (picosecond resolution). Steps are kept inside their
 // parents: a step whose end the model moved back (an Occupancy release) is stretched to
-// cover its children, and every step is clamped to its transaction.
+// cover its children, a step starts no earlier than its previous sibling ended, and
+// every step is clamped to its transaction.
 //
 // At most `limit` transactions (and as many commands) are kept, the first ones; the rest
 // are counted (dropped()) and said in otherData.
@@ -133,6 +134,7 @@ class TransactionTrace {
   bool collecting_ = false;
   std::vector<Step> pending_;  // the current transaction's steps, in begin order
   std::vector<Open> open_;
+  uint64_t top_cursor_ = 0;  // the latest end of the transaction's own steps so far
   std::vector<Step> steps_;
   std::vector<Tx> txs_;
   uint64_t dropped_ = 0;
