@@ -45,7 +45,11 @@ po::options_description sim_options() {
        "when it parses as JSON, else a string")
       ("vcd", po::value<std::string>()->value_name("FILE"), "write VCD waves to FILE")
       ("trace", po::value<std::string>()->value_name("FILE"),
-       "write a Chrome/Perfetto trace (JSON) to FILE")
+       "write a Chrome/Perfetto trace (JSON) to FILE: each transaction with its steps, "
+       "the command engine's batches and commands, the CPUs' driver work")
+      ("trace-limit", po::value<std::string>()->value_name("N"),
+       "the trace keeps the first N transactions (default 100000; the number dropped is "
+       "printed on stderr)")
       ("plot", po::value<std::string>()->value_name("DIR"),
        "write the report (DIR/report.json) and its plots to DIR: each device's latency "
        "histogram and the cache hit rates, PNG and SVG (python3-matplotlib)")
@@ -187,6 +191,10 @@ CliOptions parse_cli(int argc, char** argv, std::ostream& help_out) {
   o.json_path = file_option(vm, "json");
   o.vcd_path = file_option(vm, "vcd");
   o.trace_path = file_option(vm, "trace");
+  if (vm.count("trace-limit")) {
+    o.trace_limit = parse_positive_count("--trace-limit", vm["trace-limit"].as<std::string>());
+    if (o.trace_path.empty()) throw CliError("--trace-limit: needs --trace FILE");
+  }
   o.plot_dir = file_option(vm, "plot");
   o.expect_path = file_option(vm, "expect");
   o.write_golden_path = file_option(vm, "write-golden");

@@ -28,6 +28,7 @@ struct CliOptions {
   std::vector<std::string> overrides;  // --set KEY=VALUE, in command-line order
   std::string vcd_path;                // --vcd
   std::string trace_path;              // --trace
+  uint64_t trace_limit = 100000;       // --trace-limit: transactions the trace keeps
   std::string plot_dir;                // --plot
   std::string expect_path;             // --expect: a golden report to compare with
   std::string write_golden_path;       // --write-golden

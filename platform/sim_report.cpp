@@ -2,11 +2,7 @@
 #include "platform/sim_report.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
 
 #include "driver/event_format.h"
 #include "platform/latency_summary.h"
@@ -25,11 +21,6 @@ namespace {
 double to_ns(const sc_time& t) {
   static const sc_time one_ns(1, sc_core::SC_NS);
   return t / one_ns;
-}
-
-uint64_t to_ps(const sc_time& t) {
-  static const sc_time one_ps(1, sc_core::SC_PS);
-  return static_cast<uint64_t>(t / one_ps + 0.5);
 }
 
 json hits_misses(uint64_t hits, uint64_t misses) { return json{{"hits", hits}, {"misses", misses}}; }
@@ -381,87 +372,6 @@ json build_report(Soc& soc) {
   }
   add_hit_rates(report);
   return report;
-}
-
-void TransactionTrace::record(const TransactionRecord& r) {
-  if (events_.size() >= limit_) {
-    ++dropped_;
-    return;
-  }
-  const uint64_t start = to_ps(r.start);
-  const uint64_t end = to_ps(r.end);
-  events_.push_back(Event{start, end > start ? end - start : 0, r.address, r.sid,
-                          static_cast<uint32_t>(r.traffic), r.ats_device,
-                          static_cast<uint16_t>(r.smmu), r.write, r.ok});
-}
-
-json TransactionTrace::to_json(const Scenario& scenario) const {
-  json events = json::array();
-  for (size_t i = 0; i < scenario.smmus.size(); ++i)
-    events.push_back(json{{"name", "process_name"},
-                          {"ph", "M"},
-                          {"pid", i},
-                          {"args", {{"name", "smmu" + std::to_string(i)}}}});
-  for (size_t k = 0; k < scenario.traffic.size(); ++k) {
-    const TrafficSpec& t = scenario.traffic[k];
-    events.push_back(json{{"name", "thread_name"},
-                          {"ph", "M"},
-                          {"pid", t.smmu},
-                          {"tid", k},
-                          {"args",
-                           {{"name", "traffic[" + std::to_string(k) + "] sid " +
-                                         std::to_string(t.stream.sid) + " port " +
-                                         std::to_string(t.port)}}}});
-  }
-  // ATS devices' streams come after the traffic entries: first tid of each device.
-  std::vector<size_t> first_tid;
-  size_t next_tid = scenario.traffic.size();
-  for (size_t j = 0; j < scenario.ats_devices.size(); ++j) {
-    const AtsDeviceSpec& d = scenario.ats_devices[j];
-    first_tid.push_back(next_tid);
-    for (size_t k = 0; k < d.params.traffic.size(); ++k)
-      events.push_back(json{{"name", "thread_name"},
-                            {"ph", "M"},
-                            {"pid", d.smmu},
-                            {"tid", next_tid++},
-                            {"args",
-                             {{"name", "ats_devices[" + std::to_string(j) + "].traffic[" +
-                                           std::to_string(k) + "] sid " +
-                                           std::to_string(d.params.sid) + " port " +
-                                           std::to_string(d.port)}}}});
-  }
-  for (const Event& e : events_) {
-    const size_t tid = e.ats_device >= 0 && static_cast<size_t>(e.ats_device) < first_tid.size()
-                           ? first_tid[static_cast<size_t>(e.ats_device)] + e.traffic
-                           : e.traffic;
-    std::string name = e.write ? "write" : "read";
-    if (!e.ok) name += " fault";
-    events.push_back(json{{"name", name},
-                          {"cat", "dma"},
-                          {"ph", "X"},
-                          {"ts", static_cast<double>(e.start_ps) / 1e6},
-                          {"dur", static_cast<double>(e.dur_ps) / 1e6},
-                          {"pid", e.smmu},
-                          {"tid", tid},
-                          {"args", {{"addr", hex(e.address)}, {"sid", e.sid}}}});
-  }
-  return json{{"traceEvents", events},
-              {"displayTimeUnit", "ns"},
-              {"otherData",
-               {{"generator", "smmu-sim"},
-                {"events_recorded", events_.size()},
-                {"events_dropped", dropped_},
-                {"event_limit", limit_},
-                {"note", "only the first " + std::to_string(limit_) +
-                             " DMA transactions are recorded"}}}};
-}
-
-void TransactionTrace::write(const std::string& path, const Scenario& scenario) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write trace " + path + ": " + std::strerror(errno));
-  out << to_json(scenario).dump() << '\n';
-  out.close();
-  if (!out) throw std::runtime_error("cannot write trace " + path + ": write failed");
 }
 
 }  // namespace smmu::platform

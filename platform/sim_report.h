@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What smmu-sim reports about a run: the report object (printed as text by print_report
-// and written as JSON), and the Chrome/Perfetto trace of DMA transactions.
+// and written as JSON); the Chrome/Perfetto trace is perfetto_trace.h.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/perfetto_trace.h"
 #include "platform/soc.h"
 
 namespace smmu::platform {
@@ -52,39 +53,5 @@ namespace smmu::platform {
 //        untranslated_sent, page_crossings, invalidations_answered,
 //        atc: hits, misses, hit_rate, invalidations, entries_invalidated, evictions, entries
 nlohmann::json build_report(Soc& soc);
-
-// Records DMA transactions (up to a limit) and writes them as a Chrome trace: one
-// complete ("X") event per transaction, ts and dur in microseconds, pid = SMMU index,
-// tid = traffic entry index (the ATS devices' streams are numbered after the traffic
-// entries, in order). The file's otherData says how many were left out.
-class TransactionTrace {
- public:
-  static constexpr size_t kDefaultLimit = 100000;
-
-  explicit TransactionTrace(size_t limit = kDefaultLimit) : limit_(limit) {}
-
-  void record(const TransactionRecord& r);
-  size_t recorded() const { return events_.size(); }
-  uint64_t dropped() const { return dropped_; }
-  size_t limit() const { return limit_; }
-
-  // Process and thread names come from the scenario (smmuN, "traffic[k] sid S port P").
-  nlohmann::json to_json(const Scenario& scenario) const;
-  // Throws std::runtime_error "cannot write trace <path>: <reason>".
-  void write(const std::string& path, const Scenario& scenario) const;
-
- private:
-  struct Event {
-    uint64_t start_ps, dur_ps, address;
-    uint32_t sid;
-    uint32_t traffic;
-    int32_t ats_device;
-    uint16_t smmu;
-    bool write, ok;
-  };
-  size_t limit_;
-  std::vector<Event> events_;
-  uint64_t dropped_ = 0;
-};
 
 }  // namespace smmu::platform

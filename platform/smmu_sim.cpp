@@ -169,10 +169,17 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   check_writable(opt.vcd_path, "--vcd");
   prepare_plot_dir(opt.plot_dir);
 
+  TransactionTrace trace(opt.trace_limit);  // outlives the SoC, whose SMMUs report to it
   Soc soc("soc", scenario);
-  TransactionTrace trace;
-  if (!opt.trace_path.empty())
+  if (!opt.trace_path.empty()) {
     soc.on_transaction = [&trace](const TransactionRecord& r) { trace.record(r); };
+    soc.on_transaction_start = [&trace] { trace.begin_transaction(); };
+    soc.on_driver_work = [&trace](unsigned cpu, const std::string& what, bool begin, const sc_core::sc_time& at) {
+      trace.cpu_work(cpu, what, begin, at);
+    };
+    trace.current_cpu = [&soc] { return soc.current_cpu(); };
+    for (unsigned i = 0; i < soc.smmus.size(); ++i) soc.smmus[i]->set_step_recorder(&trace.recorder(i));
+  }
   std::unique_ptr<VcdFile> vcd;
   if (!opt.vcd_path.empty()) {
     vcd = std::make_unique<VcdFile>(opt.vcd_path);
@@ -198,7 +205,11 @@ int run(const CliOptions& opt, std::ostream& out, std::ostream& err) {
   file_report["schema_version"] = kReportSchemaVersion;
   if (!opt.json_path.empty()) write_json_report(file_report, opt.json_path);
   if (!opt.write_golden_path.empty()) write_json_report(make_golden(file_report), opt.write_golden_path);
-  if (!opt.trace_path.empty()) trace.write(opt.trace_path, scenario);
+  if (!opt.trace_path.empty()) {
+    trace.write(opt.trace_path, scenario);
+    if (trace.dropped())
+      err << "trace: dropped " << trace.dropped() << " transactions beyond --trace-limit " << trace.limit() << '\n';
+  }
   const bool plotted = opt.plot_dir.empty() || write_report_plots(file_report, opt.plot_dir, err);
   // A valid scenario whose software failed (e.g. no IOTLB tag left): the report says
   // what ran, the exit status says it is not the run that was asked for.

@@ -107,6 +107,7 @@ void TransactionTap::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     return;
   }
   const sc_time start = sc_core::sc_time_stamp() + delay;
+  if (on_start) on_start();
   initiator->b_transport(gp, delay);
   observer(gp, start, sc_core::sc_time_stamp() + delay);
 }
@@ -232,7 +233,9 @@ void Soc::build_workloads() {
 void Soc::setup_program() {
   // A failure is driver()->error(): the traffic still runs (what the driver could not
   // attach faults), and smmu-sim reports it and exits 1.
+  if (on_driver_work) on_driver_work(0, "driver set-up", true, cpus_[0]->local_time());
   driver_->set_up();
+  if (on_driver_work) on_driver_work(0, "driver set-up", false, cpus_[0]->local_time());
   for (auto& w : workloads_) {
     const unsigned smmu = w->spec().smmu;
     w->prepare(*system_os_, driver_->stream_domain(w->spec().stream),
@@ -276,10 +279,16 @@ void Soc::ops_program(unsigned cpu, driver::Os& os) {
     const uint64_t at = static_cast<uint64_t>((setup_end_ + item.at).value() / 1000);
     const uint64_t now = os.now_ns();
     if (at > now) os.delay_ns(at - now);
+    const std::string what =
+        !on_driver_work ? std::string()
+        : item.workload ? "workload[" + std::to_string(item.index) + "]"
+                        : std::string(to_string(scenario_.driver_ops[item.index].op));
+    if (on_driver_work) on_driver_work(cpu, what, true, me.local_time());
     if (item.workload)
       workloads_[item.index]->run(item.pos, me, os);
     else
       driver_->run_op(item.index);
+    if (on_driver_work) on_driver_work(cpu, what, false, me.local_time());
   }
 }
 
@@ -349,7 +358,9 @@ void Soc::build_devices(unsigned smmu) {
       }
       d->endpoint = std::make_unique<model::AtsEndpoint>(d->name.c_str(), ep);
       d->endpoint->dma.bind(d->tap->target);
-      d->endpoint->ats.bind(s.ats);
+      d->ats_tap = std::make_unique<TransactionTap>((d->name + "_ats_tap").c_str());
+      d->endpoint->ats.bind(d->ats_tap->target);
+      d->ats_tap->initiator.bind(s.ats);
       s.ats_inv.bind(d->endpoint->inv);
       d->endpoint->on_complete = [this, dev](const model::DmaAccess&, const model::DmaOutcome&,
                                              sc_time latency) { record_latency(*dev, latency); };
@@ -424,6 +435,30 @@ void Soc::observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_
     }
   }
   on_transaction(rec);
+}
+
+void Soc::observe_ats(const Device& d, const tlm::tlm_generic_payload& gp, const sc_time& start,
+                      const sc_time& end) {
+  TransactionRecord rec;
+  rec.smmu = d.smmu;
+  rec.port = d.port;
+  rec.ats_request = true;
+  rec.address = gp.get_address();
+  rec.start = start;
+  rec.end = end;
+  rec.ats_device = d.ats_device;
+  if (const auto* req = gp.get_extension<model::AtsTranslationRequest>()) {
+    rec.sid = req->sid;
+    rec.write = !req->no_write;
+    rec.ok = req->read || req->write;
+  }
+  on_transaction(rec);
+}
+
+int Soc::current_cpu() const {
+  for (const auto& c : cpus_)
+    if (c->on_cpu()) return static_cast<int>(c->id());
+  return -1;
 }
 
 void Soc::build_translation(unsigned smmu) {
@@ -588,6 +623,12 @@ void Soc::start_of_simulation() {
       const Device* dev = d.get();
       d->tap->observer = [this, dev](const tlm::tlm_generic_payload& p, const sc_time& start,
                                      const sc_time& end) { observe(*dev, p, start, end); };
+      d->tap->on_start = on_transaction_start;
+      if (d->ats_tap) {
+        d->ats_tap->observer = [this, dev](const tlm::tlm_generic_payload& p, const sc_time& start,
+                                           const sc_time& end) { observe_ats(*dev, p, start, end); };
+        d->ats_tap->on_start = on_transaction_start;
+      }
     }
   // Programs each SMMU as a driver's probe would, now that the tables are in memory.
   for (size_t i = 0; i < smmus.size(); ++i) {
@@ -783,6 +824,7 @@ void Soc::trace(sc_core::sc_trace_file* tf) const {
     sc_core::sc_trace(tf, s->evtq_irq, n + ".evtq_irq");
     sc_core::sc_trace(tf, s->gerror_irq, n + ".gerror_irq");
     sc_core::sc_trace(tf, s->cmd_sync_irq, n + ".cmd_sync_irq");
+    s->add_to_trace(tf);
   }
   for (const auto& d : devices)
     if (!d->idle()) sc_core::sc_trace(tf, d->done, std::string(name()) + "." + d->name + ".done");

@@ -83,15 +83,16 @@ struct TransactionRecord {
   size_t traffic = 0;  // index into Scenario::traffic, or into the ATS device's traffic
   int ats_device = -1; // index into Scenario::ats_devices, or -1 (a traffic generator)
   bool write = false;
-  bool ok = false;     // TLM_OK_RESPONSE
+  bool ok = false;     // TLM_OK_RESPONSE (an ATS translation request: answered with access)
+  bool ats_request = false;  // an ATS device's translation request, not a DMA access
   uint64_t address = 0;
   uint32_t sid = 0;
   sc_core::sc_time start, end;  // absolute simulated times
 };
 
 // Passes a master's transactions on unchanged (no delay of its own) and tells the
-// observer when each started and ended, in absolute simulated time. DMI requests and
-// invalidations go through as they are.
+// observer when each started and ended, in absolute simulated time (on_start, when set,
+// just before it goes on). DMI requests and invalidations go through as they are.
 class TransactionTap : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<TransactionTap> target;
@@ -99,6 +100,7 @@ class TransactionTap : public sc_core::sc_module {
   std::function<void(const tlm::tlm_generic_payload&, const sc_core::sc_time& start,
                      const sc_core::sc_time& end)>
       observer;
+  std::function<void()> on_start;
 
   explicit TransactionTap(const sc_core::sc_module_name& name);
 
@@ -123,6 +125,7 @@ class Soc : public sc_core::sc_module {
     std::unique_ptr<model::TrafficGenerator> generator;  // null for an ATS device
     std::unique_ptr<model::AtsEndpoint> endpoint;         // ATS devices only
     std::unique_ptr<TransactionTap> tap;
+    std::unique_ptr<TransactionTap> ats_tap;  // ATS devices: their translation requests
     model::LatencyStat latency;       // per-transaction latency, issue to completion
     sc_core::sc_signal<bool> done;    // set when its traffic has completed (for waves)
     bool idle() const { return !endpoint && traffic.empty(); }
@@ -155,8 +158,18 @@ class Soc : public sc_core::sc_module {
   const Scenario& scenario() const { return scenario_; }
   // Latency of every device's transactions together.
   const model::LatencyStat& latency() const { return latency_; }
-  // Called for every completed DMA transaction when set (before the simulation starts).
+  // Called for every completed DMA transaction (and ATS translation request) when set
+  // (before the simulation starts); on_transaction_start, when set too, just before each
+  // goes into the SMMU (for collecting its steps, model::StepRecorder).
   std::function<void(const TransactionRecord&)> on_transaction;
+  std::function<void()> on_transaction_start;
+  // Set-up "driver", when set: a CPU begins (begin) or ends a piece of driver work, at
+  // its local time: "driver set-up" (CPU 0), each driver op (its name), each workload
+  // run ("workload[w]").
+  std::function<void(unsigned cpu, const std::string& what, bool begin, const sc_core::sc_time& at)>
+      on_driver_work;
+  // The id of the CPU whose thread is running, or -1 (another process, or none).
+  int current_cpu() const;
 
   // Runs the simulation until every device has finished its traffic and every command
   // batch has been issued and consumed, or until the scenario's duration when that is
@@ -186,7 +199,8 @@ class Soc : public sc_core::sc_module {
   // Set-up "driver": one per scenario workload, in order.
   const std::vector<std::unique_ptr<DmaWorkload>>& workloads() const { return workloads_; }
 
-  // Adds the SMMUs' interrupt lines and the devices' done flags to a trace file.
+  // Adds the SMMUs' interrupt lines, their queue pointers, slot peaks and cumulative
+  // TLB figures (Smmu::add_to_trace) and the devices' done flags to a trace file.
   void trace(sc_core::sc_trace_file* tf) const override;
 
   // Where the SoC put each SMMU's stream table and event queue (for tests and tools).
@@ -226,6 +240,8 @@ class Soc : public sc_core::sc_module {
   void record_latency(Device& d, const sc_core::sc_time& latency);
   void observe(const Device& d, const tlm::tlm_generic_payload& gp, const sc_core::sc_time& start,
                const sc_core::sc_time& end);
+  void observe_ats(const Device& d, const tlm::tlm_generic_payload& gp, const sc_core::sc_time& start,
+                   const sc_core::sc_time& end);
 
   void build_cpus();
   void build_workloads();

@@ -67,6 +67,7 @@ bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
     return true;
   }
   ++stats_.ste_misses;
+  const StepScope fetch_step(recorder_, "STE fetch", delay);
   // StreamIDs beyond the table (or beyond SIDSIZE) are bad.
   if (st.log2size < 32 && (uint64_t{sid} >> st.log2size) != 0) return fail(fault, EventId::kBadStreamId);
   if (sid_bits_ < 32 && (uint64_t{sid} >> sid_bits_) != 0) return fail(fault, EventId::kBadStreamId);
@@ -75,7 +76,12 @@ bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
   if (st.two_level) {
     uint64_t l1_addr = st.base + (uint64_t{sid} >> st.split) * 8;
     uint64_t raw;
-    if (!mem_.read64(l1_addr, raw, delay)) return fail(fault, EventId::kSteFetch, l1_addr);
+    bool read_ok;
+    {
+      const StepScope read_step(recorder_, "L1 STD read", delay);
+      read_ok = mem_.read64(l1_addr, raw, delay);
+    }
+    if (!read_ok) return fail(fault, EventId::kSteFetch, l1_addr);
     auto l1 = arch::L1StreamDescriptor::decode(raw);
     uint64_t index = sid & ((uint64_t{1} << st.split) - 1);
     // SPAN 0 is invalid; a SPAN above SPLIT+1 is treated as invalid too.
@@ -87,7 +93,12 @@ bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
   }
   arch::SteWords words;
   ++stats_.ste_fetches;
-  if (!mem_.read(ste_addr, words.data(), 64, delay)) return fail(fault, EventId::kSteFetch, ste_addr);
+  bool ste_read;
+  {
+    const StepScope read_step(recorder_, "STE read", delay);
+    ste_read = mem_.read(ste_addr, words.data(), 64, delay);
+  }
+  if (!ste_read) return fail(fault, EventId::kSteFetch, ste_addr);
 
   ConfigCacheEntry e;
   e.kind = ConfigCacheEntry::Kind::kSte;
@@ -131,6 +142,7 @@ bool ConfigFetcher::fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t
                              const ConfigCacheEntry*& entry, ConfigFault& fault,
                              sc_core::sc_time& delay) {
   ++stats_.cd_misses;
+  const StepScope fetch_step(recorder_, "CD fetch", delay);
   const arch::Ste& s = ste.ste;
   uint64_t cd_ipa;
   // S1Fmt = 0b11 is Reserved and behaves as 0b00 (linear).
@@ -141,7 +153,12 @@ bool ConfigFetcher::fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t
     uint64_t l1_pa;
     if (!cd_table_address(ste, l1_ipa, l1_pa, fault, delay)) return false;
     uint64_t raw;
-    if (!mem_.read64(l1_pa, raw, delay)) return fail(fault, EventId::kCdFetch, l1_pa);
+    bool read_ok;
+    {
+      const StepScope read_step(recorder_, "L1 CD read", delay);
+      read_ok = mem_.read64(l1_pa, raw, delay);
+    }
+    if (!read_ok) return fail(fault, EventId::kCdFetch, l1_pa);
     auto l1 = arch::L1CdDescriptor::decode(raw);
     if (!l1.valid) return fail(fault, EventId::kBadSubstreamId);
     cd_ipa = l1.l2ptr + (ssid & ((uint64_t{1} << split) - 1)) * 64;
@@ -152,7 +169,12 @@ bool ConfigFetcher::fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t
   if (!cd_table_address(ste, cd_ipa, cd_pa, fault, delay)) return false;
   arch::CdWords words;
   ++stats_.cd_fetches;
-  if (!mem_.read(cd_pa, words.data(), 64, delay)) return fail(fault, EventId::kCdFetch, cd_pa);
+  bool cd_read;
+  {
+    const StepScope read_step(recorder_, "CD read", delay);
+    cd_read = mem_.read(cd_pa, words.data(), 64, delay);
+  }
+  if (!cd_read) return fail(fault, EventId::kCdFetch, cd_pa);
 
   ConfigCacheEntry e;
   e.kind = ConfigCacheEntry::Kind::kCd;
@@ -167,7 +189,10 @@ bool ConfigFetcher::fetch_cd(const ConfigCacheEntry& ste, uint32_t sid, uint32_t
 
 bool ConfigFetcher::resolve(const StreamTableConfig& st, uint32_t sid, uint32_t ssid, bool ssv,
                             StreamConfig& out, ConfigFault& fault, sc_core::sc_time& delay) {
-  delay += lookup_time_;
+  {
+    const StepScope lookup_step(recorder_, "config cache lookup", delay);
+    delay += lookup_time_;
+  }
   const ConfigCacheEntry* ste = nullptr;
   if (!ste_for(st, sid, ste, fault, delay)) return false;
   const arch::Ste& s = ste->ste;

@@ -13,6 +13,7 @@
 #include "rtl_model/smmu/config_cache.h"
 #include "rtl_model/smmu/memory_port.h"
 #include "rtl_model/smmu/regime.h"
+#include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/table_walker.h"
 
 namespace smmu::model {
@@ -67,6 +68,8 @@ class ConfigFetcher {
                StreamConfig& out, ConfigFault& fault, sc_core::sc_time& delay);
 
   const ConfigFetchStats& stats() const { return stats_; }
+  // The cache lookup, STE and CD fetches and their reads as steps (nullptr: none).
+  void set_recorder(StepRecorder* r) { recorder_ = r; }
 
  private:
   bool ste_for(const StreamTableConfig& st, uint32_t sid, const ConfigCacheEntry*& entry,
@@ -87,6 +90,7 @@ class ConfigFetcher {
   unsigned sid_bits_, ssid_bits_;
   sc_core::sc_time lookup_time_;
   ConfigFetchStats stats_;
+  StepRecorder* recorder_ = nullptr;
 };
 
 }  // namespace smmu::model

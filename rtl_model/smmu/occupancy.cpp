@@ -97,6 +97,7 @@ Occupancy::Hold Occupancy::acquire(sc_time& delay) {
       steps_.push_back(Step{arrival, 1});
     else
       steps_.back().busy = 1;
+    if (track_) note_busy(1);
     return Hold{arrival, arrival};
   }
   // Where work as long as the last one fits: a start from which the work will likely
@@ -104,6 +105,7 @@ Occupancy::Hold Occupancy::acquire(sc_time& delay) {
   const sc_time start = fit_from(arrival, expected_);
   delay += start - arrival;
   add(start, start, false, +1);  // held: busy from its start until release
+  if (track_) note_busy(busy_at(start));
   return Hold{arrival, start};
 }
 

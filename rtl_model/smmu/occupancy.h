@@ -28,6 +28,7 @@
 // current global time. acquire() and release() bracket wait-free work.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <systemc>
 #include <vector>
@@ -58,6 +59,13 @@ class Occupancy {
   unsigned busy_at(const sc_core::sc_time& t) const;
   // Steps of the busy count kept after pruning; for tests.
   size_t steps() const { return steps_.size(); }
+  // For trace files (sc_trace samples it at each kernel time step), once track_busy()
+  // was called: the most units busy at the start of a request acquired while the kernel
+  // was at its current time (itself included), i.e. the peak of the current quantum;
+  // it holds until a request comes at a later kernel time. Untracked (the default) it
+  // stays 0.
+  void track_busy() { track_ = true; }
+  const unsigned& peak_busy() const { return peak_busy_; }
 
  private:
   // busy units from `at` until the next step's time (0 before the first step).
@@ -81,6 +89,17 @@ class Occupancy {
   uint64_t stalls_ = 0;
   sc_core::sc_time waited_;
   sc_core::sc_time expected_;  // the last work's length: where the next one should fit
+  bool track_ = false;
+  unsigned peak_busy_ = 0;
+  sc_core::sc_time peak_stamp_;  // the kernel time peak_busy_ is for
+  void note_busy(unsigned busy) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now != peak_stamp_) {
+      peak_stamp_ = now;
+      peak_busy_ = 0;
+    }
+    peak_busy_ = std::max(peak_busy_, busy);
+  }
 };
 
 }  // namespace smmu::model

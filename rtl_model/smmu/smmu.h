@@ -81,6 +81,16 @@ class Smmu : public sc_core::sc_module {
   const Occupancy& translation_slots() const { return tcu_.translation_slots(); }
   const Occupancy& walk_slots() const { return tcu_.walk_slots(); }
   void revoke_all_dmi() { tcu_.revoke_all_dmi(); }
+  // The TCU's and every TBU's steps to r (step_recorder.h; nullptr: none).
+  void set_step_recorder(StepRecorder* r) {
+    tcu_.set_step_recorder(r);
+    for (auto& t : tbus_) t->set_step_recorder(r);
+  }
+  // The TCU's and the TBUs' waves (Tcu::add_to_trace, Tbu::add_to_trace).
+  void add_to_trace(sc_core::sc_trace_file* tf) {
+    tcu_.add_to_trace(tf);
+    for (auto& t : tbus_) t->add_to_trace(tf);
+  }
 
  private:
   static std::vector<std::unique_ptr<Tbu>> make_tbus(const SmmuParams& params);

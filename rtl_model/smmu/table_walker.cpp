@@ -87,6 +87,17 @@ void accumulate(arch::S1TableAttrs& acc, const arch::S1TableAttrs& t, bool had) 
   acc.ns_table |= t.ns_table;
 }
 
+// A descriptor read's step name (string literals: recorders keep the pointer).
+const char* descriptor_step(int stage, int level) {
+  static const char* const kNames[2][5] = {
+      {"S1 L-1 descriptor read", "S1 L0 descriptor read", "S1 L1 descriptor read",
+       "S1 L2 descriptor read", "S1 L3 descriptor read"},
+      {"S2 L-1 descriptor read", "S2 L0 descriptor read", "S2 L1 descriptor read",
+       "S2 L2 descriptor read", "S2 L3 descriptor read"}};
+  if (level < -1 || level > 3) return "descriptor read";
+  return kNames[stage == 1 ? 0 : 1][level + 1];
+}
+
 }  // namespace
 
 // The leaf a one-stage walk ends at.
@@ -125,7 +136,9 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
   uint64_t table_pa = table;
   arch::S1TableAttrs attrs;
 
+  const StepScope walk_step(recorder_, stage == 1 ? "S1 walk" : "S2 walk", delay);
   if (cache_ && cfg.start_level < 3) {
+    const StepScope lookup_step(recorder_, "walk cache lookup", delay);
     delay += params_.walk_cache_lookup;
     WalkCacheKey key;
     key.stage = static_cast<uint8_t>(stage);
@@ -189,7 +202,12 @@ bool TableWalker::walk_stage(int stage, const StageConfig& cfg, uint64_t input, 
 
     uint64_t desc = 0;
     ++r.memory_reads;
-    if (!mem_.read64(desc_pa, desc, delay)) {
+    bool read_ok;
+    {
+      const StepScope read_step(recorder_, descriptor_step(stage, level), delay);
+      read_ok = mem_.read64(desc_pa, desc, delay);
+    }
+    if (!read_ok) {
       r.fetch_addr = desc_pa;
       return fault(FaultType::kWalkEabt, level);
     }

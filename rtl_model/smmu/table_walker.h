@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <systemc>
 
+#include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/translation_types.h"
 #include "rtl_model/smmu/walk_cache.h"
 
@@ -63,6 +64,8 @@ class TableWalker {
                               FaultClass cls, sc_core::sc_time& delay);
 
   WalkCache* cache() const { return cache_; }
+  // Each stage's walk, walk-cache lookup and descriptor read as steps (nullptr: none).
+  void set_recorder(StepRecorder* r) { recorder_ = r; }
 
  private:
   struct Leaf;
@@ -78,6 +81,7 @@ class TableWalker {
   WalkMemory& mem_;
   WalkCache* cache_;
   WalkerParams params_;
+  StepRecorder* recorder_ = nullptr;
 };
 
 }  // namespace smmu::model

@@ -65,9 +65,15 @@ void Tbu::send(DtiRequest& req, uint64_t addr, sc_time& delay) {
   trans.set_data_length(0);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   trans.set_extension(&req);
-  delay += params_.dti_latency;
+  {
+    const StepScope step(recorder_, "DTI link to TCU", delay);
+    delay += params_.dti_latency;
+  }
   dti->b_transport(trans, delay);
-  delay += params_.dti_latency;
+  {
+    const StepScope step(recorder_, "DTI link to TBU", delay);
+    delay += params_.dti_latency;
+  }
   trans.clear_extension(&req);
 }
 
@@ -115,13 +121,21 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
   if (ext && ext->ats_translated && state_.smmu_enabled && state_.ats) {
     // Pre-translated by the endpoint's ATC: no TLB lookup, only the ATS checks.
     uint64_t pa;
-    if (!admit_translated(s, va, access, pa, delay)) {
+    bool admitted;
+    {
+      const StepScope step(recorder_, "ATS check", delay);
+      admitted = admit_translated(s, va, access, pa, delay);
+    }
+    if (!admitted) {
       trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       trans.set_dmi_allowed(false);
       return;
     }
     trans.set_address(pa);
-    downstream->b_transport(trans, delay);
+    {
+      const StepScope step(recorder_, "memory access", delay);
+      downstream->b_transport(trans, delay);
+    }
     trans.set_address(va);
     trans.set_dmi_allowed(false);
     return;
@@ -132,7 +146,10 @@ void Tbu::upstream_b_transport(int port, tlm::tlm_generic_payload& trans, sc_tim
   }
   // The hit path, what every DMA pays: a micro-TLB hit the access may use goes straight
   // downstream, with no Translation built.
-  delay += micro_tlb_time_;
+  {
+    const StepScope step(recorder_, "micro TLB lookup", delay);
+    delay += micro_tlb_time_;
+  }
   const auto p = static_cast<unsigned>(port);
   if (const MicroTlbEntry* e = micro_tlbs_[p]->lookup(s.sid, s.ssid, s.ssv, va)) {
     ++stats_.micro_tlb_hits;
@@ -176,7 +193,10 @@ void Tbu::forward(tlm::tlm_generic_payload& trans, uint64_t va, uint64_t out_add
     return;
   }
   trans.set_address(out_addr);
-  downstream->b_transport(trans, delay);
+  {
+    const StepScope step(recorder_, "memory access", delay);
+    downstream->b_transport(trans, delay);
+  }
   trans.set_address(va);
   if (!params_.grant_dmi) trans.set_dmi_allowed(false);
 }
@@ -301,7 +321,10 @@ Translation Tbu::probe(unsigned port, const Stream& s, uint64_t va, const Access
 Translation Tbu::miss(unsigned port, const Stream& s, uint64_t va, const Access& access,
                       sc_time& delay, bool probe) {
   if (main_tlb_) {
-    delay += main_tlb_time_;
+    {
+      const StepScope step(probe ? nullptr : recorder_, "TBU main TLB lookup", delay);
+      delay += main_tlb_time_;
+    }
     if (const MicroTlbEntry* e = main_tlb_->lookup(s.sid, s.ssid, s.ssv, va)) {
       if (!probe) {
         ++stats_.main_tlb_hits;
@@ -316,6 +339,7 @@ Translation Tbu::miss(unsigned port, const Stream& s, uint64_t va, const Access&
 
 Translation Tbu::ask_tcu(unsigned port, const Stream& s, uint64_t va, const Access& access,
                          sc_time& delay, bool probe) {
+  const StepScope step(probe ? nullptr : recorder_, "DTI request", delay);
   if (!probe && !connected_) connect(delay);
   Occupancy::Hold token;
   const bool held = tokens_ && !probe;
@@ -325,6 +349,10 @@ Translation Tbu::ask_tcu(unsigned port, const Stream& s, uint64_t va, const Acce
     if (delay > before) {
       ++stats_.token_stalls;
       stats_.token_wait += delay - before;
+      if (recorder_) {
+        recorder_->begin("DTI token wait", sc_core::sc_time_stamp() + before);
+        recorder_->end(sc_core::sc_time_stamp() + delay);
+      }
     }
   }
   DtiRequest req = request(DtiRequest::Kind::kTranslate, s, access);
@@ -426,6 +454,21 @@ void Tbu::dti_inv_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
       ++stats_.dti_syncs;
       delay = acknowledge(delay, sc_core::SC_ZERO_TIME);
       return;
+  }
+}
+
+void Tbu::add_to_trace(sc_core::sc_trace_file* tf) {
+  const std::string n = name();
+  if (tokens_) {
+    tokens_->track_busy();
+    sc_core::sc_trace(tf, tokens_->peak_busy(), n + ".tokens_busy", 16);
+  }
+  sc_core::sc_trace(tf, stats_.dti_requests, n + ".dti_requests", 64);
+  sc_core::sc_trace(tf, stats_.micro_tlb_hits, n + ".micro_tlb_hits", 64);
+  sc_core::sc_trace(tf, stats_.micro_tlb_misses, n + ".micro_tlb_misses", 64);
+  if (main_tlb_) {
+    sc_core::sc_trace(tf, stats_.main_tlb_hits, n + ".main_tlb_hits", 64);
+    sc_core::sc_trace(tf, stats_.main_tlb_misses, n + ".main_tlb_misses", 64);
   }
 }
 

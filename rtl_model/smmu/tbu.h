@@ -25,6 +25,7 @@
 #include "rtl_model/protocol/dti_protocol.h"
 #include "rtl_model/protocol/stream_extension.h"
 #include "rtl_model/smmu/occupancy.h"
+#include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/tbu_tlb.h"
 #include "rtl_model/smmu/tlb.h"
 
@@ -95,6 +96,13 @@ class Tbu : public sc_core::sc_module {
   void disconnect(sc_core::sc_time& delay);
 
   void revoke_all_dmi();
+
+  // Reports each transaction's steps (micro TLB, main TLB, DTI request, memory access)
+  // to r (nullptr: nothing; step_recorder.h). Changes no time.
+  void set_step_recorder(StepRecorder* r) { recorder_ = r; }
+  // Adds token use and the cumulative TLB figures to a trace file (<name>.micro_tlb_hits,
+  // ...). Before the simulation starts.
+  void add_to_trace(sc_core::sc_trace_file* tf);
 
  private:
   struct Stream {
@@ -181,6 +189,7 @@ class Tbu : public sc_core::sc_module {
   sc_core::sc_time inv_busy_until_;  // when the last invalidation's work ends (absolute)
   std::vector<DmiGrant> dmi_grants_;
   TbuStats stats_;
+  StepRecorder* recorder_ = nullptr;
 };
 
 // Binds a TBU's two DTI links to a TCU, so that both are the TCU's link i.

@@ -158,8 +158,13 @@ void Tcu::dti_b_transport(int link, tlm::tlm_generic_payload& trans, sc_time& de
     case DtiRequest::Kind::kTranslate: {
       // A translation slot is held from the request's arrival until the answer leaves.
       const Mode mode = req->probe ? Mode::kProbe : Mode::kTransaction;
+      const StepScope step(req->probe ? nullptr : recorder_, "TCU", delay);
       Occupancy::Hold slot;
-      if (!req->probe) slot = translation_slots_.acquire(delay);
+      if (!req->probe) {
+        const sc_time before = delay;
+        slot = translation_slots_.acquire(delay);
+        slot_wait_step("translation slot wait", before, delay);
+      }
       req->cacheable = false;
       req->result = translate(s, va, req->access, delay, mode, req->probe ? nullptr : req);
       if (!req->probe) translation_slots_.release(slot, delay);
@@ -230,6 +235,29 @@ void Tcu::broadcast_global_state(bool revoke_dmi) {
 
 void Tcu::revoke_all_dmi() { broadcast_global_state(true); }
 
+void Tcu::set_step_recorder(StepRecorder* r) {
+  recorder_ = r;
+  walker_.set_recorder(r);  // probe_walker_ serves DMI and debug: not traced
+  config_.set_recorder(r);
+}
+
+void Tcu::add_to_trace(sc_core::sc_trace_file* tf) {
+  const std::string n = name();
+  sc_core::sc_trace(tf, regs_.cmdq_prod_ref(), n + ".cmdq_prod", 32);
+  sc_core::sc_trace(tf, regs_.cmdq_cons_ref(), n + ".cmdq_cons", 32);
+  sc_core::sc_trace(tf, regs_.evtq_prod_ref(), n + ".evtq_prod", 32);
+  sc_core::sc_trace(tf, regs_.evtq_cons_ref(), n + ".evtq_cons", 32);
+  // Only traced slots keep a peak.
+  translation_slots_.track_busy();
+  walk_slots_.track_busy();
+  sc_core::sc_trace(tf, translation_slots_.peak_busy(), n + ".translation_slots_busy", 16);
+  sc_core::sc_trace(tf, walk_slots_.peak_busy(), n + ".walk_slots_busy", 16);
+  sc_core::sc_trace(tf, stats_.main_tlb_hits, n + ".tlb_hits", 64);
+  sc_core::sc_trace(tf, stats_.main_tlb_misses, n + ".tlb_misses", 64);
+  sc_core::sc_trace(tf, stats_.walks, n + ".walks", 64);
+  sc_core::sc_trace(tf, stats_.events, n + ".events", 64);
+}
+
 unsigned Tcu::broadcast_invalidation(DtiMessage& msg, const sc_time& delay) {
   unsigned removed = 0;
   for (unsigned i = 0; i < connected_.size(); ++i) {
@@ -287,7 +315,12 @@ void Tcu::set_fill(DtiRequest* answer, const Stream& s, const StreamConfig& cfg,
 bool Tcu::resolve_config(const Stream& s, uint64_t va, const Access& access, StreamConfig& cfg,
                           Translation& failed, sc_time& delay, Mode mode) {
   ConfigFault cf;
-  if (config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay)) return true;
+  bool resolved;
+  {
+    const StepScope step(mode == Mode::kProbe ? nullptr : recorder_, "config (STE/CD)", delay);
+    resolved = config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay);
+  }
+  if (resolved) return true;
   if (!cf.record) {
     if (mode != Mode::kProbe) ++stats_.aborted;
     failed = Translation{};
@@ -335,7 +368,10 @@ Translation Tcu::lookup_or_walk(const Stream& s, const StreamConfig& cfg, uint64
     return t;
   }
 
-  delay += main_tlb_time_;
+  {
+    const StepScope step(counted ? recorder_ : nullptr, "TCU TLB lookup", delay);
+    delay += main_tlb_time_;
+  }
   TlbKey key{cfg.vmid, cfg.asid, cfg.s1, cfg.s2, va};
   if (const TlbEntry* e = main_tlb_.lookup(key)) {
     if (counted) ++stats_.main_tlb_hits;
@@ -351,8 +387,11 @@ Translation Tcu::walk_and_fill(const Stream& s, const StreamConfig& cfg, uint64_
                                DtiRequest* answer) {
   const bool counted = mode != Mode::kProbe;
   Occupancy::Hold slot;
+  const StepScope step(counted ? recorder_ : nullptr, "table walk", delay);
   if (counted) {
+    const sc_time before = delay;
     slot = walk_slots_.acquire(delay);
+    slot_wait_step("walk slot wait", before, delay);
     ++stats_.walks;
   }
   WalkRequest req;

@@ -30,6 +30,7 @@
 #include "rtl_model/smmu/occupancy.h"
 #include "rtl_model/smmu/register_file.h"
 #include "rtl_model/smmu/smmu_params.h"
+#include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/table_walker.h"
 #include "rtl_model/smmu/tlb.h"
 
@@ -120,6 +121,13 @@ class Tcu : public sc_core::sc_module {
   // Tells every connected TBU to revoke its upstream DMI (e.g. when translation may
   // have changed).
   void revoke_all_dmi();
+
+  // Reports translation steps, PROD writes and the command engine's batches and
+  // commands to r (nullptr: nothing; step_recorder.h). Changes no time.
+  void set_step_recorder(StepRecorder* r);
+  // Adds the queue pointers, slot occupancy and cumulative TLB figures to a trace file
+  // (named after this module: <name>.cmdq_prod, ...). Before the simulation starts.
+  void add_to_trace(sc_core::sc_trace_file* tf);
 
  private:
   struct Stream {
@@ -263,6 +271,14 @@ class Tcu : public sc_core::sc_module {
     int queue;
   };
   std::vector<PendingAtcInv> pending_atc_inv_;
+  StepRecorder* recorder_ = nullptr;
+  // A wait for a slot as a step, when there was one.
+  void slot_wait_step(const char* name, const sc_core::sc_time& before, const sc_core::sc_time& after) const {
+    if (recorder_ && after > before) {
+      recorder_->begin(name, sc_core::sc_time_stamp() + before);
+      recorder_->end(sc_core::sc_time_stamp() + after);
+    }
+  }
 };
 
 }  // namespace smmu::model

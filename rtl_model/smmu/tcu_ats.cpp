@@ -35,8 +35,11 @@ void Tcu::ats_b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) 
   const Stream s{req->sid, req->ssid, req->ssv};
   const uint64_t va = trans.get_address();
 
+  const StepScope step(recorder_, "ATS translation request", delay);
   delay += link_time_;
+  const sc_time before = delay;
   const Occupancy::Hold slot = translation_slots_.acquire(delay);
+  slot_wait_step("translation slot wait", before, delay);
   StreamConfig cfg;
   Translation t;
   bool answered = false;

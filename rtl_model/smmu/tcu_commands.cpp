@@ -43,6 +43,7 @@ void Tcu::note_prod_write(unsigned q, sc_time delay) {
   t.published_total += r::queue_used(prod, t.last_prod, log2);
   t.last_prod = prod;
   t.published.emplace_back(t.published_total, sc_core::sc_time_stamp() + delay);
+  if (recorder_) recorder_->prod_written(q, prod, log2, sc_core::sc_time_stamp() + delay);
 }
 
 sc_time Tcu::scan_time() const {
@@ -163,21 +164,42 @@ void Tcu::serve_batch(unsigned q) {
   const unsigned n = std::min({r::queue_used(prod, cons, log2), to_ring_end, batch_max});
   sc_time delay = sc_core::SC_ZERO_TIME;
   ++cmd_stats_.fetches;
+  // For a recorder: the batch as a whole once it ends, however it ends (no destructor:
+  // a thread killed at the end of simulation must not call out).
+  const sc_time batch_start = sc_core::sc_time_stamp();
+  sc_time batch_fetched;
+  unsigned recorded = 0;
+  auto end_batch = [&] {
+    if (recorder_) recorder_->command_batch(q, recorded, batch_start, batch_fetched, sc_core::sc_time_stamp());
+  };
   const bool fetched = mem_.read(base.addr + uint64_t{index} * r::kCommandBytes, batch,
                                  n * r::kCommandBytes, delay);
   sc_core::wait(delay);
+  batch_fetched = sc_core::sc_time_stamp();
   if (!fetched) {
     stop_command_queue(q, r::CmdqError::kAbt);
+    end_batch();
     return;
   }
   for (unsigned i = 0; i < n; ++i) {
     // Software may have disabled the queue or a command may have failed meanwhile.
-    if (!queue_enabled(q)) return;
+    if (!queue_enabled(q)) {
+      end_batch();
+      return;
+    }
     sc_time d = params_.timing.command_cycles * params_.timing.clock_period;
+    const sc_time started = sc_core::sc_time_stamp();
+    const uint32_t at = recorder_ ? queue_cons(q) : 0;
     const r::CmdqError err = execute_command(batch[i], d);
     sc_core::wait(d);
+    if (recorder_) {
+      ++recorded;
+      recorder_->command(q, at, log2, batch[i].raw_opcode(), err == r::CmdqError::kNone, started,
+                         sc_core::sc_time_stamp());
+    }
     if (err != r::CmdqError::kNone) {
       stop_command_queue(q, err);
+      end_batch();
       return;
     }
     advance_cons(q, log2);
@@ -186,6 +208,7 @@ void Tcu::serve_batch(unsigned q) {
            track.published.size() > 1)
       track.published.pop_front();
   }
+  end_batch();
 }
 
 r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {

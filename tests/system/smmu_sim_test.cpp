@@ -21,9 +21,13 @@
 #include "platform/smmu_sim.h"
 #include "platform/version.h"
 #include "platform/soc.h"
+#include "support/smmu_sim_cli.h"
 
 using namespace smmu::platform;
 using nlohmann::json;
+using smmu::test::read_json;
+using smmu::test::run_cli;
+using smmu::test::run_cli_in_child;
 
 namespace {
 
@@ -55,47 +59,8 @@ uint64_t total_count(const Scenario& sc) { return generator_count(sc) + ats_coun
 
 uint64_t u(const json& v) { return v.get<uint64_t>(); }
 
-// Runs the program function with argv = {"smmu-sim", args...}.
-int run_cli(const std::vector<std::string>& args, std::string& out, std::string& err) {
-  std::vector<std::string> storage{"smmu-sim"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::ostringstream o, e;
-  const int rc = run_smmu_sim(static_cast<int>(storage.size()), argv.data(), o, e);
-  out = o.str();
-  err = e.str();
-  return rc;
-}
-
 std::string temp_path(const std::string& name) {
   return testing::TempDir() + "smmu_sim_test_" + std::to_string(getpid()) + "_" + name;
-}
-
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  return json::parse(in);
-}
-
-// run_cli in a child process (its own SystemC kernel), for tests that run several
-// simulations: the exit status, or -1 when the child did not exit normally (a crash).
-int run_cli_in_child(const std::vector<std::string>& args) {
-  std::cout.flush();
-  std::cerr.flush();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::string out, err;
-    const int rc = run_cli(args, out, err);
-    std::cerr << err;
-    std::cerr.flush();
-    _exit(rc);
-  }
-  if (pid < 0) return -2;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
 }
 
 std::string read_text(const std::string& path) {
@@ -528,19 +493,25 @@ TEST(SmmuSim, ProgramPrintsReportAndWritesJsonTraceAndWaves) {
   EXPECT_NE(out.find("atc:"), std::string::npos);
 
   const json t = read_json(trace_path);
-  size_t complete = 0;
+  // Every DMA transaction is one slice (its steps are children, cat "step"); the ATS
+  // device's translation requests are slices of their own (cat "ats").
+  size_t complete = 0, ats_requests = 0;
   for (const json& e : t["traceEvents"]) {
     if (e["ph"] != "X") continue;
+    if (e["cat"] == "ats") ++ats_requests;
+    if (e["cat"] != "dma") continue;
     ++complete;
     EXPECT_GT(e["dur"].get<double>(), 0.0);
   }
   EXPECT_EQ(complete, 11000u);
-  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 11000u);
-  // The ATS device's stream is numbered after the three traffic entries.
+  EXPECT_GT(ats_requests, 0u);
+  EXPECT_EQ(u(t["otherData"]["events_recorded"]), 11000u + ats_requests);
+  // The ATS device's port has lanes of its own, named after it.
   bool ats_thread = false;
   for (const json& e : t["traceEvents"])
-    if (e["ph"] == "M" && e["name"] == "thread_name" && e["tid"] == 3)
-      ats_thread = e["args"]["name"] == "ats_devices[0].traffic[0] sid 4 port 2";
+    if (e["ph"] == "M" && e["name"] == "thread_name" &&
+        e["args"]["name"].get<std::string>().find("smmu0_port2 lane 0 (ats_devices[0])") == 0)
+      ats_thread = true;
   EXPECT_TRUE(ats_thread);
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 0u);
   EXPECT_EQ(u(t["otherData"]["event_limit"]), TransactionTrace::kDefaultLimit);
@@ -662,9 +633,11 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
     if (e["ph"] == "X") x.push_back(e);
     if (e["ph"] == "M") ++names;
   }
-  EXPECT_EQ(names, 1u + 3u + 1u);  // smmu0, the three traffic entries, the ATS device's stream
+  // smmu0: its name and order, the command engine's name and order; one lane of port 0
+  // (the transactions do not overlap): its name and order.
+  EXPECT_EQ(names, 4u + 2u);
   ASSERT_EQ(x.size(), 3u);
-  EXPECT_EQ(x[2]["tid"], 3);  // numbered after the traffic entries
+  EXPECT_EQ(x[2]["tid"], 1);  // the lane after the command engine (tid 0)
   EXPECT_EQ(x[2]["pid"], 0);
   EXPECT_EQ(x[0]["name"], "read");
   EXPECT_EQ(x[1]["name"], "write fault");
@@ -672,7 +645,7 @@ TEST(SmmuSim, TraceKeepsTheFirstEventsAndSaysHowManyItDropped) {
   EXPECT_DOUBLE_EQ(x[0]["dur"].get<double>(), 0.051);
   EXPECT_DOUBLE_EQ(x[1]["ts"].get<double>(), 3.0);
   EXPECT_EQ(x[0]["pid"], 0);
-  EXPECT_EQ(x[0]["tid"], 2);
+  EXPECT_EQ(x[0]["tid"], 1);
   EXPECT_EQ(x[0]["args"]["addr"], "0x1000");
   EXPECT_EQ(u(t["otherData"]["events_dropped"]), 1u);
   EXPECT_EQ(u(t["otherData"]["event_limit"]), 3u);
@@ -888,6 +861,12 @@ TEST(SmmuSim, HostileInputsExitTwoWithOneLine) {
       {"--scenario", ""},
       {"--vcd", ""},
       {"--trace", dir},
+      {"--trace", "t.json", "--trace-limit", "0"},
+      {"--trace", "t.json", "--trace-limit", "-5"},
+      {"--trace", "t.json", "--trace-limit", "lots"},
+      {"--trace", "t.json", "--trace-limit", "99999999999999999999999"},
+      {"--trace", "t.json", "--trace-limit"},
+      {"--trace-limit", "10"},  // nothing to limit
   };
   for (const auto& args : cases) {
     std::string all;

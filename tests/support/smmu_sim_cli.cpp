@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/smmu_sim_cli.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "platform/smmu_sim.h"
+
+namespace smmu::test {
+
+int run_cli(const std::vector<std::string>& args, std::string& out, std::string& err) {
+  std::vector<std::string> storage{"smmu-sim"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::ostringstream o, e;
+  const int rc = platform::run_smmu_sim(static_cast<int>(storage.size()), argv.data(), o, e);
+  out = o.str();
+  err = e.str();
+  return rc;
+}
+
+int run_cli_in_child(const std::vector<std::string>& args) {
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::string out, err;
+    const int rc = run_cli(args, out, err);
+    std::cerr << err;
+    std::cerr.flush();
+    _exit(rc);
+  }
+  if (pid < 0) return -2;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace smmu::test
