@@ -96,11 +96,12 @@ class RegisterFile {
   // Every register, one format() line each, in offset order.
   void dump(std::ostream& out, const std::string& indent = "") const;
 
-  // The queue pointers as held, for trace files (sc_trace samples them).
-  const uint32_t& cmdq_prod_ref() const { return cmdq_prod_; }
-  const uint32_t& cmdq_cons_ref() const { return cmdq_cons_; }
-  const uint32_t& evtq_prod_ref() const { return evtq_prod_; }
-  const uint32_t& evtq_cons_ref() const { return evtq_cons_; }
+  // The queue pointers as held, for trace files (sc_trace samples them; values_ never
+  // reallocates after construction).
+  const uint64_t& cmdq_prod_ref() const { return values_[kCmdqProd]; }
+  const uint64_t& cmdq_cons_ref() const { return values_[kCmdqCons]; }
+  const uint64_t& evtq_prod_ref() const { return values_[kEvtqProd]; }
+  const uint64_t& evtq_cons_ref() const { return values_[kEvtqCons]; }
 
   // --- the model's view
   const SmmuFeatures& features() const { return features_; }
