@@ -51,6 +51,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "driver/os.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::platform {
 
@@ -85,7 +86,7 @@ class Cpu : public sc_core::sc_module {
   // A timeout at least this long waits forever (sc_time would overflow).
   static constexpr uint64_t kForeverNs = uint64_t{1} << 50;
 
-  tlm_utils::simple_initiator_socket<Cpu> bus;
+  tlm_utils::simple_initiator_socket<Cpu, smmu::model::kBusWidth> bus;
 
   SC_HAS_PROCESS(Cpu);
   // The allocator and the sync object are the SoC's (shared by all CPUs) and must

@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "rtl_model/protocol/stream_extension.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::platform {
 
@@ -36,7 +37,7 @@ inline bool stream_access(tlm::tlm_fw_transport_if<>* fw, uint32_t sid, uint64_t
 
 class DmaPort : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<DmaPort> socket;
+  tlm_utils::simple_initiator_socket<DmaPort, smmu::model::kBusWidth> socket;
   DmaPort(const sc_core::sc_module_name& name, uint32_t sid)
       : sc_module(name), socket("socket"), sid_(sid) {}
 

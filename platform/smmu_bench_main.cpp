@@ -33,6 +33,7 @@
 #include "platform/bench_topology.h"
 #include "platform/cli.h"
 #include "rtl_model/protocol/stream_extension.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace {
 
@@ -239,7 +240,7 @@ uint64_t spread_va(uint64_t j) { return (j << 39) | (j << 30) | (j << 21) | (j <
 
 class BenchMaster : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<BenchMaster> socket_a, socket_b, socket_c;
+  tlm_utils::simple_initiator_socket<BenchMaster, smmu::model::kBusWidth> socket_a, socket_b, socket_c;
 
   SC_HAS_PROCESS(BenchMaster);
   BenchMaster(const sc_core::sc_module_name& name, const Options& opt, platform::RouterPath& a,
@@ -420,7 +421,7 @@ class BenchMaster : public sc_core::sc_module {
 
   // drive() opt_.repeat times; keeps the fastest loop, and every bad transaction.
   template <typename AddrOf>
-  PhaseResult repeat(tlm_utils::simple_initiator_socket<BenchMaster>& socket, uint64_t n,
+  PhaseResult repeat(tlm_utils::simple_initiator_socket<BenchMaster, smmu::model::kBusWidth>& socket, uint64_t n,
                      const AddrOf& addr_of, const std::string& key, const std::string& label) {
     PhaseResult best = drive(socket, n, addr_of, key, label);
     uint64_t bad = best.bad;
@@ -449,7 +450,7 @@ class BenchMaster : public sc_core::sc_module {
     }
     ~ReadPayload() { gp.clear_extension(&ext); }  // ours: the payload must not free it
     // One blocking read at addr; false on an error response.
-    bool read(tlm_utils::simple_initiator_socket<BenchMaster>& socket, uint64_t addr,
+    bool read(tlm_utils::simple_initiator_socket<BenchMaster, smmu::model::kBusWidth>& socket, uint64_t addr,
               tlm_utils::tlm_quantumkeeper& qk) {
       gp.set_address(addr);
       gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -492,7 +493,7 @@ class BenchMaster : public sc_core::sc_module {
   }
 
   template <typename AddrOf>
-  PhaseResult drive(tlm_utils::simple_initiator_socket<BenchMaster>& socket, uint64_t n,
+  PhaseResult drive(tlm_utils::simple_initiator_socket<BenchMaster, smmu::model::kBusWidth>& socket, uint64_t n,
                     const AddrOf& addr_of, const std::string& key, const std::string& label) {
     return timed_loop(
         n, addr_of,

@@ -40,6 +40,12 @@ class ModelMemoryWriter : public MemoryWriter {
   model::Memory& mem_;
 };
 
+// An SMMU's wired interrupts, as the fabric binds them (named <smmu>_evtq_irq, ...).
+struct SmmuIrqLines {
+  explicit SmmuIrqLines(const std::string& smmu);
+  sc_core::sc_signal<bool> evtq, gerror, cmd_sync;
+};
+
 struct SmmuFabricNames {
   const char* memory = "mem";
   const char* router = "router";
@@ -56,10 +62,11 @@ class SmmuFabric {
   model::Memory memory;
   model::Router router;
   std::vector<std::unique_ptr<model::Smmu>> smmus;
+  std::vector<std::unique_ptr<SmmuIrqLines>> irq_lines;  // SMMU i's, bound to its ports
 
   // The next SMMU (named `name`, by default "smmu<i>"): register window mapped, every
-  // TBU's downstream and the walk socket bound to the router. Its upstream ports are the
-  // caller's to bind.
+  // TBU's downstream and the walk socket bound to the router, its interrupt ports to
+  // irq_lines[i]. Its upstream ports are the caller's to bind.
   model::Smmu& add_smmu(const model::SmmuParams& params, const std::string& name = "");
   uint64_t smmu_window(unsigned i) const { return smmu_base_ + i * arch::reg::kWindowSize; }
 

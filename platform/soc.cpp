@@ -183,9 +183,9 @@ void Soc::build_cpus() {
   ep.cached_access = scenario_.cpus.cached_access;
   event_cpu_ = std::make_unique<Cpu>("event_cpu", ep, *dma_, *sync_);
   event_cpu_->bus.bind(router.target);
-  for (auto& s : smmus) {
-    event_cpu_->connect_irq(kEventIrq, s->evtq_irq);
-    event_cpu_->connect_irq(kEventIrq, s->gerror_irq);
+  for (auto& lines : fabric.irq_lines) {
+    event_cpu_->connect_irq(kEventIrq, lines->evtq);
+    event_cpu_->connect_irq(kEventIrq, lines->gerror);
   }
   event_cpu_->connect_irq(kEventIrq, event_stop_);
   event_cpu_->add_program([this](driver::Os&) { event_program(); });
@@ -819,12 +819,13 @@ void Soc::run(const std::function<void(const sc_core::sc_time&, uint64_t)>& prog
 sc_time Soc::end_time() const { return traffic_done_ ? done_time_ : sc_core::sc_time_stamp(); }
 
 void Soc::trace(sc_core::sc_trace_file* tf) const {
-  for (const auto& s : smmus) {
-    const std::string n = s->name();
-    sc_core::sc_trace(tf, s->evtq_irq, n + ".evtq_irq");
-    sc_core::sc_trace(tf, s->gerror_irq, n + ".gerror_irq");
-    sc_core::sc_trace(tf, s->cmd_sync_irq, n + ".cmd_sync_irq");
-    s->add_to_trace(tf);
+  for (size_t i = 0; i < smmus.size(); ++i) {
+    const std::string n = smmus[i]->name();
+    const SmmuIrqLines& lines = *fabric.irq_lines[i];
+    sc_core::sc_trace(tf, lines.evtq, n + ".evtq_irq");
+    sc_core::sc_trace(tf, lines.gerror, n + ".gerror_irq");
+    sc_core::sc_trace(tf, lines.cmd_sync, n + ".cmd_sync_irq");
+    smmus[i]->add_to_trace(tf);
   }
   for (const auto& d : devices)
     if (!d->idle()) sc_core::sc_trace(tf, d->done, std::string(name()) + "." + d->name + ".done");

@@ -73,6 +73,7 @@
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
 #include "rtl_model/smmu/statistics.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::platform {
 
@@ -95,8 +96,8 @@ struct TransactionRecord {
 // just before it goes on). DMI requests and invalidations go through as they are.
 class TransactionTap : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<TransactionTap> target;
-  tlm_utils::simple_initiator_socket<TransactionTap> initiator;
+  tlm_utils::simple_target_socket<TransactionTap, smmu::model::kBusWidth> target;
+  tlm_utils::simple_initiator_socket<TransactionTap, smmu::model::kBusWidth> initiator;
   std::function<void(const tlm::tlm_generic_payload&, const sc_core::sc_time& start,
                      const sc_core::sc_time& end)>
       observer;
@@ -148,7 +149,7 @@ class Soc : public sc_core::sc_module {
   ~Soc() override;
 
   // The stand-in software's MMIO initiator (CMDQ_PROD, CMDQ_CONS, GERROR accesses).
-  tlm_utils::simple_initiator_socket<Soc> host;
+  tlm_utils::simple_initiator_socket<Soc, smmu::model::kBusWidth> host;
   SmmuFabric fabric;  // memory, router, SMMUs (smmu_fabric.h)
   model::Memory& memory;
   model::Router& router;

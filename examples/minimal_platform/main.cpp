@@ -17,6 +17,7 @@
 #include "rtl_model/mem/router.h"
 #include "rtl_model/protocol/stream_extension.h"
 #include "rtl_model/smmu/smmu.h"
+#include "rtl_model/common/bus_width.h"
 
 using namespace smmu;
 
@@ -28,7 +29,7 @@ constexpr uint32_t kSid = 3;
 
 // Our master: reads 8 bytes at an address with our StreamID.
 struct Master : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Master> socket{"socket"};
+  tlm_utils::simple_initiator_socket<Master, smmu::model::kBusWidth> socket{"socket"};
   int failures = 0;
   explicit Master(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
   SC_HAS_PROCESS(Master);

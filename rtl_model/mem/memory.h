@@ -14,6 +14,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -41,7 +42,7 @@ class Memory : public sc_core::sc_module {
     uint64_t errors = 0;  // error responses (address, byte-enable, error range)
   };
 
-  tlm_utils::simple_target_socket<Memory> socket;
+  tlm_utils::simple_target_socket<Memory, smmu::model::kBusWidth> socket;
 
   // Throws std::invalid_argument when params.size is 0.
   Memory(sc_core::sc_module_name name, const MemoryParams& params = MemoryParams());

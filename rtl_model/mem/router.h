@@ -11,6 +11,7 @@
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -22,8 +23,8 @@ struct RouterParams {
 
 class Router : public sc_core::sc_module {
  public:
-  tlm_utils::multi_passthrough_target_socket<Router> target;        // any number of initiators
-  tlm_utils::multi_passthrough_initiator_socket<Router> initiator;  // targets, in bind order
+  tlm_utils::multi_passthrough_target_socket<Router, smmu::model::kBusWidth> target;        // any number of initiators
+  tlm_utils::multi_passthrough_initiator_socket<Router, smmu::model::kBusWidth> initiator;  // targets, in bind order
 
   Router(sc_core::sc_module_name name, const RouterParams& params = RouterParams());
 

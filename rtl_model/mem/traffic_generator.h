@@ -24,6 +24,7 @@
 
 #include "rtl_model/mem/traffic_stats.h"
 #include "rtl_model/mem/traffic_stream.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -52,7 +53,7 @@ struct GeneratorParams {
 
 class TrafficGenerator : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<TrafficGenerator> socket;
+  tlm_utils::simple_initiator_socket<TrafficGenerator, smmu::model::kBusWidth> socket;
 
   // Called for every completed transaction (b_transport or DMI) with the payload and its
   // latency, from the issuing thread. Must not wait.

@@ -48,6 +48,7 @@
 #include "rtl_model/mem/traffic_stats.h"
 #include "rtl_model/mem/traffic_stream.h"
 #include "rtl_model/pcie/atc.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -112,9 +113,9 @@ struct DmaOutcome {
 
 class AtsEndpoint : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<AtsEndpoint> dma;  // to an SMMU upstream port
-  tlm_utils::simple_initiator_socket<AtsEndpoint> ats;  // to the SMMU's ats socket
-  tlm_utils::simple_target_socket<AtsEndpoint> inv;     // from the SMMU's ats_inv socket
+  tlm_utils::simple_initiator_socket<AtsEndpoint, smmu::model::kBusWidth> dma;  // to an SMMU upstream port
+  tlm_utils::simple_initiator_socket<AtsEndpoint, smmu::model::kBusWidth> ats;  // to the SMMU's ats socket
+  tlm_utils::simple_target_socket<AtsEndpoint, smmu::model::kBusWidth> inv;     // from the SMMU's ats_inv socket
 
   // Called for every completed stream transaction with its latency (issue to
   // completion), from the stream's thread. Must not wait.

@@ -12,13 +12,14 @@
 #include <tlm>
 
 #include "rtl_model/smmu/table_walker.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
 class MemoryPort : public WalkMemory {
  public:
   // The socket is bound after construction; it is only used once the simulation runs.
-  explicit MemoryPort(tlm::tlm_initiator_socket<>& socket) : socket_(socket) {}
+  explicit MemoryPort(tlm::tlm_initiator_socket<smmu::model::kBusWidth>& socket) : socket_(socket) {}
 
   // Little-endian reads and writes of len bytes at physical address pa. The access time
   // is added to delay. false: the memory system answered with an error (external abort).
@@ -44,7 +45,7 @@ class MemoryPort : public WalkMemory {
   void learn_dmi(uint64_t pa);
 
   static constexpr unsigned kDmiRegions = 4;
-  tlm::tlm_initiator_socket<>& socket_;
+  tlm::tlm_initiator_socket<smmu::model::kBusWidth>& socket_;
   tlm::tlm_dmi dmi_[kDmiRegions];
   bool dmi_valid_[kDmiRegions] = {};
   unsigned dmi_next_ = 0;      // the region learn_dmi replaces next

@@ -42,9 +42,10 @@ class Smmu : public sc_core::sc_module {
   decltype(Tcu::walk)& walk;
   decltype(Tcu::ats)& ats;
   decltype(Tcu::ats_inv)& ats_inv;
-  sc_core::sc_signal<bool>& evtq_irq;
-  sc_core::sc_signal<bool>& gerror_irq;
-  sc_core::sc_signal<bool>& cmd_sync_irq;
+  // The TCU's interrupt ports (see Tcu): bind your own signals, or leave them unbound.
+  sc_core::sc_out<bool>& evtq_irq;
+  sc_core::sc_out<bool>& gerror_irq;
+  sc_core::sc_out<bool>& cmd_sync_irq;
 
   Smmu(const sc_core::sc_module_name& name, const SmmuParams& params = SmmuParams{});
 

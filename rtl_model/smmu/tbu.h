@@ -28,6 +28,7 @@
 #include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/tbu_tlb.h"
 #include "rtl_model/smmu/tlb.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -72,10 +73,10 @@ struct TbuStats {
 
 class Tbu : public sc_core::sc_module {
  public:
-  tlm_utils::multi_passthrough_target_socket<Tbu> upstream;  // device traffic, one per port
-  tlm_utils::simple_initiator_socket<Tbu> downstream;        // translated traffic
-  tlm_utils::simple_initiator_socket<Tbu> dti;               // requests to the TCU
-  tlm_utils::simple_target_socket<Tbu> dti_inv;              // invalidations from the TCU
+  tlm_utils::multi_passthrough_target_socket<Tbu, smmu::model::kBusWidth> upstream;  // device traffic, one per port
+  tlm_utils::simple_initiator_socket<Tbu, smmu::model::kBusWidth> downstream;        // translated traffic
+  tlm_utils::simple_initiator_socket<Tbu, smmu::model::kBusWidth> dti;               // requests to the TCU
+  tlm_utils::simple_target_socket<Tbu, smmu::model::kBusWidth> dti_inv;              // invalidations from the TCU
 
   Tbu(const sc_core::sc_module_name& name, const TbuParams& params = TbuParams{});
 

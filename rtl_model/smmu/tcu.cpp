@@ -126,6 +126,15 @@ Tcu::Tcu(const sc_core::sc_module_name& name, const SmmuParams& params)
   SC_THREAD(command_thread);
 }
 
+void Tcu::before_end_of_elaboration() {
+  for (sc_core::sc_out<bool>* port : {&evtq_irq, &gerror_irq, &cmd_sync_irq}) {
+    if (port->bind_count() != 0) continue;
+    const std::string n = std::string(port->basename()) + "_line";
+    unbound_irq_lines_.push_back(std::make_unique<sc_core::sc_signal<bool>>(n.c_str()));
+    port->bind(*unbound_irq_lines_.back());
+  }
+}
+
 void Tcu::end_of_elaboration() {
   if (dti.size() != dti_inv.size())
     SC_REPORT_ERROR("smmu/params", (std::string(name()) + ": DTI links must be bound in pairs "
@@ -550,7 +559,7 @@ void Tcu::signal_irq(Irq irq, sc_time delay) {
   (evtq ? evtq_irq_set_ : gerror_irq_set_).notify(delay);
 }
 
-void Tcu::pulse(sc_core::sc_signal<bool>& line, sc_core::sc_event& set, sc_core::sc_event& clear) {
+void Tcu::pulse(sc_core::sc_out<bool>& line, sc_core::sc_event& set, sc_core::sc_event& clear) {
   // Raised by `set`, lowered one clock later by `clear`.
   if (set.triggered()) {
     line.write(true);

@@ -33,6 +33,7 @@
 #include "rtl_model/smmu/step_recorder.h"
 #include "rtl_model/smmu/table_walker.h"
 #include "rtl_model/smmu/tlb.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 
@@ -80,23 +81,25 @@ struct CommandStats {
 
 class Tcu : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Tcu> mmio;                  // the 192 KiB register window
-  tlm_utils::simple_initiator_socket<Tcu> walk;               // the TCU's own accesses
+  tlm_utils::simple_target_socket<Tcu, smmu::model::kBusWidth> mmio;                  // the 192 KiB register window
+  tlm_utils::simple_initiator_socket<Tcu, smmu::model::kBusWidth> walk;               // the TCU's own accesses
   // DTI (see dti_protocol.h): link i of both sockets is one TBU (bind with bind_dti).
-  tlm_utils::multi_passthrough_target_socket<Tcu, 32, tlm::tlm_base_protocol_types, 0,
+  tlm_utils::multi_passthrough_target_socket<Tcu, smmu::model::kBusWidth, tlm::tlm_base_protocol_types, 0,
                                              sc_core::SC_ZERO_OR_MORE_BOUND> dti;
-  tlm_utils::multi_passthrough_initiator_socket<Tcu, 32, tlm::tlm_base_protocol_types, 0,
+  tlm_utils::multi_passthrough_initiator_socket<Tcu, smmu::model::kBusWidth, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND> dti_inv;
   // ATS (see ats_protocol.h): translation requests in, ATC invalidations out. Both may
   // be left unbound when no ATS endpoint is attached.
-  tlm_utils::multi_passthrough_target_socket<Tcu, 32, tlm::tlm_base_protocol_types, 0,
+  tlm_utils::multi_passthrough_target_socket<Tcu, smmu::model::kBusWidth, tlm::tlm_base_protocol_types, 0,
                                              sc_core::SC_ZERO_OR_MORE_BOUND> ats;
-  tlm_utils::multi_passthrough_initiator_socket<Tcu, 32, tlm::tlm_base_protocol_types, 0,
+  tlm_utils::multi_passthrough_initiator_socket<Tcu, smmu::model::kBusWidth, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND> ats_inv;
-  // Wired interrupts: one-cycle pulses (used when no MSI address is programmed).
-  sc_core::sc_signal<bool> evtq_irq;
-  sc_core::sc_signal<bool> gerror_irq;
-  sc_core::sc_signal<bool> cmd_sync_irq;  // CMD_SYNC with CS = IRQ and no MSI address
+  // Wired interrupts: one-cycle pulses (used when no MSI address is programmed). Ports:
+  // bind a platform's own sc_signal<bool> (or a parent module's port); a port left
+  // unbound drives a signal of the TCU's own, so an SMMU needs no interrupt wiring.
+  sc_core::sc_out<bool> evtq_irq;
+  sc_core::sc_out<bool> gerror_irq;
+  sc_core::sc_out<bool> cmd_sync_irq;  // CMD_SYNC with CS = IRQ and no MSI address
 
   SC_HAS_PROCESS(Tcu);
   Tcu(const sc_core::sc_module_name& name, const SmmuParams& params = SmmuParams{});
@@ -140,6 +143,7 @@ class Tcu : public sc_core::sc_module {
   // looks without occupying slots, counting, filling or recording.
   enum class Mode { kTransaction, kAts, kProbe };
 
+  void before_end_of_elaboration() override;
   void end_of_elaboration() override;
 
   void dti_b_transport(int link, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -185,7 +189,9 @@ class Tcu : public sc_core::sc_module {
   void raise_gerror(uint32_t mask, sc_core::sc_time delay);
   void install_register_hooks();
 
-  void pulse(sc_core::sc_signal<bool>& line, sc_core::sc_event& set, sc_core::sc_event& clear);
+  void pulse(sc_core::sc_out<bool>& line, sc_core::sc_event& set, sc_core::sc_event& clear);
+  // The signals behind interrupt ports nobody bound.
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> unbound_irq_lines_;
   void evtq_irq_method();
   void gerror_irq_method();
   void cmd_sync_irq_method();

@@ -17,6 +17,7 @@
 
 #include "rtl_model/protocol/ats_protocol.h"
 #include "rtl_model/protocol/stream_extension.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 namespace {
@@ -52,9 +53,9 @@ struct Mapping {
 // as a real SMMU would) and sends ATC_INV messages from its test thread.
 class FakeSmmu : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<FakeSmmu> upstream;
-  tlm_utils::simple_target_socket<FakeSmmu> ats;
-  tlm_utils::simple_initiator_socket<FakeSmmu> ats_inv;
+  tlm_utils::simple_target_socket<FakeSmmu, smmu::model::kBusWidth> upstream;
+  tlm_utils::simple_target_socket<FakeSmmu, smmu::model::kBusWidth> ats;
+  tlm_utils::simple_initiator_socket<FakeSmmu, smmu::model::kBusWidth> ats_inv;
 
   sc_time upstream_delay = ns(30);
   sc_time ats_delay = ns(40);

@@ -19,6 +19,7 @@
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "tests/model/mem_test_util.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::platform {
 namespace {
@@ -47,7 +48,7 @@ class ProbeTarget : public sc_core::sc_module {
     sc_time stamp, delay_in;
     sc_time arrival() const { return stamp + delay_in; }
   };
-  tlm_utils::simple_target_socket<ProbeTarget> socket;
+  tlm_utils::simple_target_socket<ProbeTarget, smmu::model::kBusWidth> socket;
   sc_time latency = ns(10);
   std::vector<Access> log;
   std::map<uint64_t, uint64_t> regs;

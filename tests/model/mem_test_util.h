@@ -11,6 +11,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model::test {
 
@@ -33,7 +34,7 @@ struct Txn {
 
 class TestInitiator : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<TestInitiator> socket;
+  tlm_utils::simple_initiator_socket<TestInitiator, smmu::model::kBusWidth> socket;
   std::function<void(TestInitiator&)> body;  // run at time 0 in a thread
   std::vector<std::pair<uint64_t, uint64_t>> invalidations;
 

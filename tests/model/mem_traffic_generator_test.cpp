@@ -18,6 +18,7 @@
 #include "rtl_model/mem/router.h"
 #include "rtl_model/protocol/stream_extension.h"
 #include "tests/model/mem_test_util.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 namespace {
@@ -356,7 +357,7 @@ TEST(MemTrafficGenerator, GapAndStartTime) {
 // starts meanwhile, so N outstanding still overlap.
 class BlockingTarget : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<BlockingTarget> socket;
+  tlm_utils::simple_target_socket<BlockingTarget, smmu::model::kBusWidth> socket;
   unsigned in_flight = 0, max_in_flight = 0, count = 0;
 
   explicit BlockingTarget(sc_core::sc_module_name name) : sc_module(name), socket("socket") {
@@ -486,7 +487,7 @@ TEST(MemTrafficGenerator, FaultsCounted) {
 // Records each access with its stream attributes and keeps written bytes.
 class ProbeTarget : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<ProbeTarget> socket;
+  tlm_utils::simple_target_socket<ProbeTarget, smmu::model::kBusWidth> socket;
   struct Seen {
     uint64_t address;
     bool write;

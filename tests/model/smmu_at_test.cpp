@@ -5,14 +5,19 @@
 // outstanding requests both complete, and a fault comes back as an error response.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "platform/smmu_fabric.h"
 #include "platform/table_builder.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "rtl_model/protocol/stream_extension.h"
+#include "rtl_model/common/bus_width.h"
+#include "rtl_model/common/bus_width_bridge.h"
 #include "rtl_model/smmu/smmu.h"
 
 using namespace smmu;
@@ -41,8 +46,10 @@ class Pool : public tlm::tlm_mm_interface {
   int live = 0;
 };
 
+// Width: its socket's BUSWIDTH (the model's 64, or another through a BusWidthBridge).
+template <unsigned Width = model::kBusWidth>
 struct AtMaster : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<AtMaster> socket{"socket"};
+  tlm_utils::simple_initiator_socket<AtMaster, Width> socket{"socket"};
   Pool pool;
   struct Done {
     uint64_t va = 0, data = 0;
@@ -87,14 +94,9 @@ struct AtMaster : sc_core::sc_module {
   }
 };
 
-struct Writer : platform::MemoryWriter {
-  model::Memory& mem;
-  explicit Writer(model::Memory& m) : mem(m) {}
-  void write64(uint64_t pa, uint64_t v) override { mem.write64(pa, v); }
-  uint64_t read64(uint64_t pa) override { return mem.read64(pa); }
-};
-
-// Memory, router and one SMMU with a stage-1 stream kSid mapping kVa -> kPa (one page).
+// Memory, router and one SMMU with a stage-1 stream kSid mapping kVa -> kPa (one page);
+// the master bound to the upstream port directly, or through a bridge of its width.
+template <unsigned Width = model::kBusWidth>
 struct Soc {
   model::Memory mem{"mem", [] {
                       model::MemoryParams mp;
@@ -103,17 +105,24 @@ struct Soc {
                     }()};
   model::Router router{"router"};
   model::Smmu smmu{"smmu"};
-  AtMaster master{"master"};
+  AtMaster<Width> master{"master"};
+  std::unique_ptr<model::BusWidthBridge<Width>> bridge;
 
   Soc() {
     router.initiator.bind(mem.socket);
     router.map(0, 0, kMemSize);
     router.initiator.bind(smmu.mmio);
     router.map(1, kSmmuBase, arch::reg::kWindowSize);
-    master.socket.bind(smmu.upstream);
+    if constexpr (Width == model::kBusWidth) {
+      master.socket.bind(smmu.upstream);
+    } else {
+      bridge = std::make_unique<model::BusWidthBridge<Width>>("bridge");
+      master.socket.bind(bridge->target);
+      bridge->initiator.bind(smmu.upstream);
+    }
     smmu.downstream.bind(router.target);
     smmu.walk.bind(router.target);
-    Writer w(mem);
+    platform::ModelMemoryWriter w(mem);
     platform::PageAllocator alloc(kTables, 0x10'0000);
     const platform::Stage1StreamRegs regs = platform::build_stage1_stream(w, alloc, kSid, {{kVa, kPa}});
     mem.write64(kPa, 0x1111);
@@ -128,7 +137,7 @@ struct Soc {
 }  // namespace
 
 TEST(SmmuApproximatelyTimed, TwoOutstandingReadsCompleteWithTheirDataAndAFaultIsAnError) {
-  Soc soc;
+  Soc<> soc;
   sc_core::sc_spawn([&soc] {
     soc.master.read(kVa, 0);
     soc.master.read(kVa + 8, 1);  // outstanding beside the first
@@ -155,3 +164,25 @@ TEST(SmmuApproximatelyTimed, TwoOutstandingReadsCompleteWithTheirDataAndAFaultIs
   EXPECT_EQ(soc.master.pool.live, 0);  // every payload back in the pool
 }
 
+
+// A 32-bit AT initiator binds through BusWidthBridge<32> and sees the same data, times
+// and error response as the 64-bit one bound directly (the bridge adds no time).
+TEST(SmmuApproximatelyTimed, ThirtyTwoBitInitiatorThroughTheBridgeIsTimedAsDirect) {
+  static_assert(model::kBusWidth == 64, "the model's documented socket width");
+  Soc<32> soc;
+  sc_core::sc_spawn([&soc] {
+    soc.master.read(kVa, 0);
+    sc_core::wait(5000, SC_NS);
+    soc.master.read(kVa + 8, 1);
+    soc.master.read(kVa + kPage, 2);
+  });
+  sc_core::sc_start(sc_time(20, sc_core::SC_US));
+  ASSERT_EQ(soc.master.done.size(), 3u);
+  EXPECT_TRUE(soc.master.done[0].ok);
+  EXPECT_EQ(soc.master.done[0].data, 0x1111u);
+  EXPECT_EQ(soc.master.done[0].at, sc_time(374, SC_NS));  // the walk, as with b_transport
+  EXPECT_EQ(soc.master.done[1].data, 0x2222u);
+  EXPECT_EQ(soc.master.done[1].at, sc_time(5051, SC_NS));  // a TLB hit
+  EXPECT_FALSE(soc.master.done[2].ok);
+  EXPECT_EQ(soc.master.pool.live, 0);
+}

@@ -14,6 +14,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 namespace {
@@ -29,7 +30,7 @@ uint64_t pattern(uint64_t addr) { return addr * 0x9e3779b97f4a7c15ull + 1; }
 // The SMMU side: a walk-like initiator socket, its port, and a thread for the test body.
 class PortOwner : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<PortOwner> socket;  // as the SMMU's walk socket
+  tlm_utils::simple_initiator_socket<PortOwner, smmu::model::kBusWidth> socket;  // as the SMMU's walk socket
   MemoryPort port;
   std::function<void()> body;
 
@@ -49,7 +50,7 @@ class PortOwner : public sc_core::sc_module {
 // write to kReenter reads kNestedAddr through the owner's port before it answers.
 class ReentrantTarget : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<ReentrantTarget> socket;
+  tlm_utils::simple_target_socket<ReentrantTarget, smmu::model::kBusWidth> socket;
   MemoryPort* port = nullptr;
   uint64_t last_write = 0;
   uint64_t nested_value = 0;

@@ -13,6 +13,7 @@
 
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/smmu/memory_port.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::model {
 namespace {
@@ -23,7 +24,7 @@ using sc_core::SC_NS;
 // The TCU side: a walk socket whose DMI invalidations reach its port.
 class Walker : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<Walker> socket;
+  tlm_utils::simple_initiator_socket<Walker, smmu::model::kBusWidth> socket;
   MemoryPort port;
   explicit Walker(const sc_core::sc_module_name& name)
       : sc_module(name), socket("socket"), port(socket) {

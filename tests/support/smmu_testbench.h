@@ -19,13 +19,14 @@
 #include "rtl_model/mem/router.h"
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
+#include "rtl_model/common/bus_width.h"
 
 namespace smmu::test {
 
 // A master that issues single blocking transactions from the test body.
 class Master : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<Master> socket;
+  tlm_utils::simple_initiator_socket<Master, smmu::model::kBusWidth> socket;
   explicit Master(const sc_core::sc_module_name& name) : sc_module(name), socket("socket") {}
 
   struct Result {
@@ -42,7 +43,7 @@ class Master : public sc_core::sc_module {
 // A master that asks for DMI (as StreamID 0) and counts revocations.
 class DmiMaster : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<DmiMaster> socket;
+  tlm_utils::simple_initiator_socket<DmiMaster, smmu::model::kBusWidth> socket;
   std::vector<std::pair<uint64_t, uint64_t>> revoked;
   explicit DmiMaster(const sc_core::sc_module_name& name);
   bool request(uint64_t addr, tlm::tlm_dmi& dmi);

@@ -36,6 +36,7 @@ struct DriverSoc {
   platform::DmaAllocator dma{kDmaBase, kDmaSize};
   platform::ScSync sync{"sync"};
   platform::Cpu cpu{"cpu0", platform::CpuParams{}, dma, sync};
+  sc_core::sc_signal<bool> evtq_irq{"evtq_irq"}, gerror_irq{"gerror_irq"}, cmd_sync_irq{"cmd_sync_irq"};
 
   DriverSoc() {
     router.initiator.bind(mem.socket);
@@ -46,9 +47,13 @@ struct DriverSoc {
     smmu.walk.bind(router.target);
     cpu.bus.bind(router.target);
     dev.socket.bind(smmu.upstream);
-    cpu.connect_irq(0, smmu.evtq_irq);
-    cpu.connect_irq(1, smmu.gerror_irq);
-    cpu.connect_irq(2, smmu.cmd_sync_irq);
+    // The platform's own signals on the SMMU's interrupt ports.
+    smmu.evtq_irq.bind(evtq_irq);
+    smmu.gerror_irq.bind(gerror_irq);
+    smmu.cmd_sync_irq.bind(cmd_sync_irq);
+    cpu.connect_irq(0, evtq_irq);
+    cpu.connect_irq(1, gerror_irq);
+    cpu.connect_irq(2, cmd_sync_irq);
     cpu.connect_sev(smmu.sev_event());
   }
 };
