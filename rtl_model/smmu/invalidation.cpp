@@ -36,6 +36,12 @@ bool decode_range(const arch::Command& c, uint64_t addr, bool ril, TlbInvalidati
     out.pages = 1;
     return true;
   }
+  // 16K granule, TTL = 0b01 (level 1) is reserved without LPA2 (IDR5.DS = 0, as here):
+  // CERROR_ILL (IHI 0070 §4.4.1.1).
+  if (c.tg() == 2 && c.ttl() == 1) {
+    if (why) *why = "TTL 1 with a 16K granule without LPA2";
+    return false;
+  }
   out.tg_shift = tg_to_shift(c.tg());
   out.ttl = c.ttl();
   out.pages = uint64_t{c.num() + 1u} << c.scale();

@@ -256,16 +256,21 @@ r::CmdqError Tcu::execute_command(const arch::Command& c, sc_time& delay) {
       prefetch(c, delay);
       return kOk;
     case Opcode::kSync:
+      // CS = 0b11 is reserved: CERROR_ILL (IHI 0070 §4.7.3).
+      if (c.cs() == 3) return kIll;
       return complete_sync(c, delay) ? kOk : r::CmdqError::kAtcInvSync;
     case Opcode::kAtcInv:
       if (!params_.features.ats) return kIll;
       send_atc_invalidation(c, delay);
       return kOk;
     case Opcode::kPriResp:
+      // SMMU_IDR0.PRI = 0: CERROR_ILL (IHI 0070 §4.5.2).
+      return kIll;
     case Opcode::kResume:
     case Opcode::kStallTerm:
-      // No PRI or stall model: accepted and counted.
-      return kOk;
+      // SMMU_IDR0.STALL_MODEL = 0b01, the stall model is not supported: CERROR_ILL
+      // (IHI 0070 §4.7.1, §4.7.2).
+      return kIll;
   }
   return kIll;
 }

@@ -295,6 +295,19 @@ TEST(SmmuCommand, RangeFieldsWithoutRilAreIllegal) {
   EXPECT_EQ(rig.tlb(), kAll);
 }
 
+// 16K granule (TG = 0b10) with TTL = 0b01 is reserved without LPA2: CERROR_ILL
+// (IHI 0070 §4.4.1.1); TTL = 0b10 with 16K is a valid level-2 scope.
+TEST(SmmuCommand, SixteenKTtlOneIsIllegalWithoutLpa2) {
+  SmmuTestbench tb(rig_params());
+  CacheRig rig(tb);
+  rig.fill();
+  tb.submit({nh_va(1, 1, 0x1000).set_tg(2).set_ttl(2), nh_va(1, 1, 0x1000).set_tg(2).set_ttl(1),
+             Command(Opcode::kSync)});
+  tb.run(ns(5000));
+  EXPECT_EQ(r::cmdq_cons_error(tb.cmdq_cons()), r::CmdqError::kIll);
+  EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 6), 1u);
+}
+
 TEST(SmmuCommand, CfgiSteSelectsTheSteItsCdsAndMicroTlbEntries) {
   SmmuTestbench tb(rig_params());
   CacheRig rig(tb);
@@ -475,17 +488,26 @@ TEST(SmmuCommand, SyncSevAndWiredInterrupt) {
   EXPECT_EQ(tb.smmu.command_stats().syncs, 2u);
 }
 
-TEST(SmmuCommand, PriAndStallCommandsAreAcceptedAndCounted) {
+// No PRI (IDR0.PRI = 0) and no stall model (STALL_MODEL = 0b01): CMD_PRI_RESP, CMD_RESUME
+// and CMD_STALL_TERM are CERROR_ILL (IHI 0070 §4.5.2, §4.7.1, §4.7.2), as is a CMD_SYNC
+// with the reserved CS = 0b11 (§4.7.3). Each stops the queue at itself.
+class SmmuCommandIllegal : public ::testing::TestWithParam<Command> {};
+
+TEST_P(SmmuCommandIllegal, PriStallAndReservedSyncCommandsStopTheQueue) {
+  const Command bad = GetParam();
   SmmuTestbench tb;
   tb.enable_cmdq(4);
-  tb.submit({Command(Opcode::kPriResp).set_sid(1), Command(Opcode::kResume).set_sid(1),
-             Command(Opcode::kStallTerm).set_sid(1), Command(Opcode::kSync)});
+  tb.submit({Command(Opcode::kSync), bad, Command(Opcode::kSync)});
   tb.run(ns(1000));
-  EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 4), 4u);
-  EXPECT_EQ(tb.smmu.command_stats().by_opcode[0x41], 1u);
-  EXPECT_EQ(tb.smmu.command_stats().by_opcode[0x44], 1u);
-  EXPECT_EQ(tb.smmu.command_stats().by_opcode[0x45], 1u);
+  EXPECT_EQ(r::queue_index(tb.cmdq_cons(), 4), 1u);
+  EXPECT_EQ(r::cmdq_cons_error(tb.cmdq_cons()), r::CmdqError::kIll);
+  EXPECT_TRUE(tb.reg(r::kGerror) & r::gerror::kCmdqErr.mask());
+  EXPECT_EQ(tb.smmu.command_stats().errors_ill, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Commands, SmmuCommandIllegal,
+                         ::testing::Values(Command(Opcode::kPriResp).set_sid(1), Command(Opcode::kResume).set_sid(1),
+                                           Command(Opcode::kStallTerm).set_sid(1), Command(Opcode::kSync).set_cs(3)));
 
 TEST(SmmuCommand, PrefetchFillsConfigCacheAndTlbWithoutEvents) {
   SmmuTestbench tb(rig_params());
