@@ -394,7 +394,7 @@ void Soc::bind_to_tbus(model::Smmu& s, size_t first) {
 }
 
 void Soc::record_latency(Device& d, const sc_time& latency) {
-  const uint64_t ps = model::LatencyStat::to_ps(latency);  // once for both
+  const uint64_t ps = LatencyStat::to_ps(latency);  // once for both
   d.latency.record_ps(ps);
   latency_.record_ps(ps);
 }

@@ -72,7 +72,7 @@
 #include "rtl_model/mem/traffic_generator.h"
 #include "rtl_model/pcie/ats_endpoint.h"
 #include "rtl_model/smmu/smmu.h"
-#include "rtl_model/smmu/statistics.h"
+#include "platform/latency_stat.h"
 #include "rtl_model/common/bus_width.h"
 
 namespace smmu::platform {
@@ -127,7 +127,7 @@ class Soc : public sc_core::sc_module {
     std::unique_ptr<model::AtsEndpoint> endpoint;         // ATS devices only
     std::unique_ptr<TransactionTap> tap;
     std::unique_ptr<TransactionTap> ats_tap;  // ATS devices: their translation requests
-    model::LatencyStat latency;       // per-transaction latency, issue to completion
+    LatencyStat latency;       // per-transaction latency, issue to completion
     sc_core::sc_signal<bool> done;    // set when its traffic has completed (for waves)
     bool idle() const { return !endpoint && traffic.empty(); }
     bool finished() const { return endpoint ? endpoint->finished() : generator->finished(); }
@@ -158,7 +158,7 @@ class Soc : public sc_core::sc_module {
 
   const Scenario& scenario() const { return scenario_; }
   // Latency of every device's transactions together.
-  const model::LatencyStat& latency() const { return latency_; }
+  const LatencyStat& latency() const { return latency_; }
   // Called for every completed DMA transaction (and ATS translation request) when set
   // (before the simulation starts); on_transaction_start, when set too, just before each
   // goes into the SMMU (for collecting its steps, model::StepRecorder).
@@ -277,7 +277,7 @@ class Soc : public sc_core::sc_module {
   PageAllocator alloc_;
   std::vector<SmmuTables> tables_;
   std::vector<std::unique_ptr<CommandQueue>> queues_;  // by SMMU
-  model::LatencyStat latency_;
+  LatencyStat latency_;
   bool traffic_done_ = false;
   sc_core::sc_time done_time_;
 };

@@ -26,6 +26,22 @@ if (($# == 0)) && [[ "${SMMU_SKIP_PACKAGE:-0}" != 1 ]]; then
         -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$pkg_tmp/golden" -j "${SMMU_JOBS:-$(nproc)}" >/dev/null
   ctest --test-dir "$pkg_tmp/golden" --output-on-failure
+  # The same platform with smmuv3-tlm built from source inside the user's project, by
+  # add_subdirectory and by FetchContent: it must not bring its tests (GoogleTest) along.
+  for how in add_subdirectory FetchContent; do
+    echo "test: examples/minimal_platform through $how (examples/subdirectory_consumer)"
+    cmake -S "$SMMU_ROOT/examples/subdirectory_consumer" -B "$pkg_tmp/$how" -DSMMUV3_TLM_SOURCE_DIR="$SMMU_ROOT" \
+          -DSMMUV3_TLM_CONSUME="$how" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    # (grep -c reads all of it: with -q, pipefail could hide a match behind SIGPIPE.)
+    if [[ "$(cmake --build "$pkg_tmp/$how" --target help | grep -ci 'gtest\|_test')" != 0 ]]; then
+      echo "test: $how: the consumer's build has smmuv3-tlm's test targets" >&2
+      exit 1
+    fi
+    cmake --build "$pkg_tmp/$how" -j "${SMMU_JOBS:-2}" --target minimal_platform >/dev/null
+    out="$("$pkg_tmp/$how/minimal_platform")"
+    echo "$out"
+    grep -q '^transactions 2, faults 1$' <<<"$out" || { echo "test: $how: unexpected output" >&2; exit 1; }
+  done
 fi
 # With arguments (a subset of the tests) the sanitizer run is skipped.
 if (($# == 0)) && [[ "${SMMU_SKIP_ASAN:-0}" != 1 ]]; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Latency statistics: exact percentiles, the tail, the JSON summary and histogram.
-#include "rtl_model/smmu/statistics.h"
+#include "platform/latency_stat.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,12 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-namespace smmu::model {
+namespace smmu::platform {
 namespace {
 
 
 TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   for (int i = 100; i >= 1; --i) l.record_ns(i);  // order must not matter
   EXPECT_EQ(l.count(), 100u);
   EXPECT_DOUBLE_EQ(l.percentile_ns(0.5), 50.0);
@@ -35,7 +35,7 @@ TEST(LatencyStat, ExactPercentilesOnOneToHundredNs) {
 }
 
 TEST(LatencyStat, ExactPercentilesOnLargerIntegerSamples) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   for (int i = 1; i <= 10000; ++i) l.record_ns(i * 7 % 10007);  // 10000 distinct values
   // Sorted, the samples are 1..10006 without the 6 values k*7 % 10007 for k > 10000.
   std::vector<int> sorted;
@@ -47,7 +47,7 @@ TEST(LatencyStat, ExactPercentilesOnLargerIntegerSamples) {
 }
 
 TEST(LatencyStat, PercentileCountsRepeatedValues) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   for (int i = 0; i < 98; ++i) l.record_ns(10);
   l.record_ns(0);
   l.record_ns(7000);
@@ -59,7 +59,7 @@ TEST(LatencyStat, PercentileCountsRepeatedValues) {
 }
 
 TEST(LatencyStat, FractionalSamplesRoundUpWithinOneNs) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   l.record_ps(1200);
   l.record_ps(1700);
   l.record_ps(3000);
@@ -74,7 +74,7 @@ TEST(LatencyStat, FractionalSamplesRoundUpWithinOneNs) {
 }
 
 TEST(LatencyStat, TailAboveHundredMicrosecondsIsWithinOnePercent) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   l.record_ns(150000);
   l.record_ns(200000);
   l.record_ns(300000);
@@ -92,7 +92,7 @@ TEST(LatencyStat, TailAboveHundredMicrosecondsIsWithinOnePercent) {
 }
 
 TEST(LatencyStat, BeyondOneSecondOnlyMaxIsKnown) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   l.record_ns(5);
   l.record_ns(2e9);
   l.record_ns(3e9);
@@ -102,7 +102,7 @@ TEST(LatencyStat, BeyondOneSecondOnlyMaxIsKnown) {
 }
 
 TEST(LatencyStat, EmptyIsAllZero) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   EXPECT_EQ(l.count(), 0u);
   EXPECT_EQ(l.percentile_ns(0.5), 0.0);
   EXPECT_EQ(l.mean_ns(), 0.0);
@@ -111,7 +111,7 @@ TEST(LatencyStat, EmptyIsAllZero) {
 }
 
 TEST(LatencyStat, RejectsBadInput) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   EXPECT_THROW(l.record_ns(-1.0), std::invalid_argument);
   EXPECT_THROW(l.record_ns(std::nan("")), std::invalid_argument);
   EXPECT_THROW(l.percentile_ns(1.5), std::invalid_argument);
@@ -120,7 +120,7 @@ TEST(LatencyStat, RejectsBadInput) {
 }
 
 TEST(LatencyStat, RecordsScTimeToThePicosecond) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   l.record(sc_core::sc_time(1500, sc_core::SC_PS));
   l.record(sc_core::sc_time(2, sc_core::SC_US));
   EXPECT_EQ(l.min_ps(), 1500u);
@@ -129,7 +129,7 @@ TEST(LatencyStat, RecordsScTimeToThePicosecond) {
 }
 
 TEST(LatencyStat, ResetForgetsSamples) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   l.record_ns(40);
   l.reset();
   l.record_ns(7);
@@ -158,10 +158,10 @@ TEST(LatencyStat, ToJsonHoldsTheSummaryAndTheHistogram) {
 }
 
 }  // namespace
-}  // namespace smmu::model
+}  // namespace smmu::platform
 
 TEST(LatencyStat, HistogramHoldsTheNonEmptyBinsInOrderAndTheTail) {
-  smmu::model::LatencyStat l;
+  smmu::platform::LatencyStat l;
   EXPECT_TRUE(l.histogram_json().empty());
   l.record_ns(0.5);      // (0, 1] ns
   l.record_ns(7);        // (6, 7]

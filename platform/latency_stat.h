@@ -15,7 +15,7 @@ namespace sc_core {
 class sc_time;
 }
 
-namespace smmu::model {
+namespace smmu::platform {
 
 // A latency distribution. Count, sum, min and max are exact (1 ps resolution).
 //
@@ -83,4 +83,4 @@ class LatencyStat {
   uint64_t max_ps_ = 0;
 };
 
-}  // namespace smmu::model
+}  // namespace smmu::platform

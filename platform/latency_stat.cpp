@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rtl_model/smmu/statistics.h"
+#include "platform/latency_stat.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-namespace smmu::model {
+namespace smmu::platform {
 
 namespace bh = boost::histogram;
 
@@ -145,4 +145,4 @@ nlohmann::json LatencyStat::histogram_json() const {
   return bins;
 }
 
-}  // namespace smmu::model
+}  // namespace smmu::platform
