@@ -29,12 +29,9 @@ bool covers(const std::string& prefix, const char* name) {
 void set_module_level(const std::string& prefix, int verbosity) {
   Levels& l = levels();
   if (l.base < 0) l.base = sc_core::sc_report_handler::get_verbosity_level();
-  for (auto& m : l.modules)
-    if (m.first == prefix) {
-      m.second = verbosity;
-      verbosity = -1;
-    }
-  if (verbosity >= 0) l.modules.emplace_back(prefix, verbosity);
+  const auto same = std::find_if(l.modules.begin(), l.modules.end(), [&](const auto& m) { return m.first == prefix; });
+  if (same != l.modules.end()) same->second = verbosity;
+  else l.modules.emplace_back(prefix, verbosity);
   int highest = l.base;
   for (const auto& m : l.modules) highest = std::max(highest, m.second);
   if (sc_core::sc_report_handler::get_verbosity_level() < highest)

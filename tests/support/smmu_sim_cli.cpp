@@ -26,21 +26,39 @@ int run_cli(const std::vector<std::string>& args, std::string& out, std::string&
   return rc;
 }
 
-int run_cli_in_child(const std::vector<std::string>& args) {
+namespace {
+// body() in a forked child (its own SystemC kernel): its return value as the exit status,
+// -1 when the child did not exit normally (a crash), -2 when it could not fork.
+template <typename Body>
+int in_child(Body body) {
   std::cout.flush();
   std::cerr.flush();
   const pid_t pid = fork();
-  if (pid == 0) {
-    std::string out, err;
-    const int rc = run_cli(args, out, err);
-    std::cerr << err;
-    std::cerr.flush();
-    _exit(rc);
-  }
+  if (pid == 0) _exit(body());
   if (pid < 0) return -2;
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
+}
+}  // namespace
+
+int run_cli_in_child(const std::vector<std::string>& args) {
+  return in_child([&] {
+    std::string out, err;
+    const int rc = run_cli(args, out, err);
+    std::cerr << err;
+    std::cerr.flush();
+    return rc;
+  });
+}
+
+int run_cli_in_child_to(const std::vector<std::string>& args, const std::string& out_path) {
+  return in_child([&] {
+    std::string out, err;
+    const int rc = run_cli(args, out, err);
+    std::ofstream(out_path) << out << err;
+    return rc;
+  });
 }
 
 nlohmann::json read_json(const std::string& path) {

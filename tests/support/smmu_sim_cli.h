@@ -15,6 +15,8 @@ int run_cli(const std::vector<std::string>& args, std::string& out, std::string&
 // run_cli in a child process (its own kernel), its stderr passed on: the exit status,
 // -1 when the child did not exit normally (a crash), -2 when it could not fork.
 int run_cli_in_child(const std::vector<std::string>& args);
+// run_cli in a child process, its printed report and stderr written to out_path.
+int run_cli_in_child_to(const std::vector<std::string>& args, const std::string& out_path);
 // A JSON file (a failed expectation when it cannot be opened).
 nlohmann::json read_json(const std::string& path);
 

@@ -28,6 +28,7 @@ using nlohmann::json;
 using smmu::test::read_json;
 using smmu::test::run_cli;
 using smmu::test::run_cli_in_child;
+using smmu::test::run_cli_in_child_to;
 
 namespace {
 
@@ -995,27 +996,6 @@ TEST(SmmuSim, PasidsAndSvaExampleRunsWithoutFaults) {
 }
 
 // --- golden reports (--write-golden, --expect)
-
-namespace {
-
-// run_cli in a child process, its printed report and differences in out_path.
-int run_cli_in_child_to(const std::vector<std::string>& args, const std::string& out_path) {
-  std::cout.flush();
-  std::cerr.flush();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::string out, err;
-    const int rc = run_cli(args, out, err);
-    std::ofstream(out_path) << out << err;
-    _exit(rc);
-  }
-  if (pid < 0) return -2;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-}  // namespace
 
 namespace {
 
