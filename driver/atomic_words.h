@@ -2,7 +2,7 @@
 // Words that several CPUs read and update with atomic instructions: the lock-free
 // command queue's producer index, owner index, valid bitmap and lock counter. The OS
 // makes them (Os::make_atomic_words); on the platform each 64-byte cache line of them
-// has a coherence state and a cost (platform/sc_sync.h), so contention costs simulated
+// has a coherence state and a cost (platform/cpu/sc_sync.h), so contention costs simulated
 // time: a line another CPU wrote must be transferred, and transfers of one line are
 // serialised. PlainAtomicWords is the untimed version (host tests).
 //

@@ -3,7 +3,7 @@
 // Linux's arm-smmu-v3 driver shares one queue between CPUs without a lock (the ideas of
 // arm_smmu_cmdq_issue_cmdlist and its 2020 rework; our own code). Every shared word is
 // an AtomicWords word, so on the platform each access has a cache-line cost and CPUs that
-// contend for a word wait for each other (platform/sc_sync.h).
+// contend for a word wait for each other (platform/cpu/sc_sync.h).
 //
 // Words (each kind on a line of its own, as the kernel aligns them):
 //   kProd   kCasLoop: bits [30:0] entries reserved (mod 2^31), bit 31 OWNED (a gather is

@@ -4,12 +4,12 @@
 # (repeatable where wall clock is not). Each phase runs alone (--phases) twice, with N and
 # 2N transactions (the walk phase runs a tenth of them); the difference of the two totals
 # over the extra transactions cancels set-up, warm-up and report.
-#   scripts/bench_instructions.sh [BENCH] [N]   BENCH default build/platform/smmu-bench,
+#   scripts/bench_instructions.sh [BENCH] [N]   BENCH default build/bin/smmu-bench,
 #                                                N default 20000
 # Prints "phase instructions/transaction". Needs valgrind.
 set -euo pipefail
 SMMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bench="${1:-$SMMU_ROOT/build/platform/smmu-bench}"
+bench="${1:-$SMMU_ROOT/build/bin/smmu-bench}"
 n="${2:-20000}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -6,10 +6,10 @@
 # table comes from this script.
 #   scripts/quantum_sweep.sh [SCENARIO.json ...]   (default: scenarios/tlb_thrash.json
 #                                                    scenarios/walk_slot_contention.json)
-#   SMMU_SIM=path/to/smmu-sim to measure another build (default: build/platform/smmu-sim)
+#   SMMU_SIM=path/to/smmu-sim to measure another build (default: build/bin/smmu-sim)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-sim="${SMMU_SIM:-$root/build/platform/smmu-sim}"
+sim="${SMMU_SIM:-$root/build/bin/smmu-sim}"
 [[ -x "$sim" ]] || { echo "quantum_sweep.sh: no smmu-sim at $sim (build it, or set SMMU_SIM)" >&2; exit 2; }
 (( $# )) || set -- "$root/scenarios/tlb_thrash.json" "$root/scenarios/walk_slot_contention.json"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1

@@ -7,4 +7,4 @@ set -euo pipefail
 SMMU_SETUP_BUILD=0 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 smmu_build_quietly smmu-sim
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
-exec "$SMMU_BUILD/platform/smmu-sim" "$@"
+exec "$SMMU_BUILD/bin/smmu-sim" "$@"

@@ -9,4 +9,4 @@ SMMU_EXTRA_PACKAGES="${SMMU_EXTRA_PACKAGES:-} slurm-wlm munge" SMMU_SETUP_BUILD=
   source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 smmu_build_quietly smmu-sim
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
-exec bash "$SMMU_ROOT/tests/sweep/slurm_test.sh" "$SMMU_BUILD/platform/smmu-sim"
+exec bash "$SMMU_ROOT/tests/sweep/slurm_test.sh" "$SMMU_BUILD/bin/smmu-sim"

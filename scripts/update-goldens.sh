@@ -12,6 +12,6 @@ while read -r name scenario; do
   [[ -z "$name" || "$name" == \#* ]] && continue
   args=(-q --write-golden "examples/regressions/$name.golden.json")
   [[ "$scenario" == "-" ]] || args+=("$scenario")
-  "$SMMU_BUILD/platform/smmu-sim" "${args[@]}"
+  "$SMMU_BUILD/bin/smmu-sim" "${args[@]}"
   echo "update-goldens: examples/regressions/$name.golden.json"
 done < examples/regressions/regressions.txt

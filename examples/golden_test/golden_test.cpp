@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <systemc>
 
-#include "platform/testbench.h"
+#include "platform/run/testbench.h"
 
 using namespace smmu;
 

@@ -11,7 +11,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "platform/table_builder.h"
+#include "platform/software/table_builder.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // fuzz_scenario: bytes -> the scenario smmu-sim would read (platform/scenario,
-// platform/config_reader), from the file text and --set overrides alike.
+// platform/config/config_reader), from the file text and --set overrides alike.
 //
 // Input: chunks separated by NUL bytes. The first is the scenario file's text (empty: no
 // file, the built-in default scenario, as smmu-sim without a file argument); each further
@@ -21,8 +21,8 @@
 #include <systemc>
 
 #include "fuzz/fuzz_driver.h"
-#include "platform/config_reader.h"
-#include "platform/scenario.h"
+#include "platform/config/config_reader.h"
+#include "platform/scenario/scenario.h"
 
 namespace {
 

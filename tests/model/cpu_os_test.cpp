@@ -2,7 +2,7 @@
 // Simulated CPUs and their OS services: MMIO timing and ordering, the quantum keeper,
 // cached memory by DMI (and the debug fallback), delays, DMA allocation, interrupt and
 // SEV latching, and the mutex, spinlock and rwlock shared by several CPUs.
-#include "platform/cpu.h"
+#include "platform/cpu/cpu.h"
 
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 
 #include <tlm_utils/simple_target_socket.h>
 
-#include "platform/sc_os.h"
-#include "platform/sc_sync.h"
+#include "platform/cpu/sc_os.h"
+#include "platform/cpu/sc_sync.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "tests/model/mem_test_util.h"

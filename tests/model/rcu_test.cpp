@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "platform/cpu.h"
-#include "platform/sc_os.h"
-#include "platform/sc_sync.h"
+#include "platform/cpu/cpu.h"
+#include "platform/cpu/sc_os.h"
+#include "platform/cpu/sc_sync.h"
 #include "rtl_model/mem/memory.h"
 #include "rtl_model/mem/router.h"
 #include "tests/model/mem_test_util.h"

@@ -8,7 +8,7 @@
 #include <systemc>
 #include <vector>
 
-#include "platform/table_builder.h"
+#include "platform/software/table_builder.h"
 #include "rtl_model/smmu/regime.h"
 #include "rtl_model/smmu/table_walker.h"
 #include "support/walk_test_memory.h"

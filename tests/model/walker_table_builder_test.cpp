@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "platform/table_builder.h"
+#include "platform/software/table_builder.h"
 
 namespace {
 

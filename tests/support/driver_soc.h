@@ -21,12 +21,12 @@
 #include "driver/iommu.h"
 #include "driver/io_pgtable.h"
 #include "driver/smmu_device.h"
-#include "platform/cpu.h"
-#include "platform/guest_stage1.h"
-#include "platform/sc_os.h"
-#include "platform/sc_sync.h"
-#include "platform/smmu_fabric.h"
-#include "platform/system_os.h"
+#include "platform/cpu/cpu.h"
+#include "platform/software/guest_stage1.h"
+#include "platform/cpu/sc_os.h"
+#include "platform/cpu/sc_sync.h"
+#include "platform/soc/smmu_fabric.h"
+#include "platform/cpu/system_os.h"
 #include "rtl_model/arch/cd.h"
 #include "rtl_model/arch/ste.h"
 #include "rtl_model/mem/memory.h"
@@ -67,7 +67,7 @@ std::unique_ptr<driver::Domain> make_paging_domain(driver::Iommu& iommu, driver:
 std::unique_ptr<driver::Master> make_master(driver::Iommu& iommu, driver::SmmuDevice& dev,
                                             uint32_t sid, bool requires_direct = false);
 
-// A guest's stage 1 (platform/guest_stage1.h) mapping one 4 KiB page iova -> ipa.
+// A guest's stage 1 (platform/software/guest_stage1.h) mapping one 4 KiB page iova -> ipa.
 using platform::GuestStage1;
 GuestStage1 make_guest_stage1(driver::Os& os, uint64_t iova, uint64_t ipa, uint16_t asid);
 

@@ -9,7 +9,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "platform/smmu_sim.h"
+#include "platform/run/smmu_sim.h"
 
 namespace smmu::test {
 

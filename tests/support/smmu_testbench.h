@@ -11,8 +11,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
-#include "platform/smmu_fabric.h"
-#include "platform/table_builder.h"
+#include "platform/soc/smmu_fabric.h"
+#include "platform/software/table_builder.h"
 #include "rtl_model/arch/command.h"
 #include "rtl_model/arch/event.h"
 #include "rtl_model/mem/memory.h"

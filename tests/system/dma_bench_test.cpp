@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// smmu-dma-bench's measurement (platform/dma_bench.h) on small points, one per process:
+// smmu-dma-bench's measurement (platform/bench/dma_bench.h) on small points, one per process:
 // exact figures for a small strict point, CAS retries counted, lazy rings flushing when
 // full, ECMDQs taking the CPUs off each other's cache lines, and parameter checks.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "platform/dma_bench.h"
+#include "platform/bench/dma_bench.h"
 
 using namespace smmu;
 using platform::DmaBenchParams;

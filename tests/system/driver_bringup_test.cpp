@@ -6,9 +6,9 @@
 
 #include "driver/iommu.h"
 #include "driver/smmu_device.h"
-#include "platform/cpu.h"
-#include "platform/sc_os.h"
-#include "platform/sc_sync.h"
+#include "platform/cpu/cpu.h"
+#include "platform/cpu/sc_os.h"
+#include "platform/cpu/sc_sync.h"
 #include "support/smmu_testbench.h"
 
 using namespace smmu;

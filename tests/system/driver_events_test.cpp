@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "platform/config_reader.h"
-#include "platform/scenario.h"
-#include "platform/sim_report.h"
-#include "platform/soc.h"
+#include "platform/config/config_reader.h"
+#include "platform/scenario/scenario.h"
+#include "platform/report/sim_report.h"
+#include "platform/soc/soc.h"
 
 using namespace smmu::platform;
 using nlohmann::json;

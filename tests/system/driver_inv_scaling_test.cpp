@@ -2,7 +2,7 @@
 // One invalidation of a shared S2 range across 1, 2, 4 and 8 SMMU instances, waiting on
 // each SMMU in turn (the seeds' way) or issuing every SMMU's batch first and then
 // waiting for all the CMD_SYNCs (IommuOptions::inv_all_then_wait), measured by
-// platform/inv_scaling (what smmu-inv-bench prints): inv_range and unmap with plain
+// platform/bench/inv_scaling (what smmu-inv-bench prints): inv_range and unmap with plain
 // devices, inv_range with ATS endpoints, and with a fast-polling driver. Every case
 // also checks on every SMMU that the range is gone from its TLBs (or ATC), or faults
 // after the unmap. Each test case is one process (ctest), so one measurement each.
@@ -16,7 +16,7 @@
 #include <string>
 #include <tuple>
 
-#include "platform/inv_scaling.h"
+#include "platform/bench/inv_scaling.h"
 
 using namespace smmu;
 using platform::InvScalingParams;

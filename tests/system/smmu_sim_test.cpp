@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "platform/config_reader.h"
-#include "platform/report.h"
-#include "platform/scenario.h"
-#include "platform/sim_report.h"
-#include "platform/smmu_sim.h"
-#include "platform/version.h"
-#include "platform/soc.h"
+#include "platform/config/config_reader.h"
+#include "platform/report/report.h"
+#include "platform/scenario/scenario.h"
+#include "platform/report/sim_report.h"
+#include "platform/run/smmu_sim.h"
+#include "platform/config/version.h"
+#include "platform/soc/soc.h"
 #include "support/smmu_sim_cli.h"
 
 using namespace smmu::platform;
@@ -288,7 +288,7 @@ TEST(SmmuSim, AtsDeviceTranslatesOnceThenHitsItsAtc) {
 }
 
 // An endpoint that never answers invalidations: the CMD_SYNC after its ATC_INV times out
-// (ATC_INV_SYNC); the maintenance process acknowledges the error as Linux does and the
+// (ATC_INV_SYNC); the command program acknowledges the error as Linux does and the
 // repeated CMD_SYNC completes. Exact times from the parts.
 TEST(SmmuSim, UnansweredAtcInvalidationFailsTheSyncUntilAcknowledged) {
   const json doc = json::parse(R"({"setup": "tables",
@@ -372,7 +372,7 @@ json command_doc(const std::string& smmu_extra, const std::string& commands) {
 }
 
 // An illegal command (a range TLBI on an SMMU without RIL) stops the queue with
-// CERROR_ILL; the maintenance process replaces it with a CMD_SYNC, as Linux does.
+// CERROR_ILL; the command program replaces it with a CMD_SYNC, as Linux does.
 TEST(SmmuSim, IllegalCommandIsReplacedBySync) {
   const Scenario sc = read_scenario(command_doc(
       R"(, "features": {"range_invalidation": false})",
@@ -393,7 +393,7 @@ TEST(SmmuSim, IllegalCommandIsReplacedBySync) {
   EXPECT_EQ(u(r["dma"]["faults"]), 0u);
 }
 
-// A batch larger than the queue (4 entries): the maintenance process publishes what
+// A batch larger than the queue (4 entries): the command program publishes what
 // fits and waits for room, as a driver does.
 TEST(SmmuSim, BatchLargerThanTheQueueWaitsForRoom) {
   json cmds = json::array();

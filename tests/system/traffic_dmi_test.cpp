@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "platform/scenario.h"
-#include "platform/sim_report.h"
-#include "platform/smmu_sim.h"
-#include "platform/soc.h"
+#include "platform/scenario/scenario.h"
+#include "platform/report/sim_report.h"
+#include "platform/run/smmu_sim.h"
+#include "platform/soc/soc.h"
 #include "rtl_model/mem/traffic_stream.h"
 
 using namespace smmu::platform;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Command lines of smmu-sim and smmu-bench.
-#include "platform/cli.h"
+#include "platform/config/cli.h"
 
 #include <gtest/gtest.h>
 

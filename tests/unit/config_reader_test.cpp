@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strict scenario reading: typed getters, messages naming key path and value, unknown
 // keys at any depth, --set overrides, times with units, file errors.
-#include "platform/config_reader.h"
+#include "platform/config/config_reader.h"
 
 #include <gtest/gtest.h>
 

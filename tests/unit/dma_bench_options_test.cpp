@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// smmu-dma-bench's command line (platform/dma_bench_options.h): defaults, the points
+// smmu-dma-bench's command line (platform/bench/dma_bench_options.h): defaults, the points
 // they give, and bad values named by their option.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "platform/cli.h"
-#include "platform/dma_bench_options.h"
+#include "platform/config/cli.h"
+#include "platform/bench/dma_bench_options.h"
 
 using namespace smmu;
 using namespace smmu::platform;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// smmu-inv-bench's command line (platform/inv_bench_options.h): --tbus and
+// smmu-inv-bench's command line (platform/bench/inv_bench_options.h): --tbus and
 // --dti-latency, the points they give, and bad values named by their option.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "platform/cli.h"
-#include "platform/inv_bench_options.h"
+#include "platform/config/cli.h"
+#include "platform/bench/inv_bench_options.h"
 
 using namespace smmu::platform;
 using sc_core::sc_time;

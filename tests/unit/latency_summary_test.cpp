@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "platform/latency_summary.h"
+#include "platform/report/latency_summary.h"
 
 using namespace smmu::platform;
 

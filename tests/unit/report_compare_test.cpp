@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Report comparison (platform/report_compare.h): flattening, key patterns, differences
+// Report comparison (platform/report/report_compare.h): flattening, key patterns, differences
 // in order, and their text.
 #include <gtest/gtest.h>
 
-#include "platform/report_compare.h"
+#include "platform/report/report_compare.h"
 
 using namespace smmu::platform;
 using nlohmann::json;

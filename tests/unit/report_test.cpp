@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The generic report printer, the JSON report writer and hit-rate computation.
-#include "platform/report.h"
+#include "platform/report/report.h"
 
 #include <gtest/gtest.h>
 

@@ -12,10 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "platform/config_reader.h"
-#include "platform/parameter_list.h"
-#include "platform/scenario.h"
-#include "platform/smmu_sim.h"
+#include "platform/config/config_reader.h"
+#include "platform/scenario/parameter_list.h"
+#include "platform/scenario/scenario.h"
+#include "platform/run/smmu_sim.h"
 #include "rtl_model/smmu/smmu_param_table.h"
 
 namespace smmu::platform {

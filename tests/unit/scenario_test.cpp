@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "platform/config_reader.h"
-#include "platform/scenario.h"
+#include "platform/config/config_reader.h"
+#include "platform/scenario/scenario.h"
 #include "rtl_model/arch/command.h"
 
 using namespace smmu;

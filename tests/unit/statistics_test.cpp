@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Latency statistics: exact percentiles, the tail, the JSON summary and histogram.
-#include "platform/latency_stat.h"
+#include "platform/soc/latency_stat.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

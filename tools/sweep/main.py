@@ -40,7 +40,7 @@ def parse_args(argv):
                     help="points at once (default: the number of cores; slurm: no limit)")
     ap.add_argument("--out", metavar="DIR", help="output folder (default: ./<sweep name>.sweep)")
     ap.add_argument("--smmu-sim", metavar="PATH", dest="smmu_sim",
-                    help="the simulator (default: $SMMU_SIM, build/platform/smmu-sim, or on PATH)")
+                    help="the simulator (default: $SMMU_SIM, build/bin/smmu-sim, or on PATH)")
     ap.add_argument("--no-plots", action="store_true", help="write no plots")
     ap.add_argument("--sbatch-arg", action="append", default=[], metavar="ARG",
                     help="an extra sbatch argument (repeatable), e.g. --sbatch-arg=--partition=x")
@@ -58,7 +58,7 @@ def find_smmu_sim(given):
             return os.path.abspath(c)
     if given:
         raise SweepError(f"--smmu-sim: {given} is not an executable file")
-    raise SweepError("smmu-sim not found: build it (scripts/run.sh builds build/platform/smmu-sim) "
+    raise SweepError("smmu-sim not found: build it (scripts/run.sh builds build/bin/smmu-sim) "
                      "or give --smmu-sim PATH")
 
 
