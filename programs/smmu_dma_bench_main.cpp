@@ -177,10 +177,7 @@ int sc_main(int argc, char* argv[]) {
       std::cout << "smmu-dma-bench " << platform::kVersion << "\n";
       return 0;
     }
-    if (!opt.json_path.empty()) {
-      json_out.open(opt.json_path);  // opened now so a bad path fails before the run
-      if (!json_out) throw platform::CliError("--json: cannot write '" + opt.json_path + "'");
-    }
+    platform::open_output(json_out, "--json", opt.json_path);
     if (!opt.csv_path.empty() && !std::ofstream(opt.csv_path, std::ios::app))
       throw platform::CliError("--csv: cannot write '" + opt.csv_path + "'");
   } catch (const platform::CliError& e) {

@@ -130,10 +130,7 @@ int sc_main(int argc, char* argv[]) {
       std::cout << platform::inv_bench_usage();
       return 0;
     }
-    if (!opt.json_path.empty()) {
-      json_out.open(opt.json_path);  // opened now so a bad path fails before the run
-      if (!json_out) throw CliError("--json: cannot write '" + opt.json_path + "'");
-    }
+    platform::open_output(json_out, "--json", opt.json_path);
   } catch (const CliError& e) {
     std::cerr << "smmu-inv-bench: " << e.what() << "\n";
     return 2;

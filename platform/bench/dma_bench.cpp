@@ -17,6 +17,7 @@
 #include "platform/cpu/sc_os.h"
 #include "platform/cpu/sc_sync.h"
 #include "platform/soc/smmu_fabric.h"
+#include "platform/bench/bench_memory_map.h"
 #include "platform/cpu/system_os.h"
 #include "rtl_model/arch/registers.h"
 #include "rtl_model/mem/memory.h"
@@ -29,14 +30,11 @@ namespace {
 
 using driver::SmmuStatus;
 using sc_core::sc_time;
+using namespace bench_map;
 
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t kMemSize = uint64_t{1} << 30;
-constexpr uint64_t kDmaBase = 0x1000'0000, kDmaSize = 0x1000'0000;  // the driver's memory
 constexpr uint64_t kBufferBase = 0x2000'0000;  // CPU c's buffers at base + c * kBuffersPerCpu
 constexpr unsigned kBuffersPerCpu = 8;         // used in turn
 constexpr uint64_t kMaxBuffer = 0x10'0000;     // 1 MiB
-constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;
 constexpr unsigned kMaxCpus = 64;
 constexpr unsigned kMaxDevices = 64;
 constexpr unsigned kMaxOps = 100'000;
@@ -58,12 +56,6 @@ struct Machine {
   std::vector<std::unique_ptr<Cpu>> cpus;
   std::unique_ptr<SystemOs> os;
 
-  static model::MemoryParams memory_params(const DmaBenchParams& p) {
-    model::MemoryParams mp;
-    mp.size = kMemSize;
-    mp.read_latency = mp.write_latency = p.memory_latency;
-    return mp;
-  }
   static model::SmmuParams smmu_params(const DmaBenchParams& p) {
     model::SmmuParams s = p.smmu;
     s.features.cmdq_log2_entries = std::max(s.features.cmdq_log2_entries, p.cmdq_log2);
@@ -77,7 +69,7 @@ struct Machine {
   }
 
   explicit Machine(const DmaBenchParams& p)
-      : fabric(memory_params(p), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
+      : fabric(memory_params(p.memory_latency), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
         mem(fabric.memory),
         smmu(fabric.add_smmu(smmu_params(p), "smmu")),
         dma(kDmaBase, kDmaSize),

@@ -17,6 +17,7 @@
 #include "platform/cpu/sc_os.h"
 #include "platform/cpu/sc_sync.h"
 #include "platform/soc/smmu_fabric.h"
+#include "platform/bench/bench_memory_map.h"
 #include "platform/cpu/system_os.h"
 #include "rtl_model/arch/command.h"
 #include "rtl_model/arch/registers.h"
@@ -29,14 +30,11 @@ namespace {
 
 using driver::SmmuStatus;
 using sc_core::sc_time;
+using namespace bench_map;
 
-constexpr uint64_t kPage = 0x1000;
-constexpr uint64_t kMemSize = uint64_t{1} << 30;
-constexpr uint64_t kDmaBase = 0x1000'0000, kDmaSize = 0x1000'0000;  // the driver's memory
 constexpr uint64_t kPa = 0x2000'0000;    // the mapped pages' output addresses
 constexpr uint64_t kIova = 0x4000'0000;  // the domain's first mapped IOVA (an IPA: stage 2)
 constexpr uint64_t kMaxMapped = kMemSize - kPa;
-constexpr uint64_t kSmmuBase = uint64_t{0x10} << 32;  // SMMU i at kSmmuBase + i * kWindowSize (192 KiB)
 constexpr uint32_t kSid = 5;
 constexpr unsigned kMaxSmmus = 64;
 constexpr unsigned kMaxTbus = 64;  // per SMMU
@@ -56,12 +54,6 @@ struct Machine {
   Cpu cpu;
   SystemOs os;
 
-  static model::MemoryParams memory_params(const InvScalingParams& p) {
-    model::MemoryParams mp;
-    mp.size = kMemSize;
-    mp.read_latency = mp.write_latency = p.memory_latency;
-    return mp;
-  }
   static CpuParams cpu_params(const InvScalingParams& p) {
     CpuParams c = p.cpu;
     c.id = 0;
@@ -83,7 +75,7 @@ struct Machine {
   }
 
   Machine(unsigned n, const InvScalingParams& p)
-      : fabric(memory_params(p), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
+      : fabric(memory_params(p.memory_latency), model::RouterParams(), SmmuFabricNames(), kSmmuBase),
         mem(fabric.memory),
         smmus(fabric.smmus),
         dma(kDmaBase, kDmaSize),

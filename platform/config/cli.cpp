@@ -134,6 +134,12 @@ std::string usage_text(const std::string& synopsis, const po::options_descriptio
   return os.str();
 }
 
+void open_output(std::ofstream& out, const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  out.open(path);
+  if (!out) throw CliError(option + ": cannot write '" + path + "'");
+}
+
 uint64_t parse_positive_count(const std::string& option, const std::string& text) {
   uint64_t v = 0;
   bool ok = !text.empty();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -75,6 +76,9 @@ std::string usage_text(const std::string& synopsis,
                        const std::string& epilogue, const char* exit_status = nullptr);
 
 // A decimal count > 0 for option (e.g. "--transactions"); CliError otherwise.
+// Opens `path` for writing now, so that a bad path fails before a run (an empty path
+// leaves `out` closed). Throws CliError "<option>: cannot write '<path>'".
+void open_output(std::ofstream& out, const std::string& option, const std::string& path);
 uint64_t parse_positive_count(const std::string& option, const std::string& text);
 // A positive byte count: decimal or 0x-hex, optionally with K/KiB or M/MiB.
 uint64_t parse_byte_count(const std::string& option, const std::string& text);

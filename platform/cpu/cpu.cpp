@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 #include <string>
 
+#include "platform/cpu/debug_transport.h"
 #include "platform/cpu/sc_os.h"
 #include "platform/cpu/sc_sync.h"
 
@@ -19,15 +19,8 @@ using sc_core::sc_time_stamp;
 namespace {
 
 constexpr const char* kMsgType = "smmu/cpu";
-constexpr size_t kDebugChunk = 64 * 1024;  // largest debug transport (fills go in pieces)
 
 sc_time ns_time(uint64_t ns) { return sc_time::from_value(ns * sc_time(1, sc_core::SC_NS).value()); }
-
-std::string hex(uint64_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 
 }  // namespace
 
@@ -153,7 +146,7 @@ void Cpu::mmio_access(uint64_t pa, uint8_t* data, unsigned len, bool write) {
   if (gp.is_response_error()) {
     ++stats_.mmio_errors;
     const std::string msg = std::string(name()) + ": MMIO " + (write ? "write" : "read") + " of " +
-                            std::to_string(len) + " bytes at " + hex(pa) + ": " + gp.get_response_string();
+                            std::to_string(len) + " bytes at " + hex_address(pa) + ": " + gp.get_response_string();
     SC_REPORT_WARNING(kMsgType, msg.c_str());
     if (!write) std::memset(data, 0xff, len);
   }
@@ -221,30 +214,10 @@ void Cpu::mem_access(uint64_t pa, uint8_t* buf, size_t len, bool write, uint8_t 
       if (buf) buf += n;
       continue;
     }
-    // No DMI here: a functional (debug) transport of at most kDebugChunk bytes.
-    const size_t n = std::min(len, kDebugChunk);
-    std::vector<uint8_t> fill_buf;
-    uint8_t* data = buf;
-    if (!data) {
-      fill_buf.assign(n, fill);
-      data = fill_buf.data();
-    }
-    tlm::tlm_generic_payload gp;
-    gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp.set_address(pa);
-    gp.set_data_ptr(data);
-    gp.set_data_length(static_cast<unsigned>(n));
-    gp.set_streaming_width(static_cast<unsigned>(n));
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    // No DMI here: a functional (debug) transport.
     ++stats_.debug_accesses;
-    const unsigned done = bus->transport_dbg(gp);
-    if (done != n) {
-      const std::string msg = std::string(name()) + ": memory " + (write ? "write" : "read") + " of " +
-                              std::to_string(n) + " bytes at " + hex(pa) + ": nothing answers (" +
-                              std::to_string(done) + " bytes moved)";
-      SC_REPORT_ERROR(kMsgType, msg.c_str());
-      return;
-    }
+    const size_t n = debug_transport_chunk(*bus.operator->(), pa, buf, len, write, fill, name(), kMsgType);
+    if (!n) return;
     pa += n;
     len -= n;
     if (buf) buf += n;

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <systemc>
 
+#include "platform/cpu/debug_transport.h"
 #include "platform/cpu/sc_os.h"
 
 namespace smmu::platform {
@@ -18,13 +18,6 @@ using sc_core::sc_time;
 namespace {
 
 constexpr const char* kMsgType = "smmu/host_os";
-constexpr size_t kDebugChunk = 64 * 1024;  // largest debug transport
-
-std::string hex(uint64_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 
 // The only holder is the one thread: taking a held lock again would never return.
 class HostLock : public driver::Lock {
@@ -78,7 +71,7 @@ bool HostOs::mmio(uint64_t pa, void* data, unsigned len, bool write) {
   if (gp.is_response_ok()) return true;
   ++mmio_errors_;
   const std::string msg = std::string("MMIO ") + (write ? "write" : "read") + " of " + std::to_string(len) +
-                          " bytes at " + hex(pa) + ": " + gp.get_response_string();
+                          " bytes at " + hex_address(pa) + ": " + gp.get_response_string();
   SC_REPORT_WARNING(kMsgType, msg.c_str());
   return false;
 }
@@ -116,29 +109,10 @@ void HostOs::mem_write(uint64_t pa, const void* data, size_t len) {
 }
 
 void HostOs::memory(uint64_t pa, void* data, size_t len, bool write) {
-  std::vector<uint8_t> zeros;
   auto* buf = static_cast<uint8_t*>(data);
   while (len) {
-    const size_t n = std::min(len, kDebugChunk);
-    uint8_t* chunk = buf;
-    if (!chunk) {
-      zeros.assign(n, 0);
-      chunk = zeros.data();
-    }
-    tlm::tlm_generic_payload gp;
-    gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp.set_address(pa);
-    gp.set_data_ptr(chunk);
-    gp.set_data_length(static_cast<unsigned>(n));
-    gp.set_streaming_width(static_cast<unsigned>(n));
-    const unsigned done = bus_.transport_dbg(gp);
-    if (done != n) {
-      const std::string msg = std::string("memory ") + (write ? "write" : "read") + " of " + std::to_string(n) +
-                              " bytes at " + hex(pa) + ": nothing answers (" + std::to_string(done) +
-                              " bytes moved)";
-      SC_REPORT_ERROR(kMsgType, msg.c_str());
-      return;
-    }
+    const size_t n = debug_transport_chunk(bus_, pa, buf, len, write, 0, "host", kMsgType);
+    if (!n) return;
     pa += n;
     len -= n;
     if (buf) buf += n;

@@ -426,7 +426,7 @@ Soc::CommandQueue::CommandQueue(const std::vector<CommandBatchSpec>& all, unsign
 
 void Soc::run_commands(unsigned smmu) {
   CommandQueue& q = *queues_[smmu];
-  HostOs os(*host);
+  HostOs os(*host.operator->());
   q.program.run(os);
   q.done = true;
   q.drained.notify();

@@ -247,20 +247,19 @@ SmmuTables build_smmu_tables(const Scenario& scenario, unsigned smmu, bool comma
 void program_smmu(const SmmuTables& t, bool atschk, const RegisterWrite& write) {
   write(r::kStrtabBase, 8, t.strtab_base_reg);
   write(r::kStrtabBaseCfg, 4, t.strtab_base_cfg);
-  r::QueueBase qb;
-  qb.addr = t.evtq_base;
-  qb.log2size = static_cast<uint8_t>(t.evtq_log2);
-  write(r::kEvtqBase, 8, qb.encode());
-  write(r::kEvtqProd, 4, 0);
-  write(r::kEvtqCons, 4, 0);
+  // A queue's BASE (address and size), then PROD = CONS = 0.
+  auto queue = [&](uint64_t base, uint64_t prod, uint64_t cons, uint64_t addr, unsigned log2) {
+    r::QueueBase qb;
+    qb.addr = addr;
+    qb.log2size = static_cast<uint8_t>(log2);
+    write(base, 8, qb.encode());
+    write(prod, 4, 0);
+    write(cons, 4, 0);
+  };
+  queue(r::kEvtqBase, r::kEvtqProd, r::kEvtqCons, t.evtq_base, t.evtq_log2);
   uint64_t cr0 = r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask();
   if (t.cmdq_base) {
-    r::QueueBase cq;
-    cq.addr = t.cmdq_base;
-    cq.log2size = static_cast<uint8_t>(t.cmdq_log2);
-    write(r::kCmdqBase, 8, cq.encode());
-    write(r::kCmdqProd, 4, 0);
-    write(r::kCmdqCons, 4, 0);
+    queue(r::kCmdqBase, r::kCmdqProd, r::kCmdqCons, t.cmdq_base, t.cmdq_log2);
     cr0 |= r::cr0::kCmdqEn.mask();
   }
   if (atschk) cr0 |= r::cr0::kAtsChk.mask();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "platform/guest_stage1.h"
+#include "platform/software/guest_stage1.h"
 
 #include "rtl_model/arch/cd.h"
 

@@ -45,7 +45,7 @@ class Register : public sc_core::sc_module {
     arrivals.push_back(sc_time_stamp() + delay);
     delay += ns(7);
     if (gp.get_address() == 0x8) {
-      gp.set_response_status(tlm::TLM_SLAVE_ERROR_RESPONSE);
+      gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
       return;
     }
     if (gp.is_write())
@@ -90,7 +90,7 @@ TEST(HostOs, MmioWaitsForEachAccessAndMemoryIsFree) {
   sc_time after_write, after_read, after_memory;
   uint64_t now_after_delay = 0;
   b.script.body = [&] {
-    HostOs os(*b.host);
+    HostOs os(*b.host.operator->());
     os.mmio_write32(kDevBase, 0x1234);
     after_write = sc_time_stamp();
     read = os.mmio_read32(kDevBase);
@@ -122,7 +122,7 @@ TEST(HostOs, AnErrorResponseReadsAllOnesAndIsCounted) {
   uint32_t r32 = 0;
   uint64_t r64 = 0, errors = 0;
   b.script.body = [&] {
-    HostOs os(*b.host);
+    HostOs os(*b.host.operator->());
     r32 = os.mmio_read32(kDevBase + 0x8);
     r64 = os.mmio_read64(kDevBase + 0x8);
     os.mmio_write32(kDevBase + 0x8, 1);
@@ -141,9 +141,9 @@ TEST(HostOs, DmaMemoryIsZeroedAndWithoutAnAllocatorThereIsNone) {
   uint64_t pa = 0, none = 1;
   b.script.body = [&] {
     b.memory.write64(0x100000, ~uint64_t{0});  // stale data where the block will be
-    HostOs with(*b.host, &dma);
+    HostOs with(*b.host.operator->(), &dma);
     pa = with.dma_alloc(4096, 4096);
-    HostOs without(*b.host);
+    HostOs without(*b.host.operator->());
     none = without.dma_alloc(4096, 4096);
   };
   sc_core::sc_start();
@@ -157,7 +157,7 @@ TEST(HostOs, CallRcuWaitsForTheThreadToLeaveItsReadSideSections) {
   Bench b;
   std::vector<int> order;
   b.script.body = [&] {
-    HostOs os(*b.host);
+    HostOs os(*b.host.operator->());
     os.call_rcu([&] { order.push_back(1); });  // no reader: at once
     os.rcu_read_lock();
     os.rcu_read_lock();
@@ -176,7 +176,7 @@ TEST(HostOs, TakingAHeldLockAgainIsAnErrorNotAHang) {
   Bench b;
   bool reported = false;
   b.script.body = [&] {
-    HostOs os(*b.host);
+    HostOs os(*b.host.operator->());
     auto m = os.make_mutex();
     m->lock();
     m->unlock();

@@ -167,5 +167,22 @@ TEST(ParsePositiveCount, Values) {
   EXPECT_THROW(parse_positive_count("--n", "18446744073709551616"), CliError);
 }
 
+TEST(OpenOutput, OpensNowOrNamesTheOptionAndPath) {
+  std::ofstream none;
+  open_output(none, "--json", "");
+  EXPECT_FALSE(none.is_open());
+  const std::string path = ::testing::TempDir() + "open_output_test.json";
+  std::ofstream ok;
+  open_output(ok, "--json", path);
+  EXPECT_TRUE(ok.is_open());
+  std::ofstream bad;
+  try {
+    open_output(bad, "--csv", "/nonexistent/dir/x.csv");
+    ADD_FAILURE() << "no CliError";
+  } catch (const CliError& e) {
+    EXPECT_STREQ(e.what(), "--csv: cannot write '/nonexistent/dir/x.csv'");
+  }
+}
+
 }  // namespace
 }  // namespace smmu::platform
