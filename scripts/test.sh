@@ -21,6 +21,13 @@ if (($# == 0)) && [[ "${SMMU_SKIP_PACKAGE:-0}" != 1 ]]; then
         -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$pkg_tmp/build" -j "${SMMU_JOBS:-$(nproc)}" >/dev/null
   "$pkg_tmp/build/minimal_platform"
+  # The same main.cpp by pkg-config alone (smmuv3_tlm.pc, relocated with the prefix).
+  pc_dir="$(dirname "$(find "$pkg_tmp/install" -name smmuv3_tlm.pc | head -n 1)")"
+  # shellcheck disable=SC2046  # the flags are words
+  g++ -O1 "$SMMU_ROOT/examples/minimal_platform/main.cpp" -o "$pkg_tmp/minimal_platform_pc" \
+      $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs smmuv3_tlm)
+  grep -q '^transactions 2, faults 1$' <<<"$("$pkg_tmp/minimal_platform_pc")" ||
+    { echo "test: the pkg-config build of minimal_platform: unexpected output" >&2; exit 1; }
   # A user's C++ golden test (GoogleTest) against the same installation.
   cmake -S "$SMMU_ROOT/examples/golden_test" -B "$pkg_tmp/golden" \
         -DCMAKE_PREFIX_PATH="$pkg_tmp/install" -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -247,6 +247,7 @@ SmmuTables build_smmu_tables(const Scenario& scenario, unsigned smmu, bool comma
 void program_smmu(const SmmuTables& t, bool atschk, const RegisterWrite& write) {
   write(r::kStrtabBase, 8, t.strtab_base_reg);
   write(r::kStrtabBaseCfg, 4, t.strtab_base_cfg);
+  write(r::kCr2, 4, r::cr2::kRecInvSid.mask());  // record C_BAD_STREAMID, as Linux
   // A queue's BASE (address and size), then PROD = CONS = 0.
   auto queue = [&](uint64_t base, uint64_t prod, uint64_t cons, uint64_t addr, unsigned log2) {
     r::QueueBase qb;

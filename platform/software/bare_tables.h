@@ -8,7 +8,7 @@
 //    its CDs and page tables (stage 1, stage 2, nested with the guest's structures in
 //    a window of the region mapped IPA == PA), written by the table builders.
 //  - program_smmu: a probe's register writes for what was built: STRTAB_BASE/_CFG,
-//    EVTQ_BASE/PROD/CONS, CMDQ_BASE/PROD/CONS (with a command queue), IRQ_CTRL, CR0.
+//    CR2 (RECINVSID), EVTQ_BASE/PROD/CONS, CMDQ_BASE/PROD/CONS (with a command queue), IRQ_CTRL, CR0.
 #pragma once
 
 #include <cstdint>

@@ -108,6 +108,8 @@ class RegisterFile {
   arch::reg::Cr0 cr0() const { return arch::reg::Cr0::decode(u32(kCr0)); }
   bool smmu_enabled() const { return arch::reg::cr0::kSmmuEn.get(v(kCr0)); }
   bool gbpa_abort() const { return arch::reg::gbpa::kAbort.get(v(kGbpa)); }
+  // CR2.RECINVSID: C_BAD_STREAMID may be recorded (IHI 0070 6.3.12).
+  bool record_invalid_sid() const { return arch::reg::cr2::kRecInvSid.get(v(kCr2)); }
   arch::reg::IrqCtrl irq_ctrl() const { return arch::reg::IrqCtrl::decode(u32(kIrqCtrl)); }
   arch::reg::StrtabBase strtab_base() const { return arch::reg::StrtabBase::decode(v(kStrtabBase)); }
   arch::reg::StrtabBaseCfg strtab_base_cfg() const {

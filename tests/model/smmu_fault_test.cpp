@@ -49,6 +49,20 @@ TEST(SmmuFault, BadStreamIdBeyondTable) {
   EXPECT_TRUE(ev.rnw);
 }
 
+// IHI 0070 6.3.12: with CR2.RECINVSID = 0 the transaction still aborts, unrecorded; a
+// StreamID the table has still records its own events.
+TEST(SmmuFault, BadStreamIdIsNotRecordedWithoutRecInvSid) {
+  SmmuTestbench tb;
+  FaultRig s(tb);
+  tb.enable(s.st, 4, false);
+  EXPECT_EQ(tb.dma(0x1000, sid(64)).status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_TRUE(tb.events().empty());
+  EXPECT_FALSE(tb.dma(0x1000, sid(3)).ok());  // STE 3 is not valid: C_BAD_STE
+  auto ev = single_event(tb);
+  EXPECT_EQ(ev.id, EventId::kBadSte);
+  EXPECT_EQ(ev.sid, 3u);
+}
+
 TEST(SmmuFault, SteFetchAbort) {
   SmmuTestbench tb;
   FaultRig s(tb);

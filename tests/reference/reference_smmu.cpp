@@ -220,8 +220,15 @@ bool Flow::s1_translate(const RefCd& cd, const S1Params& p, uint64_t& ipa, Failu
 
 Outcome Flow::run() {
   // §3.3: the StreamID selects an STE of the (linear) stream table.
-  if (above(t_.sid, st_.log2size) || above(t_.sid, impl_.sid_bits))
+  if (above(t_.sid, st_.log2size) || above(t_.sid, impl_.sid_bits)) {
+    // §6.3.12: "C_BAD_STREAMID events are not recorded" when SMMU_CR2.RECINVSID is 0.
+    if (!st_.record_invalid_sid) {
+      note("StreamID beyond the stream table, CR2.RECINVSID = 0: aborted, not recorded");
+      out_.response = Response::kAbort;
+      return out_;
+    }
     return config_error(EventId::kBadStreamId, "StreamID beyond the stream table");
+  }
   Words sw{};
   for (unsigned i = 0; i < 8; ++i) {
     if (!mem_(st_.base + uint64_t{t_.sid} * 64 + 8 * i, sw[i]))

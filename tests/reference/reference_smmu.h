@@ -13,9 +13,11 @@
 
 namespace smmu::reference {
 
+// The stream table registers, and the CR2 bit that decides about StreamIDs beyond it.
 struct StreamTable {
   uint64_t base = 0;
   unsigned log2size = 0;  // linear
+  bool record_invalid_sid = true;  // SMMU_CR2.RECINVSID (IHI 0070 6.3.12)
 };
 
 struct Transaction {

@@ -113,7 +113,7 @@ void SmmuTestbench::set_reg(uint64_t offset, uint64_t value, unsigned size) {
   smmu.registers().write(offset, size, value);
 }
 
-void SmmuTestbench::enable(const platform::StreamTableBuilder& st, unsigned evtq_log2) {
+void SmmuTestbench::enable(const platform::StreamTableBuilder& st, unsigned evtq_log2, bool record_invalid_sid) {
   set_reg(r::kStrtabBase, st.base_reg(), 8);
   set_reg(r::kStrtabBaseCfg, st.base_cfg());
   evtq_base_ = alloc.alloc(uint64_t{r::kEventBytes} << evtq_log2, 4096);
@@ -123,6 +123,7 @@ void SmmuTestbench::enable(const platform::StreamTableBuilder& st, unsigned evtq
   set_reg(r::kEvtqBase, qb.encode(), 8);
   set_reg(r::kEvtqProd, 0);
   set_reg(r::kEvtqCons, 0);
+  if (record_invalid_sid) set_reg(r::kCr2, r::cr2::kRecInvSid.mask());  // as Linux
   set_reg(r::kCr0, r::cr0::kSmmuEn.mask() | r::cr0::kEvtqEn.mask());
 }
 

@@ -103,8 +103,9 @@ class SmmuTestbench {
   void set_reg(uint64_t offset, uint64_t value, unsigned size = 4);
 
   // Points the SMMU at the stream table, sets up an event queue of 2^evtq_log2 entries,
+  // sets CR2.RECINVSID unless told not to (C_BAD_STREAMID recorded, as Linux has it),
   // and enables translation and the event queue.
-  void enable(const platform::StreamTableBuilder& st, unsigned evtq_log2 = 4);
+  void enable(const platform::StreamTableBuilder& st, unsigned evtq_log2 = 4, bool record_invalid_sid = true);
   uint64_t evtq_base() const { return evtq_base_; }
 
   // A command queue of 2^log2 entries, enabled (CR0.CMDQEN added to what is set).
