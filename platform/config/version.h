@@ -6,7 +6,7 @@
 
 namespace smmu::platform {
 
-constexpr const char* kVersion = "0.13.0";
+constexpr const char* kVersion = "0.14.0";
 // The JSON report's layout: raised when a key is renamed, moved or changes meaning.
 constexpr int kReportSchemaVersion = 1;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Golden reports for timing regression tests (`smmu-sim --write-golden` / `--expect`).
 // A golden file is JSON:
-//   {"format": "smmu-sim golden 1", "version": "0.13.0",
+//   {"format": "smmu-sim golden 1", "version": "0.14.0",
 //    "scenario": {...the scenario as run, after every --set...},
 //    "compare": [patterns], "ignore": [patterns],   (optional; report_compare.h)
 //    "report": {...the report, without its scenario...}}

@@ -405,9 +405,9 @@ void Soc::start_of_simulation() {
         d->ats_tap->on_start = on_transaction_start;
       }
     }
-  // Each SMMU programmed as a probe would, now that the tables are in memory. With
-  // set-up "driver" the place is all zeros: the SMMU starts enabled, as firmware may
-  // leave it, and the driver's probe disables it first.
+  // Set-up "tables": each SMMU programmed as a probe would, now that the tables are in
+  // memory. Set-up "driver": the SMMUs come out of reset, and the driver programs them.
+  if (scenario_.setup == Setup::kDriver) return;
   for (size_t i = 0; i < smmus.size(); ++i) {
     model::RegisterFile& regs = smmus[i]->registers();
     program_smmu(tables_[i], scenario_.smmus[i].atschk, [&](uint64_t offset, unsigned size, uint64_t value) {
