@@ -91,17 +91,17 @@ const Fields kIrqCfg2Fields = {{"MEMATTR", 3, 0}, {"SH", 5, 4}};
 const Fields kStrtabBaseFields = {{"ADDR", 51, 6, true}, {"RA", 62, 62}};
 const Fields kStrtabBaseCfgFields = {{"LOG2SIZE", 5, 0}, {"SPLIT", 10, 6}, {"FMT", 17, 16}};
 const Fields kQueueBaseFields = {{"LOG2SIZE", 4, 0}, {"ADDR", 51, 5, true}, {"RA", 62, 62}};
-const Fields kCmdqProdFields = {{"WR", 19, 0}};
-const Fields kCmdqConsFields = {{"RD", 19, 0}, {"ERR", 30, 24}};
-const Fields kEvtqProdFields = {{"WR", 19, 0}, {"OVFLG", 31, 31}};
-const Fields kEvtqConsFields = {{"RD", 19, 0}, {"OVACKFLG", 31, 31}};
+const Fields kCmdqProdFields = {{"WR", 19, 0, false, true}};
+const Fields kCmdqConsFields = {{"RD", 19, 0, false, true}, {"ERR", 30, 24}};
+const Fields kEvtqProdFields = {{"WR", 19, 0, false, true}, {"OVFLG", 31, 31}};
+const Fields kEvtqConsFields = {{"RD", 19, 0, false, true}, {"OVACKFLG", 31, 31}};
 const Fields kIdr6Fields = {{"LOG2NUMQ", 19, 16}, {"LOG2NUMP", 27, 24}};
 const Fields kControlPageBaseFields = {{"PRESET", 0, 0}, {"CMDQGS", 2, 1},
                                        {"ADDR", 55, 16, true}};
 const Fields kControlPageCfgFields = {{"EN", 0, 0}};
 const Fields kControlPageStatusFields = {{"ENACK", 0, 0}};
-const Fields kEcmdqProdFields = {{"WR", 19, 0}, {"ERRACK", 23, 23}, {"EN", 31, 31}};
-const Fields kEcmdqConsFields = {{"RD", 19, 0}, {"ERR", 23, 23}, {"ERR_REASON", 26, 24},
+const Fields kEcmdqProdFields = {{"WR", 19, 0, false, true}, {"ERRACK", 23, 23}, {"EN", 31, 31}};
+const Fields kEcmdqConsFields = {{"RD", 19, 0, false, true}, {"ERR", 23, 23}, {"ERR_REASON", 26, 24},
                                  {"ENACK", 31, 31}};
 
 // A queue base's LOG2SIZE is capped at the largest queue IDR1 advertises.
@@ -269,11 +269,13 @@ void RegisterFile::build_table() {
   add(std::move(cmdq_base));
   RegisterDesc cmdq_prod = rw("SMMU_CMDQ_PROD", r::kCmdqProd, kMaxPtrMask, kCmdqProdFields);
   cmdq_prod.legalize = ptr_of(kCmdqBase, 0);
+  cmdq_prod.queue_base = r::kCmdqBase;
   add(std::move(cmdq_prod));
   // The SMMU owns CONS while the queue runs.
   RegisterDesc cmdq_cons = rw("SMMU_CMDQ_CONS", r::kCmdqCons, kMaxPtrMask | err, kCmdqConsFields,
                               32, Freeze::kCmdqEn);
   cmdq_cons.legalize = ptr_of(kCmdqBase, err);
+  cmdq_cons.queue_base = r::kCmdqBase;
   add(std::move(cmdq_cons));
 
   RegisterDesc evtq_base = rw("SMMU_EVTQ_BASE", r::kEvtqBase, kQueueBaseMask, kQueueBaseFields,
@@ -287,10 +289,12 @@ void RegisterFile::build_table() {
   RegisterDesc evtq_prod = rw("SMMU_EVTQ_PROD", r::kEvtqProd, kMaxPtrMask | ovflg,
                               kEvtqProdFields, 32, Freeze::kEvtqEn);
   evtq_prod.legalize = ptr_of(kEvtqBase, ovflg);
+  evtq_prod.queue_base = r::kEvtqBase;
   add(std::move(evtq_prod));
   RegisterDesc evtq_cons = rw("SMMU_EVTQ_CONS", r::kEvtqCons, kMaxPtrMask | ovflg,
                               kEvtqConsFields);
   evtq_cons.legalize = ptr_of(kEvtqBase, ovflg);
+  evtq_cons.queue_base = r::kEvtqBase;
   add(std::move(evtq_cons));
 
   if (regs_.size() != kFixed) throw std::logic_error("RegisterFile: table out of Index order");
@@ -329,6 +333,7 @@ void RegisterFile::add_ecmdq_registers() {
     RegisterDesc prod = rw("", at + r::kEcmdqProd, kMaxPtrMask | en | errack, kEcmdqProdFields,
                            32, Freeze::kEcmdqChanging);
     prod.name = "SMMU_ECMDQ_PROD" + suffix;
+    prod.queue_base = at + r::kEcmdqBase;
     prod.legalize = [this, n, en, errack, enack](uint64_t, uint64_t merged, uint64_t) {
       const uint64_t p = merged & (queue_ptr_mask(ecmdq_base(n).log2size) | en | errack);
       // Enabling is acknowledged at once; disabling by the command engine (the Tcu),
@@ -340,6 +345,7 @@ void RegisterFile::add_ecmdq_registers() {
     RegisterDesc cons = rw("", at + r::kEcmdqCons, kMaxPtrMask | cons_extra, kEcmdqConsFields,
                            32, Freeze::kEcmdqNotDisabled);
     cons.name = "SMMU_ECMDQ_CONS" + suffix;
+    cons.queue_base = at + r::kEcmdqBase;
     cons.legalize = [this, n, cons_extra](uint64_t, uint64_t merged, uint64_t) {
       return merged & (queue_ptr_mask(ecmdq_base(n).log2size) | cons_extra);
     };
@@ -421,7 +427,7 @@ std::optional<uint64_t> RegisterFile::read_by_name(std::string_view name) const 
   return values_[it->second];
 }
 
-std::string RegisterFile::format(const RegisterDesc& d, uint64_t value) {
+std::string RegisterFile::format(const RegisterDesc& d, uint64_t value, int queue_log2size) {
   char buf[64];
   if (d.width == 64)
     std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(value));
@@ -433,10 +439,16 @@ std::string RegisterFile::format(const RegisterDesc& d, uint64_t value) {
     const r::Field field{fl.hi, fl.lo};
     const uint64_t x = fl.address ? field.address(value) : field.get(value);
     // Counts and small codes in decimal; addresses, pointers and data in hex.
-    if (fl.address || fl.hi - fl.lo >= 8)
+    if (fl.queue_pointer && queue_log2size >= 0) {
+      const unsigned n = static_cast<unsigned>(queue_log2size);
+      std::snprintf(buf, sizeof buf, "0x%llx WRAP=%llu",
+                    static_cast<unsigned long long>(x & ((uint64_t{1} << n) - 1)),
+                    static_cast<unsigned long long>((x >> n) & 1));
+    } else if (fl.address || fl.hi - fl.lo >= 8) {
       std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(x));
-    else
+    } else {
       std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(x));
+    }
     s += (k == 0 ? "  " : " ");
     s += fl.name;
     s += '=';
@@ -450,7 +462,12 @@ void RegisterFile::dump(std::ostream& out, const std::string& indent) const {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [this](size_t a, size_t b) { return regs_[a].offset < regs_[b].offset; });
-  for (size_t i : order) out << indent << format(regs_[i], values_[i]) << '\n';
+  for (size_t i : order) {
+    const RegisterDesc& d = regs_[i];
+    int log2 = -1;
+    if (d.queue_base) log2 = r::QueueBase::decode(values_[by_word_.at(d.queue_base)]).log2size;
+    out << indent << format(d, values_[i], log2) << '\n';
+  }
 }
 
 void RegisterFile::set_ecmdq_cons(unsigned n, uint32_t v) {

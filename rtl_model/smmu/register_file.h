@@ -32,6 +32,9 @@ struct RegisterField {
   const char* name;
   unsigned hi, lo;
   bool address = false;  // an address kept in place: shown as the byte address
+  // A queue's WR or RD: with the queue's LOG2SIZE known, shown as the index below it
+  // and the wrap bit at it (IHI 0070 3.5.1).
+  bool queue_pointer = false;
 };
 
 // When writes to a register's freeze_mask bits are ignored.
@@ -62,6 +65,9 @@ struct RegisterDesc {
   // write while a disable is pending lets the engine settle it).
   bool hook_frozen = false;
   std::vector<RegisterField> fields;
+  // A queue's PROD or CONS: the offset of its BASE (whose LOG2SIZE splits the pointer);
+  // 0 for other registers.
+  uint64_t queue_base = 0;
   // An accepted write's value: (old value, old with the written bits merged under the
   // write mask, the word as written merged into old) -> the value kept. Empty: kept as
   // merged. May update a related register (an ACK).
@@ -91,8 +97,9 @@ class RegisterFile {
   const RegisterDesc* find(std::string_view name) const;
   // The register's whole value (both words of a 64-bit one); nullopt: no such name.
   std::optional<uint64_t> read_by_name(std::string_view name) const;
-  // "SMMU_CR0 = 0x0000000d  SMMUEN=1 PRIQEN=0 ..." (fields from bit 0 up).
-  static std::string format(const RegisterDesc& d, uint64_t value);
+  // "SMMU_CR0 = 0x0000000d  SMMUEN=1 PRIQEN=0 ..." (fields from bit 0 up). A queue
+  // pointer's field is split by queue_log2size when given (>= 0): "WR=0x5 WRAP=1".
+  static std::string format(const RegisterDesc& d, uint64_t value, int queue_log2size = -1);
   // Every register, one format() line each, in offset order.
   void dump(std::ostream& out, const std::string& indent = "") const;
 
