@@ -6,11 +6,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "platform/config/config_reader.h"
 #include "platform/cpu/host_os.h"
 #include "platform/soc/dma_port.h"
 #include "rtl_model/arch/registers.h"
-#include "rtl_model/smmu/regime.h"
 #include "rtl_model/protocol/stream_extension.h"
 
 namespace smmu::platform {
