@@ -20,17 +20,6 @@ bool aligned(uint64_t v, unsigned shift) { return (v & low_mask(shift)) == 0; }
 // Leaf bits that are attributes (lower [11:2], upper [63:50]); a split copies them.
 constexpr uint64_t kLeafAttrMask = arch::field_mask(11, 2) | arch::field_mask(63, 50);
 
-// TG0 / S2TG encoding of a granule.
-uint8_t tg_encoding(unsigned shift) { return shift == 12 ? 0 : shift == 16 ? 1 : 2; }
-
-// IPS / S2PS encoding of an address size; -1 if not one of the architected sizes.
-int ps_encoding(unsigned bits) {
-  static constexpr unsigned kBits[] = {32, 36, 40, 42, 44, 48, 52};
-  for (int i = 0; i < 7; ++i)
-    if (kBits[i] == bits) return i;
-  return -1;
-}
-
 [[noreturn]] void bad(const std::string& what) {
   throw std::invalid_argument("io-pgtable " + what);
 }
@@ -89,7 +78,7 @@ IoPgtable::IoPgtable(Os& os, const IoPgtableConfig& cfg) : os_(os), cfg_(cfg) {
     bad("stage " + std::to_string(static_cast<int>(cfg.stage)) + ": must be 1 or 2");
   if (g != 12 && g != 14 && g != 16)
     bad("granule_shift " + std::to_string(g) + ": must be 12, 14 or 16");
-  if (ps_encoding(cfg.oas) < 0)
+  if (arch::ps_encoding(cfg.oas) < 0)
     bad("oas " + std::to_string(cfg.oas) + ": must be 32, 36, 40, 42, 44, 48 or 52");
   if (cfg.oas == 52 && g != 16) bad("oas 52: needs granule_shift 16 (no LPA2)");
   const bool s2 = cfg.stage == PgtableStage::kS2;
@@ -461,13 +450,13 @@ std::optional<uint64_t> IoPgtable::iova_to_phys(uint64_t iova) const {
 void IoPgtable::fill_cd(arch::Cd& cd) const {
   if (cfg_.stage != PgtableStage::kS1) throw std::logic_error("io-pgtable fill_cd: a stage-2 table");
   cd.t0sz = static_cast<uint8_t>(64 - cfg_.ias);
-  cd.tg0 = tg_encoding(granule_.shift);
+  cd.tg0 = arch::tg0_encoding(granule_.shift);
   cd.irgn0 = 1;  // write-back, read/write allocate
   cd.orgn0 = 1;
   cd.sh0 = 3;    // inner shareable
   cd.epd0 = false;
   cd.epd1 = true;  // no TTB1 half: its walks fault
-  cd.ips = static_cast<uint8_t>(ps_encoding(cfg_.oas));
+  cd.ips = static_cast<uint8_t>(arch::ps_encoding(cfg_.oas));
   cd.aa64 = true;
   cd.ttb0 = root_;
   cd.mair = kS1Mair;
@@ -477,8 +466,8 @@ void IoPgtable::fill_ste(arch::Ste& ste) const {
   if (cfg_.stage != PgtableStage::kS2) throw std::logic_error("io-pgtable fill_ste: a stage-1 table");
   ste.s2t0sz = static_cast<uint8_t>(64 - cfg_.ias);
   ste.s2sl0 = s2sl0_encoding(granule_.shift, start_level_);
-  ste.s2tg = tg_encoding(granule_.shift);
-  ste.s2ps = static_cast<uint8_t>(ps_encoding(cfg_.oas));
+  ste.s2tg = arch::tg0_encoding(granule_.shift);
+  ste.s2ps = static_cast<uint8_t>(arch::ps_encoding(cfg_.oas));
   ste.s2ir0 = 1;
   ste.s2or0 = 1;
   ste.s2sh0 = 3;

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "platform/cpu/debug_transport.h"
+#include "platform/cpu/bus_access.h"
 #include "platform/cpu/sc_os.h"
 #include "platform/cpu/sc_sync.h"
 
@@ -130,26 +130,11 @@ void Cpu::mmio_access(uint64_t pa, uint8_t* data, unsigned len, bool write) {
   const bool timed = on_cpu();
   // Strongly ordered: the access happens at the CPU's local time.
   if (timed) sync();
-  tlm::tlm_generic_payload gp;
-  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  gp.set_address(pa);
-  gp.set_data_ptr(data);
-  gp.set_data_length(len);
-  gp.set_streaming_width(len);
-  gp.set_byte_enable_ptr(nullptr);
-  gp.set_dmi_allowed(false);
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_time delay = sc_core::SC_ZERO_TIME;
-  bus->b_transport(gp, delay);
+  const bool ok = mmio_transport(*bus.operator->(), pa, data, len, write, delay, name(), kMsgType);
   ++(write ? stats_.mmio_writes : stats_.mmio_reads);
   stats_.mmio_time += delay;
-  if (gp.is_response_error()) {
-    ++stats_.mmio_errors;
-    const std::string msg = std::string(name()) + ": MMIO " + (write ? "write" : "read") + " of " +
-                            std::to_string(len) + " bytes at " + hex_address(pa) + ": " + gp.get_response_string();
-    SC_REPORT_WARNING(kMsgType, msg.c_str());
-    if (!write) std::memset(data, 0xff, len);
-  }
+  if (!ok) ++stats_.mmio_errors;
   if (timed) {
     qk_.inc(delay);
     if (qk_.need_sync()) sync();

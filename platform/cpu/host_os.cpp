@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "platform/cpu/host_os.h"
 
-#include <algorithm>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include <systemc>
 
-#include "platform/cpu/debug_transport.h"
+#include "platform/cpu/bus_access.h"
 #include "platform/cpu/sc_os.h"
 
 namespace smmu::platform {
@@ -57,35 +55,26 @@ class HostRwLock : public driver::RwLock {
 HostOs::HostOs(tlm::tlm_fw_transport_if<>& bus, DmaAllocator* dma) : bus_(bus), dma_(dma) {}
 
 bool HostOs::mmio(uint64_t pa, void* data, unsigned len, bool write) {
-  tlm::tlm_generic_payload gp;
-  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  gp.set_address(pa);
-  gp.set_data_ptr(static_cast<unsigned char*>(data));
-  gp.set_data_length(len);
-  gp.set_streaming_width(len);
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_time delay = sc_core::SC_ZERO_TIME;
-  bus_.b_transport(gp, delay);
+  const bool ok = mmio_transport(bus_, pa, static_cast<uint8_t*>(data), len, write, delay, "host", kMsgType);
   // A register access completes when the device answers: wait for it.
   sc_core::wait(delay);
-  if (gp.is_response_ok()) return true;
-  ++mmio_errors_;
-  const std::string msg = std::string("MMIO ") + (write ? "write" : "read") + " of " + std::to_string(len) +
-                          " bytes at " + hex_address(pa) + ": " + gp.get_response_string();
-  SC_REPORT_WARNING(kMsgType, msg.c_str());
-  return false;
+  if (!ok) ++mmio_errors_;
+  return ok;
 }
 
 uint32_t HostOs::mmio_read32(uint64_t pa) {
   uint32_t v = 0;
-  return mmio(pa, &v, 4, false) ? v : ~uint32_t{0};
+  mmio(pa, &v, 4, false);
+  return v;  // all ones after an error
 }
 
 void HostOs::mmio_write32(uint64_t pa, uint32_t value) { mmio(pa, &value, 4, true); }
 
 uint64_t HostOs::mmio_read64(uint64_t pa) {
   uint64_t v = 0;
-  return mmio(pa, &v, 8, false) ? v : ~uint64_t{0};
+  mmio(pa, &v, 8, false);
+  return v;
 }
 
 void HostOs::mmio_write64(uint64_t pa, uint64_t value) { mmio(pa, &value, 8, true); }

@@ -31,17 +31,11 @@ unsigned bits_for(uint64_t v) {
   return n;
 }
 
-// TG0 / S2TG encoding of a granule.
-uint8_t tg_encoding(unsigned granule_shift) {
-  return granule_shift == 12 ? 0 : granule_shift == 16 ? 1 : 2;
-}
-
-// IPS / S2PS encoding of an address size.
-uint8_t ps_encoding(unsigned bits) {
-  static const unsigned kBits[] = {32, 36, 40, 42, 44, 48, 52};
-  for (uint8_t i = 0; i < 7; ++i)
-    if (kBits[i] == bits) return i;
-  throw std::logic_error("no PS encoding for " + std::to_string(bits) + " bits");
+// IPS / S2PS of the SMMU's OAS (always an architected size).
+uint8_t oas_encoding(unsigned bits) {
+  const int ps = arch::ps_encoding(bits);
+  if (ps < 0) throw std::logic_error("no PS encoding for " + std::to_string(bits) + " bits");
+  return static_cast<uint8_t>(ps);
 }
 
 arch::S1LeafAttrs s1_attrs(bool read_only) {
@@ -124,9 +118,9 @@ arch::Ste build_stream(const Scenario& scenario, const StreamSpec& s, MemoryWrit
     cd.valid = true;
     cd.aa64 = true;
     cd.t0sz = static_cast<uint8_t>(64 - kStage1InputBits);
-    cd.tg0 = tg_encoding(s.granule_shift);
+    cd.tg0 = arch::tg0_encoding(s.granule_shift);
     cd.epd1 = true;  // no TTB1 half
-    cd.ips = ps_encoding(F.oas_bits);
+    cd.ips = oas_encoding(F.oas_bits);
     cd.asid = s.asid;
     cd.ttb0 = pt.root();
     cd.r = cd.a = true;  // record stage-1 faults and abort them, as Linux does
@@ -151,8 +145,8 @@ arch::Ste build_stream(const Scenario& scenario, const StreamSpec& s, MemoryWrit
       pt.map(rg.ipa, rg.pa, rg.size, s2_attrs(rg.read_only), rg.blocks);
     ste.s2t0sz = static_cast<uint8_t>(64 - shape.ipa_bits);
     ste.s2sl0 = shape.sl0;
-    ste.s2tg = tg_encoding(s.granule_shift);
-    ste.s2ps = ps_encoding(F.oas_bits);
+    ste.s2tg = arch::tg0_encoding(s.granule_shift);
+    ste.s2ps = oas_encoding(F.oas_bits);
     ste.s2aa64 = true;
     ste.s2ttb = pt.root();
     ste.s2r = true;  // record stage-2 faults

@@ -119,9 +119,20 @@ uint64_t tg1_granule(uint8_t tg1) {
   }
 }
 
-unsigned address_size_bits(uint8_t ps) {
-  static constexpr unsigned kBits[] = {32, 36, 40, 42, 44, 48, 52};
-  return ps < 7 ? kBits[ps] : 0;
+namespace {
+constexpr unsigned kAddressSizeBits[] = {32, 36, 40, 42, 44, 48, 52};  // PS 0..6
+}  // namespace
+
+unsigned address_size_bits(uint8_t ps) { return ps < 7 ? kAddressSizeBits[ps] : 0; }
+
+uint8_t tg0_encoding(unsigned granule_shift) {
+  return granule_shift == 12 ? 0 : granule_shift == 16 ? 1 : 2;
+}
+
+int ps_encoding(unsigned bits) {
+  for (int i = 0; i < 7; ++i)
+    if (kAddressSizeBits[i] == bits) return i;
+  return -1;
 }
 
 }  // namespace smmu::arch

@@ -62,4 +62,10 @@ uint64_t tg1_granule(uint8_t tg1);
 // Physical/intermediate address size in bits of IPS/PS/OAS encodings 0..6 (0 if reserved).
 unsigned address_size_bits(uint8_t ps);
 
+// The encodings, for software writing CDs and STEs: TG0/S2TG of a 4K, 16K or 64K
+// granule (given as its shift: 12, 14, 16), and IPS/S2PS of an architected address size
+// in bits (-1 for any other size).
+uint8_t tg0_encoding(unsigned granule_shift);
+int ps_encoding(unsigned bits);
+
 }  // namespace smmu::arch

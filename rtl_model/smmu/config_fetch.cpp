@@ -25,6 +25,12 @@ bool fail(ConfigFault& f, EventId id, uint64_t fetch_addr = 0) {
   f.fetch_addr = fetch_addr;
   return false;
 }
+
+bool bad_stream_id(ConfigFault& f, const StreamTableConfig& st) {
+  fail(f, EventId::kBadStreamId);
+  f.record = st.record_invalid_sid;
+  return false;
+}
 }  // namespace
 
 unsigned ConfigFetcher::s1cdmax(const arch::Ste& ste) const {
@@ -69,8 +75,8 @@ bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
   ++stats_.ste_misses;
   const StepScope fetch_step(recorder_, "STE fetch", delay);
   // StreamIDs beyond the table (or beyond SIDSIZE) are bad.
-  if (st.log2size < 32 && (uint64_t{sid} >> st.log2size) != 0) return fail(fault, EventId::kBadStreamId);
-  if (sid_bits_ < 32 && (uint64_t{sid} >> sid_bits_) != 0) return fail(fault, EventId::kBadStreamId);
+  if (st.log2size < 32 && (uint64_t{sid} >> st.log2size) != 0) return bad_stream_id(fault, st);
+  if (sid_bits_ < 32 && (uint64_t{sid} >> sid_bits_) != 0) return bad_stream_id(fault, st);
 
   uint64_t ste_addr;
   if (st.two_level) {
@@ -86,7 +92,7 @@ bool ConfigFetcher::ste_for(const StreamTableConfig& st, uint32_t sid,
     uint64_t index = sid & ((uint64_t{1} << st.split) - 1);
     // SPAN 0 is invalid; a SPAN above SPLIT+1 is treated as invalid too.
     if (l1.span == 0 || l1.span > st.split + 1 || index >= (uint64_t{1} << (l1.span - 1)))
-      return fail(fault, EventId::kBadStreamId);
+      return bad_stream_id(fault, st);
     ste_addr = l1.l2ptr + index * 64;
   } else {
     ste_addr = st.base + uint64_t{sid} * 64;

@@ -24,6 +24,9 @@ struct StreamTableConfig {
   bool two_level = false;
   unsigned split = 8;
   unsigned log2size = 0;
+  // CR2.RECINVSID: a StreamID the table does not have is recorded as C_BAD_STREAMID;
+  // without it the transaction aborts unrecorded (IHI 0070 6.3.12).
+  bool record_invalid_sid = true;
 };
 
 // A stream's configuration, ready for translation.
@@ -42,7 +45,7 @@ struct StreamConfig {
 
 // The outcome of a failed lookup: which event, with the fields it reports.
 struct ConfigFault {
-  bool record = true;        // false: abort without an event (STE.Config = abort)
+  bool record = true;        // false: abort without an event (STE.Config = abort, CR2.RECINVSID = 0)
   arch::EventId id = arch::EventId::kBadSte;
   uint64_t fetch_addr = 0;   // F_STE_FETCH, F_CD_FETCH
   bool s2 = false;           // the CD fetch failed in stage 2 (nested)

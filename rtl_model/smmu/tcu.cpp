@@ -303,6 +303,7 @@ StreamTableConfig Tcu::stream_table() const {
   st.two_level = cfg.fmt == r::strtab_base_cfg::kFmt2Lvl;
   st.split = cfg.split;
   st.log2size = cfg.log2size;
+  st.record_invalid_sid = regs_.record_invalid_sid();
   return st;
 }
 
@@ -330,8 +331,6 @@ bool Tcu::resolve_config(const Stream& s, uint64_t va, const Access& access, Str
     resolved = config_.resolve(stream_table(), s.sid, s.ssid, s.ssv, cfg, cf, delay);
   }
   if (resolved) return true;
-  // IHI 0070 6.3.12: with CR2.RECINVSID = 0 an invalid StreamID is aborted unrecorded.
-  if (cf.id == arch::EventId::kBadStreamId && !regs_.record_invalid_sid()) cf.record = false;
   if (!cf.record) {
     if (mode != Mode::kProbe) ++stats_.aborted;
     failed = Translation{};

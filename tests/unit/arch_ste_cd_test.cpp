@@ -257,5 +257,13 @@ TEST(ArchCd, GranuleAndSizeEncodings) {
   EXPECT_EQ(address_size_bits(255), 0u);
 }
 
+TEST(ArchCd, EncodingsInvertTheDecodings) {
+  for (unsigned shift : {12u, 14u, 16u}) EXPECT_EQ(tg0_granule(tg0_encoding(shift)), uint64_t{1} << shift);
+  for (unsigned bits : {32u, 36u, 40u, 42u, 44u, 48u, 52u})
+    EXPECT_EQ(address_size_bits(static_cast<uint8_t>(ps_encoding(bits))), bits);
+  EXPECT_EQ(ps_encoding(41), -1);
+  EXPECT_EQ(ps_encoding(64), -1);
+}
+
 }  // namespace
 }  // namespace smmu::arch

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "platform/cpu/debug_transport.h"
+#include "platform/cpu/bus_access.h"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -13,6 +14,26 @@ std::string hex_address(uint64_t pa) {
   std::ostringstream os;
   os << "0x" << std::hex << pa;
   return os.str();
+}
+
+bool mmio_transport(tlm::tlm_fw_transport_if<>& bus, uint64_t pa, uint8_t* data, unsigned len, bool write,
+                    sc_core::sc_time& delay, const std::string& who, const char* msg_type) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(pa);
+  gp.set_data_ptr(data);
+  gp.set_data_length(len);
+  gp.set_streaming_width(len);
+  gp.set_byte_enable_ptr(nullptr);
+  gp.set_dmi_allowed(false);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  bus.b_transport(gp, delay);
+  if (!gp.is_response_error()) return true;
+  const std::string msg = who + ": MMIO " + (write ? "write" : "read") + " of " + std::to_string(len) +
+                          " bytes at " + hex_address(pa) + ": " + gp.get_response_string();
+  SC_REPORT_WARNING(msg_type, msg.c_str());
+  if (!write) std::memset(data, 0xff, len);
+  return false;
 }
 
 size_t debug_transport_chunk(tlm::tlm_fw_transport_if<>& bus, uint64_t pa, uint8_t* buf, size_t len,
